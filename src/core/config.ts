@@ -1,0 +1,129 @@
+/**
+ * `vigil.yaml`: one file, validated at start. Every error names the key and what to write
+ * instead. docs/configuration.md documents every option; keep the two in step.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve, dirname, isAbsolute } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { VigilError } from './errors.js';
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'write HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080')
+  .refine((s) => {
+    const port = Number(s.slice(s.lastIndexOf(':') + 1));
+    return port >= 0 && port <= 65535;
+  }, 'the port must be 0..65535');
+
+const tlsFiles = z.strictObject({
+  cert: z.string().min(1, 'path to a PEM certificate chain'),
+  key: z.string().min(1, 'path to the PEM private key'),
+  /** CA bundle to verify client certificates (mutual TLS). */
+  ca: z.string().min(1).optional(),
+  requireClientCert: z.boolean().default(false),
+});
+
+const listenOrOff = z.union([hostPort, z.literal(false)]);
+
+export const configSchema = z.strictObject({
+  data: z.string().min(1).default('./vigil-data'),
+  tenant: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -').default('default'),
+  http: z
+    .strictObject({
+      listen: hostPort.default('127.0.0.1:8080'),
+      tls: tlsFiles.optional(),
+      /** Largest request body as sent (compressed or not). */
+      maxBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
+      /** Largest body after gunzip: bodies that inflate past this get 413. */
+      maxInflatedBytes: z.number().int().positive().default(128 * 1024 * 1024),
+      /** Largest single event; longer ones are truncated and flagged. */
+      maxEventBytes: z.number().int().positive().default(1024 * 1024),
+      /** Largest JSON nesting depth accepted in one event. */
+      maxJsonDepth: z.number().int().positive().max(1000).default(64),
+    })
+    .prefault({}),
+  syslog: z
+    .strictObject({
+      udp: listenOrOff.default('127.0.0.1:5514'),
+      tcp: listenOrOff.default('127.0.0.1:5514'),
+      tls: tlsFiles.extend({ listen: hostPort.default('127.0.0.1:6514') }).optional(),
+      /** Longer messages are truncated and flagged (RFC 5425 asks for at least 8192). */
+      maxMessageBytes: z.number().int().min(2048).default(64 * 1024),
+      /** Per TCP/TLS listener. New connections past this are closed at once and counted. */
+      maxConnections: z.number().int().positive().default(1024),
+      /** A connection that sends nothing for this long is closed. */
+      idleTimeoutMs: z.number().int().positive().default(10 * 60 * 1000),
+    })
+    .prefault({}),
+  pipeline: z
+    .strictObject({
+      /** Events per store commit. */
+      batchSize: z.number().int().positive().max(100_000).default(5000),
+      /** Durable-but-unstored backlog past which ingest answers 503 and TCP reads pause. */
+      maxQueueEvents: z.number().int().positive().default(1_000_000),
+      /** Event-log segment size before rolling to a new file. */
+      walSegmentBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      /** DuckDB memory limit, e.g. `1GB`. */
+      memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/, 'e.g. 1GB or 512MB').default('1GB'),
+      threads: z.number().int().positive().max(64).default(2),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type VigilConfig = z.infer<typeof configSchema>;
+export type TlsFiles = z.infer<typeof tlsFiles>;
+
+function formatIssues(error: z.ZodError, file: string): string {
+  return error.issues
+    .map((issue) => {
+      const key = issue.path.length ? issue.path.join('.') : '(top level)';
+      let hint = issue.message;
+      if (issue.code === 'unrecognized_keys') hint = `unknown key(s) ${issue.keys.join(', ')}: remove or fix the spelling (see docs/configuration.md)`;
+      return `  ${file}: ${key}: ${hint}`;
+    })
+    .join('\n');
+}
+
+/** Validates a parsed config object; relative paths resolve against `baseDir`. */
+export function parseConfig(raw: unknown, file = 'vigil.yaml', baseDir = process.cwd()): VigilConfig {
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    throw new VigilError('config-invalid', `invalid configuration:\n${formatIssues(result.error, file)}`, { where: file });
+  }
+  const config = result.data;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  config.data = abs(config.data);
+  for (const tls of [config.http.tls, config.syslog.tls]) {
+    if (!tls) continue;
+    tls.cert = abs(tls.cert);
+    tls.key = abs(tls.key);
+    if (tls.ca) tls.ca = abs(tls.ca);
+  }
+  return config;
+}
+
+export function loadConfigFile(path: string): VigilConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new VigilError('config-invalid', `cannot read config file ${path}: ${(e as Error).message}`, { where: path, cause: e });
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { uniqueKeys: true });
+  } catch (e) {
+    throw new VigilError('config-invalid', `${path} is not valid YAML: ${(e as Error).message}`, { where: path, cause: e });
+  }
+  return parseConfig(raw, path, dirname(resolve(path)));
+}

@@ -1,0 +1,58 @@
+/**
+ * The event model every stage shares: the original record, untouched, plus normalised fields
+ * named after the Elastic Common Schema. Sigma rules read native names (from `original`);
+ * search, correlation and the UI read the ECS names in `fields`.
+ */
+
+/** A normalised field value. Fields are flat: nested objects are stored under dotted keys. */
+export type FieldValue = string | number | boolean | null | readonly FieldValue[];
+
+/** Flat map of ECS-style dotted names (`host.name`, `source.ip`) to values. */
+export type Fields = Record<string, FieldValue>;
+
+/** How the event reached Vigil. */
+export type SourceKind =
+  | 'syslog-udp'
+  | 'syslog-tcp'
+  | 'syslog-tls'
+  | 'http-ingest'
+  | 'splunk-hec'
+  | 'elastic-bulk'
+  | 'file';
+
+export interface EventSource {
+  /** Name of the configured input (`syslog`, `http`, `file:/var/log/auth.log`). */
+  readonly input: string;
+  readonly kind: SourceKind;
+  /** Remote peer (`ip:port`) or file path; absent when unknown. */
+  readonly address?: string;
+}
+
+/** How the original record was read. `raw` means no parser understood it. */
+export type EventFormat = 'rfc3164' | 'rfc5424' | 'json' | 'hec' | 'bulk' | 'raw';
+
+/**
+ * Why an event is not exactly what was sent. Never silent: a flag is stored with the event
+ * and counted in metrics.
+ */
+export type EventFlag = 'unparsed' | 'truncated' | 'time-unparsed';
+
+export interface Event {
+  /** UUIDv7: sortable by receive time, unique across processes. */
+  readonly id: string;
+  /** Every event belongs to a tenant; derived from the credential that sent it, never from content. */
+  readonly tenant: string;
+  /** Receive time, epoch milliseconds. */
+  readonly received: number;
+  /** Event time (from the record when it has one, else the receive time), epoch milliseconds. */
+  readonly time: number;
+  readonly source: EventSource;
+  readonly format: EventFormat;
+  /** The original record exactly as received (text, or JSON text), possibly truncated (see flags). */
+  readonly original: string;
+  /** Normalised ECS fields, flattened. `message` holds the human-readable text. */
+  readonly fields: Fields;
+  readonly flags: readonly EventFlag[];
+}
+
+export const DEFAULT_TENANT = 'default';

@@ -1,0 +1,90 @@
+/**
+ * Pipeline telemetry, exposed at /metrics in Prometheus text. Every loss has a named reason:
+ * nothing is dropped without a counter moving.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Why an event or request was refused or lost. Fixed strings: they are label values. */
+export type DropReason =
+  | 'unauthorized'
+  | 'malformed'
+  | 'oversized'
+  | 'overloaded'
+  | 'too-many-connections'
+  | 'connection-error'
+  | 'store-error';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly received: Counter<'input'>;
+  readonly stored: Counter<'input'>;
+  readonly parseFailed: Counter<'input'>;
+  readonly truncated: Counter<'input'>;
+  readonly dropped: Counter<'input' | 'reason'>;
+  readonly queueDepth: Gauge;
+  readonly storeWriteSeconds: Histogram;
+  readonly walSyncSeconds: Histogram;
+  readonly connections: Gauge<'input'>;
+
+  constructor(options: { defaults?: boolean } = {}) {
+    const registers = [this.registry];
+    this.received = new Counter({
+      name: 'vigil_events_received_total',
+      help: 'Events accepted from an input (before parsing).',
+      labelNames: ['input'],
+      registers,
+    });
+    this.stored = new Counter({
+      name: 'vigil_events_stored_total',
+      help: 'Events committed to the store.',
+      labelNames: ['input'],
+      registers,
+    });
+    this.parseFailed = new Counter({
+      name: 'vigil_events_parse_failed_total',
+      help: 'Events no parser understood; stored raw and flagged unparsed.',
+      labelNames: ['input'],
+      registers,
+    });
+    this.truncated = new Counter({
+      name: 'vigil_events_truncated_total',
+      help: 'Events over the size limit; stored truncated and flagged.',
+      labelNames: ['input'],
+      registers,
+    });
+    this.dropped = new Counter({
+      name: 'vigil_events_dropped_total',
+      help: 'Events or requests refused or lost, by input and reason.',
+      labelNames: ['input', 'reason'],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: 'vigil_queue_depth',
+      help: 'Events durable in the event log but not yet committed to the store.',
+      registers,
+    });
+    this.storeWriteSeconds = new Histogram({
+      name: 'vigil_store_write_seconds',
+      help: 'Latency of one batched store commit.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.walSyncSeconds = new Histogram({
+      name: 'vigil_wal_sync_seconds',
+      help: 'Latency of one group commit (write + fsync) to the event log.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.connections = new Gauge({
+      name: 'vigil_open_connections',
+      help: 'Open stream connections per input.',
+      labelNames: ['input'],
+      registers,
+    });
+    if (options.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });
+  }
+
+  drop(input: string, reason: DropReason, count = 1): void {
+    this.dropped.inc({ input, reason }, count);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The store seam. The embedded default is DuckDB (`src/store/duckdb`); the scale-out back end
+ * (ClickHouse for events, PostgreSQL for alerts, tokens and configuration) implements the same
+ * interface, and both must pass `src/store/store.suite.ts`.
+ */
+import type { Event } from './event.js';
+import type { SearchRequest } from './query.js';
+
+/**
+ * Where a consumer of the event log has got to. Stored in the same transaction as the events
+ * it covers, so a restart replays exactly what was not yet stored: no loss, no duplicates.
+ */
+export interface Checkpoint {
+  readonly consumer: string;
+  /** Opaque to the store; the bus defines it. */
+  readonly position: string;
+}
+
+export interface SearchHit {
+  readonly event: Event;
+}
+
+export interface SearchResult {
+  readonly hits: readonly Event[];
+  /** Events matching in the time range, or a lower bound when `totalIsLowerBound`. */
+  readonly total: number;
+  readonly tookMs: number;
+}
+
+export type Role = 'ingest' | 'analyst' | 'admin';
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly tenant: string;
+  /** SHA-256 of the secret, hex. The secret itself is never stored. */
+  readonly hash: string;
+  readonly created: number;
+  readonly revoked: boolean;
+}
+
+export interface TokenStore {
+  createToken(record: TokenRecord): Promise<void>;
+  findTokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  listTokens(): Promise<readonly TokenRecord[]>;
+  revokeToken(id: string): Promise<boolean>;
+}
+
+/** A stored alert. The alert lifecycle (triage, cases) is its own issue; this is the table's seam. */
+export interface AlertRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly created: number;
+  readonly ruleId: string;
+  readonly ruleTitle: string;
+  readonly ruleAuthor: string;
+  readonly level: string;
+  readonly eventIds: readonly string[];
+  readonly state: 'open' | 'acknowledged' | 'closed';
+  readonly details: Record<string, unknown>;
+}
+
+export interface AlertStore {
+  appendAlerts(alerts: readonly AlertRecord[]): Promise<void>;
+  listAlerts(tenant: string, limit: number): Promise<readonly AlertRecord[]>;
+}
+
+export interface Store extends TokenStore, AlertStore {
+  /**
+   * Appends events atomically; when a checkpoint is given it is written in the same
+   * transaction. Resolves once the store has committed.
+   */
+  appendEvents(batch: readonly Event[], checkpoint?: Checkpoint): Promise<void>;
+  readCheckpoint(consumer: string): Promise<Checkpoint | undefined>;
+  search(request: SearchRequest): Promise<SearchResult>;
+  countEvents(tenant: string): Promise<number>;
+  close(): Promise<void>;
+}
