@@ -3,6 +3,7 @@
  * named after the Elastic Common Schema. Sigma rules read native names (from `original`);
  * search, correlation and the UI read the ECS names in `fields`.
  */
+import { newId } from './ids.js';
 
 /** A normalised field value. Fields are flat: nested objects are stored under dotted keys. */
 export type FieldValue = string | number | boolean | null | readonly FieldValue[];
@@ -56,3 +57,30 @@ export interface Event {
 }
 
 export const DEFAULT_TENANT = 'default';
+
+/** What a parser knows about one record; `createEvent` adds identity and receive metadata. */
+export interface EventInit {
+  readonly tenant: string;
+  readonly received: number;
+  /** Event time from the record; falls back to `received`. */
+  readonly time?: number | undefined;
+  readonly source: EventSource;
+  readonly format: EventFormat;
+  readonly original: string;
+  readonly fields: Fields;
+  readonly flags?: readonly EventFlag[];
+}
+
+export function createEvent(init: EventInit): Event {
+  return {
+    id: newId(),
+    tenant: init.tenant,
+    received: init.received,
+    time: init.time ?? init.received,
+    source: init.source,
+    format: init.format,
+    original: init.original,
+    fields: init.fields,
+    flags: init.flags ?? [],
+  };
+}
