@@ -54,6 +54,8 @@ export const configSchema = z.strictObject({
       maxConnections: z.number().int().positive().default(1024),
       /** A connection that sends nothing for this long is closed. */
       idleTimeoutMs: z.number().int().positive().default(10 * 60 * 1000),
+      /** Zone for timestamps that carry none (BSD syslog): UTC, an offset (+02:00) or an IANA name. */
+      timeZone: z.string().min(1).default('UTC'),
     })
     .prefault({}),
   pipeline: z

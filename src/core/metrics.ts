@@ -25,6 +25,7 @@ export class Metrics {
   readonly storeWriteSeconds: Histogram;
   readonly walSyncSeconds: Histogram;
   readonly connections: Gauge<'input'>;
+  readonly storeErrors: Counter;
 
   constructor(options: { defaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -79,6 +80,11 @@ export class Metrics {
       name: 'vigil_open_connections',
       help: 'Open stream connections per input.',
       labelNames: ['input'],
+      registers,
+    });
+    this.storeErrors = new Counter({
+      name: 'vigil_store_write_errors_total',
+      help: 'Failed store commits (retried; the events stay in the event log).',
       registers,
     });
     if (options.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });

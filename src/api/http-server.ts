@@ -1,0 +1,172 @@
+/**
+ * Vigil's HTTP server: the ingest inputs (JSON/NDJSON, Splunk HEC, Elasticsearch `_bulk`) and
+ * the API (health, metrics, search, tokens) on one listener.
+ *
+ * Bodies: fastify's own parsers refuse what shippers send (concatenated JSON, NDJSON, gzip),
+ * so every content type is read as a raw Buffer, capped at `maxBodyBytes` (413), and each
+ * route decodes it. Bodies are read only after the auth hook has accepted the token.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { EventSink } from '../core/source.js';
+import type { Store } from '../core/store.js';
+import type { Metrics } from '../core/metrics.js';
+import { VigilError } from '../core/errors.js';
+import { jsonRecordMapping } from '../parsers/json/index.js';
+import {
+  DEFAULT_MAX_FIELDS_PER_EVENT,
+  errorBody,
+  logRefusal,
+  prepareRefusal,
+  registerIngestRoutes,
+  toVigilError,
+  type IngestContext,
+  type RecordMapping,
+} from '../sources/http/index.js';
+import { installAuthHook } from './auth/auth-hook.js';
+import { TokenCache, type TokenCacheOptions } from './auth/token-cache.js';
+import { healthRoutes, type HealthCheck } from './health-routes.js';
+import { DEFAULT_TIMEOUTS, loadTls, parseListen, serverFactory, type HttpTimeouts, type TlsOptions } from './http-listener.js';
+import { searchRoutes } from './search-routes.js';
+import { tokenRoutes } from './token-routes.js';
+import { fileImportRoutes } from '../sources/file/file-import-routes.js';
+import type { TimeZone } from '../parsers/syslog/syslog-parser.js';
+
+export interface HttpServerLimits {
+  readonly maxBodyBytes: number;
+  readonly maxInflatedBytes: number;
+  readonly maxEventBytes: number;
+  readonly maxJsonDepth: number;
+  /** Default 1024. */
+  readonly maxFieldsPerEvent?: number;
+}
+
+export interface HttpServerOptions {
+  /** `HOST:PORT`; port 0 picks a free port (see `url`). */
+  readonly listen: string;
+  readonly tls?: TlsOptions | undefined;
+  /** The configured default tenant. Requests always take the tenant of their token. */
+  readonly tenant: string;
+  readonly limits: HttpServerLimits;
+  readonly sink: EventSink;
+  readonly store: Store;
+  readonly metrics: Metrics;
+  readonly log?: Logger | undefined;
+  readonly health?: HealthCheck | undefined;
+  readonly timeouts?: Partial<HttpTimeouts> | undefined;
+  readonly tokenCache?: TokenCacheOptions | undefined;
+  /** The record parser; the JSON parser (`src/parsers/json`) by default. */
+  readonly mapping?: RecordMapping | undefined;
+  /** File import through the server (`vigil ingest` while a server runs). */
+  readonly fileImport?: { readonly maxLineBytes: number; readonly zone?: TimeZone } | undefined;
+}
+
+export interface RouteInfo {
+  readonly method: string;
+  readonly url: string;
+  readonly access: string;
+}
+
+export interface HttpServer {
+  /** `http://host:port` or `https://…`, with the port actually bound. */
+  readonly url: string;
+  /** Every route registered, for audits and the route-by-route auth test. */
+  readonly routes: readonly RouteInfo[];
+  close(): Promise<void>;
+}
+
+/**
+ * Access logs at debug (at thousands of ingest calls a second, info would drown the log), and
+ * without the query string: a client may put a token there even though it is refused.
+ */
+class QuietLogController extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ method: request.method, path: request.url.split('?')[0], remote: request.ip }, 'incoming request');
+  }
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    const context = { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    reply.log.debug(error ? { ...context, err: error } : context, 'request completed');
+  }
+}
+
+const REDACT = ['req.headers.authorization', 'req.headers["x-splunk-request-channel"]', 'headers.authorization', 'authorization', 'token', 'secret'];
+
+function httpLogger(log: Logger | undefined): Logger | undefined {
+  return log?.child({ component: 'http' }, { redact: { paths: REDACT, censor: '[redacted]' } });
+}
+
+function listenUrl(app: FastifyInstance, tls: boolean): string {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new VigilError('internal', 'the HTTP server is not listening on a TCP port');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${tls ? 'https' : 'http'}://${host}:${address.port}`;
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const { host, port } = parseListen(options.listen);
+  const tls = options.tls ? await loadTls(options.tls) : undefined;
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const log = httpLogger(options.log);
+  const app: FastifyInstance = Fastify({
+    serverFactory: serverFactory(tls, timeouts),
+    bodyLimit: options.limits.maxBodyBytes,
+    ...(log ? { loggerInstance: log as FastifyBaseLogger, logController: new QuietLogController() } : { logger: false }),
+    routerOptions: { maxParamLength: 512 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, access: route.config?.access ?? 'admin' });
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  const tokens = new TokenCache(options.store, options.tokenCache);
+  installAuthHook(app, tokens, options.metrics);
+
+  app.setErrorHandler((error, request, reply) => {
+    const vigilError = toVigilError(error, request, options.metrics);
+    prepareRefusal(reply, request, vigilError);
+    logRefusal(log, request, vigilError);
+    return reply.status(vigilError.status).send(errorBody(vigilError));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    return reply.status(404).send(errorBody(new VigilError('not-found', `no route ${request.method} ${path}; see docs/api.md`)));
+  });
+
+  const ctx: IngestContext = {
+    sink: options.sink,
+    metrics: options.metrics,
+    mapping: options.mapping ?? jsonRecordMapping,
+    log,
+    limits: { ...options.limits, maxFieldsPerEvent: options.limits.maxFieldsPerEvent ?? DEFAULT_MAX_FIELDS_PER_EVENT },
+  };
+  await app.register(async (scope) => healthRoutes(scope, { metrics: options.metrics, health: options.health }));
+  await app.register(async (scope) => searchRoutes(scope, { store: options.store }));
+  await app.register(async (scope) => tokenRoutes(scope, { store: options.store, tokens }));
+  await registerIngestRoutes(app, ctx, { health: options.health });
+  await app.register(async (scope) => fileImportRoutes(scope, ctx, options.fileImport ?? { maxLineBytes: options.limits.maxEventBytes }));
+
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    await app.close();
+    throw new VigilError('config-invalid', `cannot listen on ${options.listen}: ${(error as Error).message}; pick a free port in http.listen`, {
+      where: 'vigil.yaml: http.listen',
+      cause: error,
+    });
+  }
+  const url = listenUrl(app, tls !== undefined);
+  log?.info({ url, tls: tls !== undefined, mutualTls: tls?.requireClientCert ?? false }, 'http: listening');
+  return {
+    url,
+    routes,
+    close: async () => {
+      await app.close();
+    },
+  };
+}

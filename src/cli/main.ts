@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * `vigil`: one command for the server and for the analyst at a terminal. Every subcommand
+ * works whether or not a server holds the data folder.
+ */
+import { Command } from 'commander';
+import { isVigilError } from '../core/errors.js';
+import { serveCommand } from './commands/serve.js';
+import { searchCommand } from './commands/search.js';
+import { ingestCommand } from './commands/ingest.js';
+import { tokenCommand } from './commands/token.js';
+
+const program = new Command('vigil')
+  .description('Vigil: security monitoring that runs with two commands on one small machine')
+  .version('0.1.0')
+  .showHelpAfterError('(run "vigil --help" or "vigil <command> --help" for usage)');
+
+program.addCommand(serveCommand());
+program.addCommand(ingestCommand());
+program.addCommand(searchCommand());
+program.addCommand(tokenCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (isVigilError(error)) {
+    process.stderr.write(`vigil: ${error.message}${error.where && !error.message.includes(error.where) ? ` (${error.where})` : ''}\n`);
+    process.exitCode = error.code === 'config-invalid' ? 78 : 1;
+  } else {
+    process.stderr.write(`vigil: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 70;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The CLI's way to a running server. DuckDB allows one writer per file, so while a server
+ * holds the data folder the CLI asks it over HTTP (with the token from `--token`,
+ * `VIGIL_TOKEN`, or the folder's admin-token file) instead of opening the files itself.
+ */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { VigilError } from '../core/errors.js';
+import type { ServerInfo } from '../server/data-folder.js';
+
+export interface ServerClient {
+  readonly info: ServerInfo;
+  call<T>(method: string, path: string, body?: Buffer | string, headers?: Record<string, string>): Promise<T>;
+}
+
+export function serverClient(info: ServerInfo, token: string | undefined): ServerClient {
+  if (!token) {
+    throw new VigilError('unauthorized', 'a server is running on this data folder but no token was found: pass --token, set VIGIL_TOKEN, or make <data>/admin-token readable');
+  }
+  return {
+    info,
+    call: <T>(method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}) =>
+      new Promise<T>((resolve, reject) => {
+        const url = new URL(path, info.http);
+        const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+        const req = send(
+          url,
+          {
+            method,
+            headers: { authorization: `Bearer ${token}`, ...headers },
+            ...(info.httpCa ? { ca: info.httpCa } : {}),
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              let parsed: unknown;
+              try {
+                parsed = text ? JSON.parse(text) : undefined;
+              } catch {
+                parsed = text;
+              }
+              const status = res.statusCode ?? 0;
+              if (status >= 200 && status < 300) return resolve(parsed as T);
+              const err = (parsed as { error?: { message?: string } } | undefined)?.error;
+              reject(new VigilError(status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 400 ? 'bad-request' : 'internal',
+                `server answered ${status}: ${err?.message ?? text.slice(0, 500)}`));
+            });
+            res.on('error', reject);
+          },
+        );
+        req.on('error', (e) => reject(new VigilError('store-unavailable', `cannot reach the server at ${info.http}: ${e.message}`, { cause: e })));
+        if (body !== undefined) req.write(body);
+        req.end();
+      }),
+  };
+}

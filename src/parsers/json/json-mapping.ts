@@ -1,0 +1,31 @@
+/**
+ * `POST /api/v1/ingest` records: a JSON object is flattened into ECS-style dotted fields and its
+ * time read from `@timestamp` (then `timestamp`, `time`, `event.created`); a bare JSON string
+ * is a plain message.
+ */
+import type { EventFlag, Fields } from '../../core/event.js';
+import type { JsonObject, MappedRecord, MappingLimits } from '../../sources/http/record-mapping.js';
+import { emptyFields, flattenJsonObject } from './flatten-json.js';
+import { eventTimeOf } from './event-time.js';
+
+/** Time and flags for flattened fields: shared by every JSON-shaped input. */
+export function finishRecord(fields: Fields, truncated: boolean, time?: number): MappedRecord {
+  const flags: EventFlag[] = [];
+  if (truncated) flags.push('truncated');
+  if (time !== undefined) return { fields, time, flags };
+  const found = eventTimeOf(fields);
+  if (found.unparsed) flags.push('time-unparsed');
+  return { fields, time: found.time, flags };
+}
+
+export function mapMessage(message: string): MappedRecord {
+  const fields = emptyFields();
+  fields['message'] = message;
+  return { fields, time: undefined, flags: [] };
+}
+
+export function mapJsonRecord(record: JsonObject | string, limits: MappingLimits): MappedRecord {
+  if (typeof record === 'string') return mapMessage(record);
+  const { fields, truncated } = flattenJsonObject(record, { maxDepth: limits.maxJsonDepth, maxFields: limits.maxFieldsPerEvent });
+  return finishRecord(fields, truncated);
+}

@@ -1,0 +1,80 @@
+/**
+ * What lives in a data folder, and the small files through which the CLI finds a running
+ * server: `server.json` (pid and addresses, written once the server listens) and
+ * `admin-token` (the first-run admin token, mode 0600).
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface DataFolder {
+  readonly root: string;
+  readonly database: string;
+  readonly eventLog: string;
+  readonly adminToken: string;
+  readonly serverInfo: string;
+}
+
+export function dataFolder(root: string): DataFolder {
+  return {
+    root,
+    database: join(root, 'events.duckdb'),
+    eventLog: join(root, 'event-log'),
+    adminToken: join(root, 'admin-token'),
+    serverInfo: join(root, 'server.json'),
+  };
+}
+
+export function ensureDataFolder(folder: DataFolder): void {
+  mkdirSync(folder.root, { recursive: true, mode: 0o700 });
+}
+
+export interface ServerInfo {
+  readonly pid: number;
+  readonly http: string;
+  /** PEM CA for the HTTP listener when it uses TLS, so the CLI can verify it. */
+  readonly httpCa?: string;
+  readonly syslog: { readonly udp?: string; readonly tcp?: string; readonly tls?: string };
+  readonly started: string;
+}
+
+/** Written atomically (temp file + rename) so a reader never sees half a file. */
+export function writeServerInfo(folder: DataFolder, info: ServerInfo): void {
+  const tmp = `${folder.serverInfo}.tmp`;
+  writeFileSync(tmp, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, folder.serverInfo);
+}
+
+export function removeServerInfo(folder: DataFolder): void {
+  rmSync(folder.serverInfo, { force: true });
+}
+
+/** The running server for this folder, if its process is still alive. */
+export function readLiveServerInfo(folder: DataFolder): ServerInfo | undefined {
+  let info: ServerInfo;
+  try {
+    info = JSON.parse(readFileSync(folder.serverInfo, 'utf8')) as ServerInfo;
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(info.pid) || typeof info.http !== 'string') return undefined;
+  try {
+    process.kill(info.pid, 0);
+  } catch (e) {
+    // EPERM means it exists but belongs to someone else: still alive.
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  return info;
+}
+
+export function writeAdminToken(folder: DataFolder, secret: string): void {
+  writeFileSync(folder.adminToken, secret + '\n', { mode: 0o600 });
+  chmodSync(folder.adminToken, 0o600);
+}
+
+export function readAdminToken(folder: DataFolder): string | undefined {
+  try {
+    return readFileSync(folder.adminToken, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

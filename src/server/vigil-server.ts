@@ -1,0 +1,185 @@
+/**
+ * The embedded server: one process, one data folder. Wires the store, the event log, the
+ * pipeline and the listeners, creates the first admin token, and shuts down in the order that
+ * loses nothing: listeners first, then the backlog drains into the store, then files close.
+ */
+import type { Logger } from 'pino';
+import type { VigilConfig } from '../core/config.js';
+import { Metrics } from '../core/metrics.js';
+import { FileLog } from '../bus/file-log/file-log.js';
+import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
+import { Pipeline, STORE_CONSUMER } from '../pipeline/pipeline.js';
+import { SyslogSource } from '../sources/syslog/syslog-source.js';
+import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
+import { VigilError } from '../core/errors.js';
+import { startHttpServer } from '../api/http-server.js';
+import { createToken } from '../api/auth/tokens.js';
+import { readFileSync } from 'node:fs';
+import {
+  dataFolder,
+  ensureDataFolder,
+  removeServerInfo,
+  writeAdminToken,
+  writeServerInfo,
+  type DataFolder,
+  type ServerInfo,
+} from './data-folder.js';
+
+export interface RunningServer {
+  readonly info: ServerInfo;
+  readonly folder: DataFolder;
+  /** Set when this start created the first admin token (printed once by `serve`). */
+  readonly createdAdminToken: boolean;
+  readonly metrics: Metrics;
+  readonly pipeline: Pipeline;
+  stop(): Promise<void>;
+}
+
+export async function startVigilServer(config: VigilConfig, log: Logger): Promise<RunningServer> {
+  const folder = dataFolder(config.data);
+  ensureDataFolder(folder);
+  const metrics = new Metrics({ defaults: true });
+  const zone = syslogZone(config);
+
+  const core = await openEmbeddedPipeline(config, folder, metrics, log);
+  const { store, bus, pipeline } = core;
+  const cleanups: (() => Promise<void>)[] = [() => core.close()];
+  const unwind = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  };
+  try {
+    const createdAdminToken = await ensureAdminToken(store, folder, config.tenant);
+    const http = await startHttpServer({
+      listen: config.http.listen,
+      tls: config.http.tls,
+      tenant: config.tenant,
+      limits: config.http,
+      sink: pipeline,
+      store,
+      metrics,
+      log,
+      health: () => ({ ok: true, details: { queueDepth: bus.depth() } }),
+      fileImport: { maxLineBytes: config.http.maxEventBytes, zone },
+    });
+    cleanups.push(() => http.close());
+
+    const syslog = new SyslogSource({
+      name: 'syslog',
+      tenant: config.tenant,
+      udp: config.syslog.udp,
+      tcp: config.syslog.tcp,
+      tls: config.syslog.tls,
+      maxMessageBytes: config.syslog.maxMessageBytes,
+      maxConnections: config.syslog.maxConnections,
+      idleTimeoutMs: config.syslog.idleTimeoutMs,
+      zone,
+      metrics,
+      log,
+    });
+    await syslog.start(pipeline);
+    cleanups.push(() => syslog.stop());
+
+    const addresses = syslog.addresses();
+    const hostPort = (a: { address: string; port: number } | undefined) =>
+      a ? `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}` : undefined;
+    const info: ServerInfo = {
+      pid: process.pid,
+      http: http.url,
+      ...(config.http.tls ? { httpCa: readFileSync(config.http.tls.cert, 'utf8') } : {}),
+      syslog: { udp: hostPort(addresses.udp), tcp: hostPort(addresses.tcp), tls: hostPort(addresses.tls) },
+      started: new Date().toISOString(),
+    };
+    writeServerInfo(folder, info);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      info,
+      folder,
+      createdAdminToken,
+      metrics,
+      pipeline,
+      stop: () =>
+        (stopping ??= (async () => {
+          removeServerInfo(folder);
+          // Reverse order of start: listeners close first, so the drain has a fixed end.
+          await unwind();
+        })()),
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
+
+export interface EmbeddedPipeline {
+  readonly store: DuckDbStore;
+  readonly bus: FileLog;
+  readonly pipeline: Pipeline;
+  /** Stores the backlog (up to the drain timeout), then closes the log and the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Store, event log and pipeline over one data folder: the part of the server that `vigil
+ * ingest` also runs when no server holds the folder, so a file goes through the same path.
+ */
+export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFolder, metrics: Metrics, log: Logger): Promise<EmbeddedPipeline> {
+  const store = await DuckDbStore.open({
+    path: folder.database,
+    memoryLimit: config.store.memoryLimit,
+    threads: config.store.threads,
+  });
+  try {
+    const checkpoint = await store.readCheckpoint(STORE_CONSUMER);
+    const bus = await FileLog.open({
+      dir: folder.eventLog,
+      segmentBytes: config.pipeline.walSegmentBytes,
+      from: checkpoint?.position,
+      maxQueueEvents: config.pipeline.maxQueueEvents,
+      metrics,
+      onWarning: (m) => log.warn(m),
+    });
+    if (bus.depth() > 0) log.info({ events: bus.depth() }, 'replaying events that were durable but not yet stored');
+    const pipeline = new Pipeline({
+      bus,
+      store,
+      metrics,
+      batchSize: config.pipeline.batchSize,
+      onError: (message, error) => log.error({ err: error }, message),
+    });
+    pipeline.start();
+    return {
+      store,
+      bus,
+      pipeline,
+      close: async () => {
+        await pipeline.stop();
+        await bus.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+export function syslogZone(config: VigilConfig): TimeZone {
+  try {
+    return timeZone(config.syslog.timeZone);
+  } catch (error) {
+    throw new VigilError('config-invalid', `syslog.timeZone: ${(error as Error).message}; write UTC, an offset such as +02:00, or a zone name such as Europe/Berlin`, {
+      where: 'vigil.yaml: syslog.timeZone',
+      cause: error,
+    });
+  }
+}
+
+/** First run: an admin token, written to `<data>/admin-token` with mode 0600. */
+async function ensureAdminToken(store: DuckDbStore, folder: DataFolder, tenant: string): Promise<boolean> {
+  const tokens = await store.listTokens();
+  if (tokens.some((t) => t.role === 'admin' && !t.revoked)) return false;
+  const { secret } = await createToken(store, { name: 'admin', role: 'admin', tenant });
+  writeAdminToken(folder, secret);
+  return true;
+}

@@ -1,0 +1,60 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { jsonRecordMapping } from '../../parsers/json/index.js';
+import { FileRecordMapper, detectFileFormat, type FileFormat } from './file-records.js';
+
+function mapper(format: FileFormat | 'auto' = 'auto') {
+  return new FileRecordMapper(
+    { tenant: 'default', input: 'file', path: '/var/log/auth.log', maxLineBytes: 4096, mapping: jsonRecordMapping, limits: { maxJsonDepth: 16, maxFieldsPerEvent: 64 } },
+    format,
+  );
+}
+
+describe('FileRecordMapper (vigil ingest)', () => {
+  it('detects JSON lines by a leading brace and everything else as syslog', () => {
+    assert.equal(detectFileFormat('  {"a":1}'), 'json');
+    assert.equal(detectFileFormat('Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown'), 'syslog');
+  });
+
+  it('maps a syslog line as the listeners do, with the file as its address', () => {
+    const m = mapper();
+    const e = m.map('Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; rhost=218.188.2.4', false)!;
+    assert.equal(e.format, 'rfc3164');
+    assert.equal(e.fields['host.name'], 'combo');
+    assert.equal(e.source.kind, 'file');
+    assert.equal(e.source.address, '/var/log/auth.log');
+    assert.deepEqual(m.counts, { read: 1, unparsed: 0, truncated: 0 });
+  });
+
+  it('maps JSON lines to flattened ECS fields and keeps the line as the original', () => {
+    const m = mapper('json');
+    const line = '{"@timestamp":"2026-11-28T10:00:00Z","user":{"name":"alice"},"message":"login"}';
+    const e = m.map(line, false)!;
+    assert.equal(e.format, 'json');
+    assert.equal(e.fields['user.name'], 'alice');
+    assert.equal(e.time, Date.UTC(2026, 10, 28, 10));
+    assert.equal(e.original, line);
+  });
+
+  it('stores a JSON line that does not parse as a raw event flagged unparsed, and counts it', () => {
+    const m = mapper('json');
+    const e = m.map('{"user": broken', false)!;
+    assert.equal(e.format, 'raw');
+    assert.deepEqual(e.flags, ['unparsed']);
+    assert.equal(e.fields['message'], '{"user": broken');
+    assert.deepEqual(m.counts, { read: 1, unparsed: 1, truncated: 0 });
+  });
+
+  it('flags a line the reader cut as truncated', () => {
+    const m = mapper('syslog');
+    const e = m.map('<13>Jan  1 00:00:00 host app: cut', true)!;
+    assert.ok(e.flags.includes('truncated'));
+    assert.equal(m.counts.truncated, 1);
+  });
+
+  it('skips blank lines', () => {
+    const m = mapper();
+    assert.equal(m.map('   ', false), undefined);
+    assert.equal(m.counts.read, 0);
+  });
+});

@@ -1,0 +1,66 @@
+/**
+ * Who may call a route, declared on the route itself (`config.access`) and enforced by one
+ * hook in `src/api/auth`. A route that declares nothing needs an admin token: forgetting the
+ * declaration fails closed. Routes also name the input they count under in metrics.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Role } from '../../core/store.js';
+import { VigilError } from '../../core/errors.js';
+
+/**
+ * - `public`: no token (`/healthz`, HEC health);
+ * - `any`: any valid token (the not-found answer, so a 404 reveals nothing without one);
+ * - `ingest`: ingest and admin tokens; `analyst`: analyst and admin; `admin`: admin only.
+ */
+export type RouteAccess = 'public' | 'any' | 'ingest' | 'analyst' | 'admin';
+
+/** Metrics label of an HTTP input. */
+export type HttpInput = 'http' | 'hec' | 'bulk' | 'file' | 'api';
+
+/** The caller, from its token. The tenant is never taken from the request. */
+export interface Principal {
+  readonly tokenId: string;
+  readonly tenant: string;
+  readonly role: Role;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+    input?: HttpInput;
+  }
+  interface FastifyRequest {
+    /** Set by the auth hook before the body is read; null on public routes. */
+    principal: Principal | null;
+  }
+}
+
+export function roleMayAccess(role: Role, access: RouteAccess): boolean {
+  switch (access) {
+    case 'public':
+    case 'any':
+      return true;
+    case 'ingest':
+      return role === 'ingest' || role === 'admin';
+    case 'analyst':
+      return role === 'analyst' || role === 'admin';
+    case 'admin':
+      return role === 'admin';
+  }
+}
+
+/** The authenticated caller of a non-public route. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new VigilError('internal', 'route reached without authentication; declare its config.access');
+  return request.principal;
+}
+
+/** The access a route declared; undeclared routes need admin. */
+export function accessOf(request: FastifyRequest): RouteAccess {
+  if (request.routeOptions.url === undefined) return 'any';
+  return request.routeOptions.config.access ?? 'admin';
+}
+
+export function inputOf(request: FastifyRequest): HttpInput {
+  return request.routeOptions.config.input ?? 'api';
+}

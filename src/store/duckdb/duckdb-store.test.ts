@@ -1,0 +1,168 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createEvent } from '../../core/event.js';
+import { isVigilError } from '../../core/errors.js';
+import { storeSuite } from '../store.suite.js';
+import { DuckDbStore } from './duckdb-store.js';
+import { SCHEMA_VERSION } from './schema.js';
+
+const run = promisify(execFile);
+
+async function tempFile(): Promise<{ dir: string; path: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'vigil-duckdb-'));
+  return { dir, path: join(dir, 'data', 'events.duckdb') };
+}
+
+storeSuite('DuckDbStore', async () => {
+  const { dir, path } = await tempFile();
+  const options = { path, memoryLimit: '256MB', threads: 1 };
+  return {
+    store: await DuckDbStore.open(options),
+    reopen: () => DuckDbStore.open(options),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+function sample(host: string) {
+  return createEvent({
+    tenant: 'a',
+    received: Date.UTC(2024, 0, 1),
+    source: { input: 'syslog', kind: 'syslog-tcp' },
+    format: 'rfc3164',
+    original: `<13>Jan  1 00:00:00 ${host} app: hi`,
+    fields: { 'host.name': host, message: 'hi' },
+  });
+}
+
+describe('DuckDbStore: opening the file', () => {
+  let dir: string;
+  let path: string;
+
+  before(async () => ({ dir, path } = await tempFile()));
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('refuses a second process with data-locked, naming the data folder', async () => {
+    const store = await DuckDbStore.open({ path });
+    try {
+      const moduleUrl = pathToFileURL(join(import.meta.dirname, 'duckdb-store.ts')).href;
+      const script = `
+        const { DuckDbStore } = await import(${JSON.stringify(moduleUrl)});
+        const out = [];
+        for (const readOnly of [false, true]) {
+          try { await (await DuckDbStore.open({ path: ${JSON.stringify(path)}, readOnly })).close(); out.push({ opened: true }); }
+          catch (e) { out.push({ code: e.code, message: e.message, where: e.where }); }
+        }
+        console.log(JSON.stringify(out));`;
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000 });
+      const results = JSON.parse(stdout.trim()) as Array<{ code?: string; message?: string; where?: string }>;
+      assert.equal(results.length, 2);
+      for (const r of results) {
+        assert.equal(r.code, 'data-locked');
+        assert.match(r.message ?? '', new RegExp(`data folder ${join(dir, 'data').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by another Vigil process \\(PID \\d+`));
+        assert.match(r.message ?? '', /stop it, or use the server's API \/ CLI/);
+        assert.equal(r.where, path);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses to open the same file twice in one process', async () => {
+    const store = await DuckDbStore.open({ path });
+    try {
+      await assert.rejects(DuckDbStore.open({ path }), (e: unknown) => isVigilError(e) && e.code === 'data-locked');
+      await assert.rejects(DuckDbStore.open({ path, readOnly: true }), (e: unknown) => isVigilError(e) && e.code === 'data-locked');
+    } finally {
+      await store.close();
+    }
+    // Once closed, the file can be opened again.
+    await (await DuckDbStore.open({ path })).close();
+  });
+
+  it('read-only sees committed data and refuses writes', async () => {
+    const writer = await DuckDbStore.open({ path });
+    const e = sample('ro-host');
+    await writer.appendEvents([e], { consumer: 'bus', position: '9' });
+    await writer.close();
+
+    const reader = await DuckDbStore.open({ path, readOnly: true });
+    try {
+      assert.equal(reader.readOnly, true);
+      const result = await reader.search({ tenant: 'a', query: { kind: 'field', field: 'host.name', value: 'RO-HOST', wildcard: false, quoted: false }, limit: 5 });
+      assert.deepEqual(result.hits, [e]);
+      assert.deepEqual(await reader.readCheckpoint('bus'), { consumer: 'bus', position: '9' });
+      await assert.rejects(
+        reader.appendEvents([sample('x')]),
+        (err: unknown) => isVigilError(err) && err.code === 'store-unavailable' && /read-only/.test(err.message),
+      );
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('migrates idempotently: reopening keeps one schema version row', async () => {
+    await (await DuckDbStore.open({ path })).close();
+    await (await DuckDbStore.open({ path })).close();
+    const instance = await DuckDBInstance.create(path);
+    try {
+      const conn = await instance.connect();
+      const rows = (await conn.runAndReadAll('SELECT version FROM schema_version')).getRowsJS();
+      assert.deepEqual(rows, [[SCHEMA_VERSION]]);
+      conn.closeSync();
+    } finally {
+      instance.closeSync();
+    }
+  });
+
+  it('refuses a file written by a newer schema', async () => {
+    const { dir: otherDir, path: other } = await tempFile();
+    try {
+      await (await DuckDbStore.open({ path: other })).close();
+      const instance = await DuckDBInstance.create(other);
+      const conn = await instance.connect();
+      await conn.run('INSERT INTO schema_version VALUES (999, 0)');
+      conn.closeSync();
+      instance.closeSync();
+      await assert.rejects(
+        DuckDbStore.open({ path: other }),
+        (e: unknown) => isVigilError(e) && e.code === 'store-unavailable' && /newer Vigil/.test(e.message),
+      );
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an events table whose columns were changed outside Vigil', async () => {
+    const { dir: otherDir, path: other } = await tempFile();
+    try {
+      await (await DuckDbStore.open({ path: other })).close();
+      const instance = await DuckDBInstance.create(other);
+      const conn = await instance.connect();
+      await conn.run('ALTER TABLE events ADD COLUMN extra VARCHAR');
+      conn.closeSync();
+      instance.closeSync();
+      await assert.rejects(
+        DuckDbStore.open({ path: other }),
+        (e: unknown) => isVigilError(e) && e.code === 'store-unavailable' && /columns/.test(e.message),
+      );
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('tells how to create the store when read-only finds none', async () => {
+    const { dir: otherDir, path: missing } = await tempFile();
+    try {
+      await assert.rejects(DuckDbStore.open({ path: missing, readOnly: true }), (e: unknown) => isVigilError(e) && e.code === 'store-unavailable');
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,352 @@
+/**
+ * The embedded store: one DuckDB file holding events, alerts, tokens and checkpoints.
+ *
+ * Connections: one writer connection, used by one write at a time (WriteQueue), so a batch's
+ * BEGIN … COMMIT never interleaves with another write; every read gets its own short-lived
+ * connection, so it sees only committed data and never runs inside a write's transaction.
+ * DuckDB allows one writing process per file; a second process gets `data-locked`.
+ */
+import { resolve } from 'node:path';
+import { LIST, VARCHAR, type DuckDBConnection, type DuckDBInstance, type JS } from '@duckdb/node-api';
+import { VigilError, isVigilError } from '../../core/errors.js';
+import type { Event } from '../../core/event.js';
+import type { SearchRequest } from '../../core/query.js';
+import type { AlertRecord, Checkpoint, Role, SearchResult, Store, TokenRecord } from '../../core/store.js';
+import { checkEventColumns, checkSchema, createInstance, lockedError, migrate, type DuckDbOpenOptions } from './duckdb-open.js';
+import { appendEventRow, eventFromRow } from './event-rows.js';
+import { SqlParams, compileFilter } from './query-sql.js';
+import { HIT_COLUMNS } from './schema.js';
+import { WriteQueue } from './write-queue.js';
+
+export type { DuckDbOpenOptions } from './duckdb-open.js';
+
+/** Largest `limit` a search or alert listing accepts: bounds the memory of one answer. */
+export const MAX_RESULT_LIMIT = 10_000;
+
+/** Files open in this process. DuckDB's file lock is per process, so it cannot catch these. */
+const openInThisProcess = new Set<string>();
+
+const VARCHAR_LIST = LIST(VARCHAR);
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function checkLimit(limit: number, where: string): number {
+  if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_RESULT_LIMIT) {
+    throw new VigilError('query-invalid', `limit must be a whole number from 0 to ${MAX_RESULT_LIMIT}, got ${String(limit)}`, { where });
+  }
+  return limit;
+}
+
+function checkTime(value: number | undefined, where: string): bigint | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value)) {
+    throw new VigilError('query-invalid', `${where} must be a whole number of epoch milliseconds, got ${String(value)}`, { where });
+  }
+  return BigInt(value);
+}
+
+function text(value: JS | undefined): string {
+  return typeof value === 'string' ? value : String(value ?? '');
+}
+
+function tokenFromRow(row: readonly JS[]): TokenRecord {
+  const [id, name, role, tenant, hash, created, revoked] = row;
+  return {
+    id: text(id),
+    name: text(name),
+    role: text(role) as Role,
+    tenant: text(tenant),
+    hash: text(hash),
+    created: Number(created),
+    revoked: revoked === true,
+  };
+}
+
+function alertFromRow(row: readonly JS[]): AlertRecord {
+  const [id, tenant, created, ruleId, ruleTitle, ruleAuthor, level, eventIds, state, details] = row;
+  return {
+    id: text(id),
+    tenant: text(tenant),
+    created: Number(created),
+    ruleId: text(ruleId),
+    ruleTitle: text(ruleTitle),
+    ruleAuthor: text(ruleAuthor),
+    level: text(level),
+    eventIds: Array.isArray(eventIds) ? eventIds.map(text) : [],
+    state: text(state) as AlertRecord['state'],
+    details: JSON.parse(text(details)) as Record<string, unknown>,
+  };
+}
+
+const TOKEN_COLUMNS = 'id, name, role, tenant, hash, created, revoked';
+const ALERT_COLUMNS = 'id, tenant, created, rule_id, rule_title, rule_author, level, event_ids, state, details';
+
+export class DuckDbStore implements Store {
+  private readonly queue = new WriteQueue();
+  private readonly reads = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection | undefined,
+    /** Absolute path of the DuckDB file. */
+    readonly path: string,
+  ) {}
+
+  static async open(options: DuckDbOpenOptions): Promise<DuckDbStore> {
+    const path = resolve(options.path);
+    if (openInThisProcess.has(path)) throw lockedError(path, 'another store opened by this same process');
+    const instance = await createInstance(path, options);
+    openInThisProcess.add(path);
+    let conn: DuckDBConnection | undefined;
+    try {
+      conn = await instance.connect();
+      if (options.readOnly) await checkSchema(conn, path);
+      else await migrate(conn, path);
+      await checkEventColumns(conn, path);
+      if (options.readOnly) {
+        conn.closeSync();
+        conn = undefined;
+      }
+      return new DuckDbStore(instance, conn, path);
+    } catch (e) {
+      conn?.closeSync();
+      instance.closeSync();
+      openInThisProcess.delete(path);
+      if (isVigilError(e)) throw e;
+      throw new VigilError('store-unavailable', `cannot prepare the event store ${path}: ${messageOf(e)}`, { where: path, cause: e });
+    }
+  }
+
+  get readOnly(): boolean {
+    return this.writer === undefined;
+  }
+
+  // ---- writes -------------------------------------------------------------------------------
+
+  appendEvents(batch: readonly Event[], checkpoint?: Checkpoint): Promise<void> {
+    if (batch.length === 0 && checkpoint === undefined) return Promise.resolve();
+    return this.write(`store ${batch.length} events`, async (conn) => {
+      if (batch.length > 0) {
+        const appender = await conn.createAppender('events');
+        try {
+          for (let i = 0; i < batch.length; i++) appendEventRow(appender, batch[i] as Event, i);
+          appender.closeSync();
+        } catch (e) {
+          // Drop what is buffered; the transaction is rolled back by write() anyway.
+          try {
+            appender.clear();
+            appender.closeSync();
+          } catch {
+            // The appender may already be closed or poisoned by the error being reported.
+          }
+          throw e;
+        }
+      }
+      if (checkpoint !== undefined) {
+        await conn.run(
+          'INSERT INTO checkpoints (consumer, position) VALUES ($1, $2) ON CONFLICT (consumer) DO UPDATE SET position = excluded.position',
+          [checkpoint.consumer, checkpoint.position],
+        );
+      }
+    });
+  }
+
+  appendAlerts(alerts: readonly AlertRecord[]): Promise<void> {
+    if (alerts.length === 0) return Promise.resolve();
+    return this.write(`store ${alerts.length} alerts`, async (conn) => {
+      const appender = await conn.createAppender('alerts');
+      try {
+        for (const a of alerts) {
+          appender.appendVarchar(a.id);
+          appender.appendVarchar(a.tenant);
+          appender.appendBigInt(BigInt(a.created));
+          appender.appendVarchar(a.ruleId);
+          appender.appendVarchar(a.ruleTitle);
+          appender.appendVarchar(a.ruleAuthor);
+          appender.appendVarchar(a.level);
+          appender.appendList(a.eventIds, VARCHAR_LIST);
+          appender.appendVarchar(a.state);
+          appender.appendVarchar(JSON.stringify(a.details));
+          appender.endRow();
+        }
+        appender.closeSync();
+      } catch (e) {
+        try {
+          appender.clear();
+          appender.closeSync();
+        } catch {
+          // see appendEvents
+        }
+        throw e;
+      }
+    });
+  }
+
+  createToken(record: TokenRecord): Promise<void> {
+    return this.write('create a token', async (conn) => {
+      await conn.run(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+        record.id,
+        record.name,
+        record.role,
+        record.tenant,
+        record.hash,
+        BigInt(record.created),
+        record.revoked,
+      ]);
+    });
+  }
+
+  /** Marks the token revoked; false when no token has this id. Revoking twice is not an error. */
+  revokeToken(id: string): Promise<boolean> {
+    return this.write('revoke a token', async (conn) => {
+      const result = await conn.run('UPDATE tokens SET revoked = true WHERE id = $1', [id]);
+      return result.rowsChanged > 0;
+    });
+  }
+
+  /** Runs `task` in one transaction on the writer connection, after every earlier write. */
+  private write<T>(what: string, task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    const writer = this.writer;
+    if (writer === undefined) {
+      return Promise.reject(
+        new VigilError('store-unavailable', `cannot ${what}: the event store ${this.path} was opened read-only`, { where: this.path }),
+      );
+    }
+    if (this.closing) return Promise.reject(this.closedError(what));
+    return this.queue.run(async () => {
+      await writer.run('BEGIN TRANSACTION');
+      try {
+        const result = await task(writer);
+        await writer.run('COMMIT');
+        return result;
+      } catch (e) {
+        // After a failed COMMIT DuckDB has already rolled back; this ROLLBACK then fails harmlessly.
+        await writer.run('ROLLBACK').catch(() => undefined);
+        throw this.failure(what, e);
+      }
+    });
+  }
+
+  private failure(what: string, e: unknown): VigilError {
+    if (isVigilError(e)) return e;
+    const message = messageOf(e);
+    if (/Constraint Error|Duplicate key/i.test(message)) {
+      return new VigilError('bad-request', `cannot ${what}: a record with the same id${what.includes('token') ? ' or secret' : ''} already exists (${message})`, {
+        cause: e,
+      });
+    }
+    return new VigilError('store-unavailable', `cannot ${what} in ${this.path}: ${message}; nothing of this write was kept`, {
+      where: this.path,
+      cause: e,
+    });
+  }
+
+  private closedError(what: string): VigilError {
+    return new VigilError('store-unavailable', `cannot ${what}: the event store ${this.path} is closed`, { where: this.path });
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  /** Runs `task` on a fresh connection, which sees only committed data. */
+  private read<T>(what: string, task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(this.closedError(what));
+    const run = (async () => {
+      const conn = await this.instance.connect();
+      try {
+        return await task(conn);
+      } catch (e) {
+        if (isVigilError(e)) throw e;
+        throw new VigilError('store-unavailable', `cannot ${what} in ${this.path}: ${messageOf(e)}`, { where: this.path, cause: e });
+      } finally {
+        conn.closeSync();
+      }
+    })();
+    this.reads.add(run);
+    void run.catch(() => undefined).finally(() => this.reads.delete(run));
+    return run;
+  }
+
+  readCheckpoint(consumer: string): Promise<Checkpoint | undefined> {
+    return this.read('read a checkpoint', async (conn) => {
+      const reader = await conn.runAndReadAll('SELECT position FROM checkpoints WHERE consumer = $1', [consumer]);
+      const row = reader.getRowsJS()[0];
+      return row === undefined ? undefined : { consumer, position: text(row[0]) };
+    });
+  }
+
+  async search(request: SearchRequest): Promise<SearchResult> {
+    const started = performance.now();
+    const limit = checkLimit(request.limit, 'limit');
+    const from = checkTime(request.from, 'from');
+    const to = checkTime(request.to, 'to');
+    const params = new SqlParams();
+    const where = [`tenant = ${params.add(request.tenant)}`];
+    if (from !== undefined) where.push(`time >= CAST(${params.add(from)} AS BIGINT)`);
+    if (to !== undefined) where.push(`time < CAST(${params.add(to)} AS BIGINT)`);
+    if (request.query.kind !== 'all') where.push(compileFilter(request.query, params));
+    const condition = where.join(' AND ');
+    return this.read('search events', async (conn) => {
+      const countReader = await conn.runAndReadAll(`SELECT count(*) FROM events WHERE ${condition}`, params.values);
+      const total = Number(countReader.getRowsJS()[0]?.[0] ?? 0);
+      let hits: Event[] = [];
+      if (limit > 0 && total > 0) {
+        const reader = await conn.runAndReadAll(
+          `SELECT ${HIT_COLUMNS} FROM events WHERE ${condition} ORDER BY time DESC, id DESC LIMIT ${limit}`,
+          params.values,
+        );
+        hits = reader.getRowsJS().map(eventFromRow);
+      }
+      return { hits, total, tookMs: performance.now() - started };
+    });
+  }
+
+  countEvents(tenant: string): Promise<number> {
+    return this.read('count events', async (conn) => {
+      const reader = await conn.runAndReadAll('SELECT count(*) FROM events WHERE tenant = $1', [tenant]);
+      return Number(reader.getRowsJS()[0]?.[0] ?? 0);
+    });
+  }
+
+  findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    return this.read('look up a token', async (conn) => {
+      const reader = await conn.runAndReadAll(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE hash = $1`, [hash]);
+      const row = reader.getRowsJS()[0];
+      return row === undefined ? undefined : tokenFromRow(row);
+    });
+  }
+
+  listTokens(): Promise<readonly TokenRecord[]> {
+    return this.read('list tokens', async (conn) => {
+      const reader = await conn.runAndReadAll(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created, id`);
+      return reader.getRowsJS().map(tokenFromRow);
+    });
+  }
+
+  async listAlerts(tenant: string, limit: number): Promise<readonly AlertRecord[]> {
+    const checked = checkLimit(limit, 'limit');
+    return this.read('list alerts', async (conn) => {
+      const reader = await conn.runAndReadAll(
+        `SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant = $1 ORDER BY created DESC, id DESC LIMIT ${checked}`,
+        [tenant],
+      );
+      return reader.getRowsJS().map(alertFromRow);
+    });
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** Waits for queued writes and running reads, then closes the file. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.queue.drain();
+      await Promise.allSettled([...this.reads]);
+      this.writer?.closeSync();
+      this.instance.closeSync();
+      openInThisProcess.delete(this.path);
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,421 @@
+/**
+ * The Store conformance suite: every Store implementation (DuckDB now, ClickHouse/PostgreSQL
+ * later) runs it, so a query or a write means the same thing on every back end.
+ *
+ * Usage, in `<impl>.test.ts`:
+ *   storeSuite('DuckDbStore', async () => { … return { store, reopen, cleanup }; });
+ * `open` is called once per test and must give an empty store. `reopen`, when given, opens the
+ * same data again; the suite closes `store` before calling it. The suite closes every store it
+ * received, then calls `cleanup`.
+ */
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createEvent, type Event, type Fields } from '../core/event.js';
+import { isVigilError } from '../core/errors.js';
+import type { QueryNode } from '../core/query.js';
+import type { AlertRecord, Store, TokenRecord } from '../core/store.js';
+
+export interface StoreUnderTest {
+  readonly store: Store;
+  readonly reopen?: () => Promise<Store>;
+  readonly cleanup: () => Promise<void>;
+}
+
+const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
+const MINUTE = 60_000;
+
+interface EventSpec {
+  readonly tenant?: string;
+  readonly minute?: number;
+  readonly message?: string;
+  readonly original?: string;
+  readonly fields?: Fields;
+}
+
+/** An event `minute` minutes after T0; original defaults to a syslog line around the message. */
+function event(spec: EventSpec): Event {
+  const message = spec.message ?? 'hello';
+  return createEvent({
+    tenant: spec.tenant ?? 'a',
+    received: T0 + (spec.minute ?? 0) * MINUTE + 5,
+    time: T0 + (spec.minute ?? 0) * MINUTE,
+    source: { input: 'syslog', kind: 'syslog-udp', address: '10.0.0.9:514' },
+    format: 'rfc5424',
+    original: spec.original ?? `<34>1 2024-05-01T12:00:00Z host app - - - ${message}`,
+    fields: { message, ...spec.fields },
+  });
+}
+
+// Small builders for query trees, so specs read like queries.
+const f = (field: string, value: string, wildcard = false): QueryNode => ({ kind: 'field', field, value, wildcard, quoted: false });
+const t = (text: string, wildcard = false): QueryNode => ({ kind: 'text', text, wildcard, quoted: !wildcard });
+const not = (child: QueryNode): QueryNode => ({ kind: 'not', child });
+const and = (...children: QueryNode[]): QueryNode => ({ kind: 'and', children });
+const or = (...children: QueryNode[]): QueryNode => ({ kind: 'or', children });
+const exists = (field: string): QueryNode => ({ kind: 'exists', field });
+
+function token(overrides: Partial<TokenRecord> = {}): TokenRecord {
+  return { id: 'tok-1', name: 'shipper', role: 'ingest', tenant: 'a', hash: 'a'.repeat(64), created: T0, revoked: false, ...overrides };
+}
+
+function alert(overrides: Partial<AlertRecord> = {}): AlertRecord {
+  return {
+    id: 'al-1',
+    tenant: 'a',
+    created: T0,
+    ruleId: 'r-1',
+    ruleTitle: 'SSH brute force',
+    ruleAuthor: 'vigil',
+    level: 'high',
+    eventIds: ['e1', 'e2'],
+    state: 'open',
+    details: { count: 12, source: { ip: '203.0.113.7' } },
+    ...overrides,
+  };
+}
+
+export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let sut: StoreUnderTest;
+    let store: Store;
+    const opened: Store[] = [];
+
+    beforeEach(async () => {
+      sut = await open();
+      store = sut.store;
+      opened.push(store);
+    });
+
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+      await sut.cleanup();
+    });
+
+    /** Ids of the hits for `query` in tenant a, newest first. */
+    async function ids(query: QueryNode, extra: { tenant?: string; from?: number; to?: number; limit?: number } = {}): Promise<string[]> {
+      const result = await store.search({ tenant: extra.tenant ?? 'a', query, from: extra.from, to: extra.to, limit: extra.limit ?? 100 });
+      return result.hits.map((h) => h.id);
+    }
+
+    describe('events', () => {
+      it('returns appended events exactly as they were given', async () => {
+        const e = event({ fields: { 'host.name': 'Web-01', 'process.pid': 4242, tags: ['x', 'y'], ok: true, gone: null } });
+        const bare = createEvent({
+          tenant: 'a',
+          received: T0,
+          source: { input: 'http', kind: 'http-ingest' },
+          format: 'json',
+          original: '{"k":1}',
+          fields: { k: 1 },
+          flags: ['truncated', 'time-unparsed'],
+        });
+        await store.appendEvents([e, bare]);
+        const result = await store.search({ tenant: 'a', query: { kind: 'all' }, limit: 10 });
+        assert.equal(result.total, 2);
+        const byId = new Map(result.hits.map((h) => [h.id, h]));
+        assert.deepEqual(byId.get(e.id), e);
+        assert.deepEqual(byId.get(bare.id), bare);
+        assert.ok(result.tookMs >= 0);
+      });
+
+      it('counts events per tenant', async () => {
+        await store.appendEvents([event({}), event({}), event({ tenant: 'b' })]);
+        assert.equal(await store.countEvents('a'), 2);
+        assert.equal(await store.countEvents('b'), 1);
+        assert.equal(await store.countEvents('nobody'), 0);
+      });
+
+      it('never returns events of another tenant', async () => {
+        const mine = event({ tenant: 'a', fields: { 'host.name': 'shared' } });
+        const theirs = event({ tenant: 'b', fields: { 'host.name': 'shared' } });
+        await store.appendEvents([mine, theirs]);
+        assert.deepEqual(await ids({ kind: 'all' }), [mine.id]);
+        assert.deepEqual(await ids(f('host.name', 'shared')), [mine.id]);
+        assert.deepEqual(await ids(or(t('hello'), not(t('hello')))), [mine.id]);
+        assert.deepEqual(await ids({ kind: 'all' }, { tenant: 'b' }), [theirs.id]);
+      });
+
+      it('returns newest first, breaks ties by id, honours limit and counts every match', async () => {
+        const older = event({ minute: 1 });
+        const newer = event({ minute: 5 });
+        const sameA = event({ minute: 3 });
+        const sameB = event({ minute: 3 }); // created later: larger UUIDv7
+        await store.appendEvents([sameA, older, newer, sameB]);
+        assert.deepEqual(await ids({ kind: 'all' }), [newer.id, sameB.id, sameA.id, older.id]);
+        const limited = await store.search({ tenant: 'a', query: { kind: 'all' }, limit: 2 });
+        assert.deepEqual(limited.hits.map((h) => h.id), [newer.id, sameB.id]);
+        assert.equal(limited.total, 4);
+        const none = await store.search({ tenant: 'a', query: { kind: 'all' }, limit: 0 });
+        assert.deepEqual(none.hits, []);
+        assert.equal(none.total, 4);
+      });
+
+      it('includes from and excludes to', async () => {
+        const [m0, m1, m2] = [event({ minute: 0 }), event({ minute: 1 }), event({ minute: 2 })];
+        await store.appendEvents([m0, m1, m2]);
+        const at = (minute: number) => T0 + minute * MINUTE;
+        assert.deepEqual(await ids({ kind: 'all' }, { from: at(1) }), [m2.id, m1.id]);
+        assert.deepEqual(await ids({ kind: 'all' }, { to: at(1) }), [m0.id]);
+        assert.deepEqual(await ids({ kind: 'all' }, { from: at(1), to: at(2) }), [m1.id]);
+        assert.deepEqual(await ids({ kind: 'all' }, { from: at(1) + 1, to: at(2) }), []);
+        const result = await store.search({ tenant: 'a', query: { kind: 'all' }, from: at(1), limit: 10 });
+        assert.equal(result.total, 2);
+      });
+
+      it('refuses a limit that is negative, fractional or too large', async () => {
+        for (const limit of [-1, 1.5, 1_000_000]) {
+          await assert.rejects(
+            store.search({ tenant: 'a', query: { kind: 'all' }, limit }),
+            (e: unknown) => isVigilError(e) && e.code === 'query-invalid',
+          );
+        }
+      });
+    });
+
+    describe('query semantics', () => {
+      let web: Event, db: Event, anon: Event, multi: Event;
+
+      beforeEach(async () => {
+        web = event({
+          minute: 1,
+          message: 'Failed password for root from 203.0.113.7',
+          fields: {
+            'host.name': 'WEB-01',
+            'user.name': 'root',
+            'source.ip': '203.0.113.7',
+            'event.outcome': 'failure',
+            'event.category': ['authentication'],
+            'process.pid': 1234,
+            'service.name': 'SSHD',
+            tags: ['prod', 'EU'],
+          },
+        });
+        db = event({
+          minute: 2,
+          message: 'Accepted publickey for alice',
+          fields: { 'host.name': 'db-01', 'user.name': 'Alice', 'event.outcome': 'success', 'process.pid': 99, 'service.name': 'sshd' },
+        });
+        anon = event({ minute: 3, message: 'kernel: eth0 link up', fields: { 'host.name': 'web-02' } });
+        multi = event({
+          minute: 4,
+          message: 'cluster event',
+          fields: { 'host.name': ['node-a', 'Node-B'], 'event.category': ['network', 'session'], 'service.name': ['x', 'Y'] },
+        });
+        await store.appendEvents([web, db, anon, multi]);
+      });
+
+      it('matches a promoted field case-insensitively', async () => {
+        assert.deepEqual(await ids(f('host.name', 'web-01')), [web.id]);
+        assert.deepEqual(await ids(f('user.name', 'ALICE')), [db.id]);
+        assert.deepEqual(await ids(f('source.ip', '203.0.113.7')), [web.id]);
+      });
+
+      it('matches a field stored only in the JSON fields case-insensitively', async () => {
+        assert.deepEqual(await ids(f('service.name', 'sshd')), [db.id, web.id]);
+      });
+
+      it('matches numbers by their text', async () => {
+        assert.deepEqual(await ids(f('process.pid', '1234')), [web.id]);
+        assert.deepEqual(await ids(f('process.pid', '123')), []);
+      });
+
+      it('matches an array field when any element matches', async () => {
+        assert.deepEqual(await ids(f('host.name', 'node-b')), [multi.id]);
+        assert.deepEqual(await ids(f('event.category', 'SESSION')), [multi.id]);
+        assert.deepEqual(await ids(f('event.category', 'authentication')), [web.id]);
+        assert.deepEqual(await ids(f('tags', 'eu')), [web.id]);
+        assert.deepEqual(await ids(f('service.name', 'y')), [multi.id]);
+        assert.deepEqual(await ids(f('host.name', 'node-*', true)), [multi.id]);
+        assert.deepEqual(await ids(f('event.category', 'sess*', true)), [multi.id]);
+        assert.deepEqual(await ids(f('tags', 'pr?d', true)), [web.id]);
+      });
+
+      it('matches globs: * any run, ? one character, anchored at both ends', async () => {
+        assert.deepEqual(await ids(f('host.name', 'web-*', true)), [anon.id, web.id]);
+        assert.deepEqual(await ids(f('host.name', 'WEB-0?', true)), [anon.id, web.id]);
+        assert.deepEqual(await ids(f('host.name', 'eb-*', true)), []);
+        assert.deepEqual(await ids(f('service.name', 'SS*', true)), [db.id, web.id]);
+        assert.deepEqual(await ids(f('process.pid', '12*', true)), [web.id]);
+      });
+
+      it('matches the message field as a whole, case-insensitively', async () => {
+        assert.deepEqual(await ids(f('message', 'accepted publickey for ALICE')), [db.id]);
+        assert.deepEqual(await ids(f('message', 'accepted')), []);
+        assert.deepEqual(await ids(f('message', 'accepted*', true)), [db.id]);
+      });
+
+      it('finds free text anywhere in the original or the message, case-insensitively', async () => {
+        assert.deepEqual(await ids(t('FAILED PASSWORD')), [web.id]);
+        assert.deepEqual(await ids(t('publickey')), [db.id]);
+        assert.deepEqual(await ids(t('eth? link', true)), [anon.id]);
+        assert.deepEqual(await ids(t('for * from', true)), [web.id]);
+        assert.deepEqual(await ids(t('no such words')), []);
+      });
+
+      it('finds free text in a message that the original holds only JSON-escaped', async () => {
+        const e = event({ minute: 9, message: 'path "C:\\temp" denied', original: JSON.stringify({ msg: 'path "C:\\temp" denied' }) });
+        await store.appendEvents([e]);
+        assert.deepEqual(await ids(t('"c:\\temp" denied')), [e.id]);
+      });
+
+      it('tests presence with exists', async () => {
+        assert.deepEqual(await ids(exists('user.name')), [db.id, web.id]);
+        assert.deepEqual(await ids(exists('tags')), [web.id]);
+        assert.deepEqual(await ids(exists('host.name')), [multi.id, anon.id, db.id, web.id]);
+        assert.deepEqual(await ids(exists('event.category')), [multi.id, web.id]);
+        assert.deepEqual(await ids(exists('message')), [multi.id, anon.id, db.id, web.id]);
+        assert.deepEqual(await ids(exists('no.such.field')), []);
+      });
+
+      it('combines with AND, OR and NOT', async () => {
+        assert.deepEqual(await ids(and(f('service.name', 'sshd'), f('event.outcome', 'failure'))), [web.id]);
+        assert.deepEqual(await ids(or(f('user.name', 'root'), f('host.name', 'web-02'))), [anon.id, web.id]);
+        assert.deepEqual(await ids(and(t('for'), not(f('user.name', 'alice')))), [web.id]);
+        assert.deepEqual(await ids(and(exists('user.name'), not(or(f('host.name', 'db-01'), t('nothing'))))), [web.id]);
+      });
+
+      it('makes NOT true when the field is missing', async () => {
+        assert.deepEqual(await ids(not(f('user.name', 'root'))), [multi.id, anon.id, db.id]);
+        assert.deepEqual(await ids(not(f('tags', 'prod'))), [multi.id, anon.id, db.id]);
+        assert.deepEqual(await ids(not(f('event.category', 'network'))), [anon.id, db.id, web.id]);
+        assert.deepEqual(await ids(not(exists('user.name'))), [multi.id, anon.id]);
+      });
+
+      it('matches hostile strings literally', async () => {
+        const hostile = [`it's`, `50%`, `a_b`, `back\\slash`, `'; DROP TABLE events; --`, `"quoted"`, `$1`, `x%' OR '1'='1`];
+        const events = hostile.map((value, i) =>
+          event({ minute: 10 + i, message: `value ${value} end`, fields: { 'user.name': value, 'labels.v': value } }),
+        );
+        await store.appendEvents(events);
+        for (const [i, value] of hostile.entries()) {
+          const expected = [(events[i] as Event).id];
+          assert.deepEqual(await ids(f('user.name', value)), expected, `user.name:${value}`);
+          assert.deepEqual(await ids(f('labels.v', value)), expected, `labels.v:${value}`);
+          assert.deepEqual(await ids(t(`value ${value} end`)), expected, `text ${value}`);
+        }
+        // LIKE metacharacters in a glob are literal too: `%` must not act as a wildcard.
+        assert.deepEqual(await ids(f('user.name', '5?%', true)), [(events[1] as Event).id]);
+        assert.deepEqual(await ids(f('labels.v', 'a_*', true)), [(events[2] as Event).id]);
+        assert.deepEqual(await ids(f('user.name', '%', true)), []);
+        assert.deepEqual(await ids(f('labels.v', 'back\\\\*', true)), [(events[3] as Event).id]);
+        assert.equal(await store.countEvents('a'), 4 + hostile.length);
+      });
+
+      it('refuses a field name outside the field-name alphabet', async () => {
+        for (const bad of [`a"b`, `a'b`, `a\\b`, 'a b', '']) {
+          await assert.rejects(
+            store.search({ tenant: 'a', query: f(bad, 'x'), limit: 10 }),
+            (e: unknown) => isVigilError(e) && e.code === 'query-invalid',
+            JSON.stringify(bad),
+          );
+        }
+      });
+    });
+
+    describe('checkpoints and atomicity', () => {
+      it('writes the checkpoint with the events it covers', async () => {
+        assert.equal(await store.readCheckpoint('bus'), undefined);
+        await store.appendEvents([event({})], { consumer: 'bus', position: '1:100' });
+        assert.deepEqual(await store.readCheckpoint('bus'), { consumer: 'bus', position: '1:100' });
+        await store.appendEvents([event({})], { consumer: 'bus', position: '1:200' });
+        await store.appendEvents([], { consumer: 'other', position: 'x' });
+        assert.deepEqual(await store.readCheckpoint('bus'), { consumer: 'bus', position: '1:200' });
+        assert.deepEqual(await store.readCheckpoint('other'), { consumer: 'other', position: 'x' });
+        assert.equal(await store.countEvents('a'), 2);
+      });
+
+      it('keeps events and checkpoint across a reopen', async (ctx) => {
+        if (!sut.reopen) return ctx.skip('no reopen for this store');
+        const e = event({ fields: { 'host.name': 'persist' } });
+        await store.appendEvents([e], { consumer: 'bus', position: '7' });
+        await store.close();
+        store = await sut.reopen();
+        opened.push(store);
+        assert.deepEqual(await store.readCheckpoint('bus'), { consumer: 'bus', position: '7' });
+        assert.deepEqual(await ids(f('host.name', 'persist')), [e.id]);
+      });
+
+      it('keeps neither events nor checkpoint when an event in the batch is invalid', async () => {
+        await store.appendEvents([event({})], { consumer: 'bus', position: '1' });
+        const bad = { ...event({}), time: Number.NaN };
+        const batch = [...Array.from({ length: 3000 }, () => event({})), bad, event({})];
+        await assert.rejects(store.appendEvents(batch, { consumer: 'bus', position: '2' }), (e: unknown) => isVigilError(e));
+        assert.equal(await store.countEvents('a'), 1);
+        assert.deepEqual(await store.readCheckpoint('bus'), { consumer: 'bus', position: '1' });
+      });
+
+      // The checkpoint is written after the events, so these failures strike mid-transaction:
+      // null is refused by the database, undefined before it reaches the database.
+      for (const position of [null, undefined]) {
+        it(`keeps no events when the checkpoint write fails after them (position ${String(position)})`, async () => {
+          const badCheckpoint = { consumer: 'bus', position: position as unknown as string };
+          await assert.rejects(store.appendEvents([event({}), event({})], badCheckpoint), (e: unknown) => isVigilError(e));
+          assert.equal(await store.countEvents('a'), 0);
+          assert.equal(await store.readCheckpoint('bus'), undefined);
+          // The store is still usable after the failure.
+          await store.appendEvents([event({})], { consumer: 'bus', position: '3' });
+          assert.equal(await store.countEvents('a'), 1);
+        });
+      }
+
+      it('serialises concurrent appends without losing any', async () => {
+        await Promise.all(
+          Array.from({ length: 8 }, (_, i) => store.appendEvents([event({}), event({})], { consumer: 'bus', position: String(i) })),
+        );
+        assert.equal(await store.countEvents('a'), 16);
+        assert.deepEqual(await store.readCheckpoint('bus'), { consumer: 'bus', position: '7' });
+      });
+    });
+
+    describe('tokens', () => {
+      it('creates, finds by hash, lists and revokes', async () => {
+        const first = token();
+        const second = token({ id: 'tok-2', name: 'analyst', role: 'analyst', hash: 'b'.repeat(64), created: T0 + 1 });
+        await store.createToken(first);
+        await store.createToken(second);
+        assert.deepEqual(await store.findTokenByHash(first.hash), first);
+        assert.equal(await store.findTokenByHash('c'.repeat(64)), undefined);
+        assert.deepEqual(await store.listTokens(), [first, second]);
+        assert.equal(await store.revokeToken('tok-2'), true);
+        assert.equal(await store.revokeToken('tok-2'), true);
+        assert.equal(await store.revokeToken('missing'), false);
+        assert.deepEqual(await store.findTokenByHash(second.hash), { ...second, revoked: true });
+        assert.equal((await store.findTokenByHash(first.hash))?.revoked, false);
+      });
+
+      it('refuses a second token with the same secret hash', async () => {
+        await store.createToken(token());
+        await assert.rejects(store.createToken(token({ id: 'tok-9' })), (e: unknown) => isVigilError(e));
+        assert.equal((await store.listTokens()).length, 1);
+      });
+    });
+
+    describe('alerts', () => {
+      it('appends and lists newest first per tenant, up to the limit', async () => {
+        const a1 = alert({ id: 'al-1', created: T0 });
+        const a2 = alert({ id: 'al-2', created: T0 + 10, state: 'acknowledged', eventIds: [] });
+        const b1 = alert({ id: 'al-3', tenant: 'b' });
+        await store.appendAlerts([a1, a2, b1]);
+        assert.deepEqual(await store.listAlerts('a', 10), [a2, a1]);
+        assert.deepEqual(await store.listAlerts('a', 1), [a2]);
+        assert.deepEqual(await store.listAlerts('b', 10), [b1]);
+        assert.deepEqual(await store.listAlerts('c', 10), []);
+      });
+
+      it('keeps none of a batch with a duplicate id', async () => {
+        await store.appendAlerts([alert({ id: 'al-1' })]);
+        await assert.rejects(store.appendAlerts([alert({ id: 'al-2' }), alert({ id: 'al-1' })]), (e: unknown) => isVigilError(e));
+        assert.deepEqual((await store.listAlerts('a', 10)).map((a) => a.id), ['al-1']);
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('closes idempotently and refuses work afterwards', async () => {
+        await store.close();
+        await store.close();
+        await assert.rejects(store.countEvents('a'), (e: unknown) => isVigilError(e) && e.code === 'store-unavailable');
+        await assert.rejects(store.appendEvents([event({})]), (e: unknown) => isVigilError(e) && e.code === 'store-unavailable');
+      });
+    });
+  });
+}
