@@ -52,6 +52,13 @@ function installHandlers(): void {
   }
 }
 
+let keepTempDirs = false;
+
+/** With --keep, folders (server data and logs, rsyslog output) stay for a post-mortem. */
+export function keepTemporaryFolders(keep: boolean): void {
+  keepTempDirs = keep;
+}
+
 /** Registers a temporary folder for deletion if the run is interrupted. */
 export function trackTempDir(path: string): void {
   installHandlers();
@@ -60,7 +67,8 @@ export function trackTempDir(path: string): void {
 
 /** Deletes a temporary folder now and forgets it. */
 export function removeTempDir(path: string): void {
-  rmSync(path, { recursive: true, force: true });
+  if (keepTempDirs) process.stderr.write(`bench: kept ${path}\n`);
+  else rmSync(path, { recursive: true, force: true });
   tempDirs.delete(path);
 }
 

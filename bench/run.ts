@@ -8,11 +8,12 @@
  * run; default 60 for syslog-tcp, 20 per batch size for ndjson-ingest), --events N (search,
  * default 1,000,000), --server src|dist|PATH (the CLI to start: TypeScript sources through tsx,
  * the build, or any CLI entry file; default src), --connections N (syslog, default 4),
- * --framing newline|octet-counted|mixed (default newline), --concurrency N (ingest, default 8).
+ * --framing newline|octet-counted|mixed (default newline), --concurrency N (ingest, default 8),
+ * --keep (leave the temporary folders: server data and log, rsyslog output).
  */
 import { parseArgs } from 'node:util';
 import type { BenchResult } from './bench-result.js';
-import { interrupted } from './child-processes.js';
+import { interrupted, keepTemporaryFolders } from './child-processes.js';
 import { benchNdjsonIngest } from './ndjson-ingest-bench.js';
 import { machine, gitCommit, writeResults } from './results-file.js';
 import { resultsTable } from './results-table.js';
@@ -47,6 +48,7 @@ const { values } = parseArgs({
     connections: { type: 'string' },
     framing: { type: 'string', default: 'newline' },
     concurrency: { type: 'string' },
+    keep: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -58,6 +60,7 @@ for (const name of only) {
 const framing = FRAMINGS.find((candidate) => candidate === values.framing) ?? fail(`--framing is one of ${FRAMINGS.join(', ')}`);
 const build: ServerBuild = values.server ?? 'src';
 const duration = values.duration === undefined ? undefined : positive(values.duration, 'duration', 0);
+keepTemporaryFolders(values.keep ?? false);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 const runners: Record<BenchName, () => Promise<BenchResult>> = {

@@ -28,7 +28,7 @@ interface MetricsSample {
   readonly rssMiB: number | null;
 }
 
-/** No stored event for this long after the sender stopped: the rest is not coming. */
+/** No stored event for this long, and an empty queue, after the sender stopped: the rest is not coming. */
 const STALL_SEC = 10;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -62,11 +62,13 @@ export async function measureVigilSyslog(options: VigilSyslogOptions): Promise<S
     const sendEnd = loadResult.elapsedSec;
     const now = (): number => (performance.now() - origin) / 1000;
 
-    // Catch-up: stored reaches sent, or progress stops (stalled), or the limit passes.
+    // Catch-up: stored reaches sent, or progress stops with nothing left queued (stalled: the
+    // rest is lost), or the limit passes. A store pausing with a backlog is slow, not stalled.
     let last = await readMetrics(server).catch(() => baseline);
     let lastProgress = now();
     let caughtUpAt: number | null = null;
-    while (now() - sendEnd < options.catchUpLimitSec && now() - lastProgress < STALL_SEC) {
+    const stalled = (): boolean => now() - lastProgress >= STALL_SEC && !(last.queueDepth && last.queueDepth > 0);
+    while (now() - sendEnd < options.catchUpLimitSec && !stalled()) {
       if (last.stored - baseline.stored >= loadResult.sent) {
         caughtUpAt = now();
         break;
@@ -101,7 +103,7 @@ export async function measureVigilSyslog(options: VigilSyslogOptions): Promise<S
       min5s: rates.min,
       max5s: rates.max,
       catchUpSec: caughtUpAt === null ? null : Math.max(0, caughtUpAt - sendEnd),
-      catchUp: caughtUpAt !== null ? 'caught-up' : now() - lastProgress >= STALL_SEC ? 'stalled' : 'timed-out',
+      catchUp: caughtUpAt !== null ? 'caught-up' : stalled() ? 'stalled' : 'timed-out',
       missing: Math.max(0, loadResult.sent - stored),
       peakRssMiB: peakRss,
       peakQueueDepth: queueDepths.length > 0 ? Math.max(...queueDepths) : null,

@@ -10,68 +10,17 @@
  */
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEvent, type Event, type Fields } from '../core/event.js';
+import { createEvent, type Event } from '../core/event.js';
 import { isVigilError } from '../core/errors.js';
 import type { QueryNode } from '../core/query.js';
-import type { AlertRecord, Store, TokenRecord } from '../core/store.js';
+import type { Store } from '../core/store.js';
+import { querySemantics } from './store-query.suite.js';
+import { MINUTE, T0, alert, event, exists, f, not, or, t, token, type SuiteContext } from './store-suite-fixtures.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
   readonly reopen?: () => Promise<Store>;
   readonly cleanup: () => Promise<void>;
-}
-
-const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);
-const MINUTE = 60_000;
-
-interface EventSpec {
-  readonly tenant?: string;
-  readonly minute?: number;
-  readonly message?: string;
-  readonly original?: string;
-  readonly fields?: Fields;
-}
-
-/** An event `minute` minutes after T0; original defaults to a syslog line around the message. */
-function event(spec: EventSpec): Event {
-  const message = spec.message ?? 'hello';
-  return createEvent({
-    tenant: spec.tenant ?? 'a',
-    received: T0 + (spec.minute ?? 0) * MINUTE + 5,
-    time: T0 + (spec.minute ?? 0) * MINUTE,
-    source: { input: 'syslog', kind: 'syslog-udp', address: '10.0.0.9:514' },
-    format: 'rfc5424',
-    original: spec.original ?? `<34>1 2024-05-01T12:00:00Z host app - - - ${message}`,
-    fields: { message, ...spec.fields },
-  });
-}
-
-// Small builders for query trees, so specs read like queries.
-const f = (field: string, value: string, wildcard = false): QueryNode => ({ kind: 'field', field, value, wildcard, quoted: false });
-const t = (text: string, wildcard = false): QueryNode => ({ kind: 'text', text, wildcard, quoted: !wildcard });
-const not = (child: QueryNode): QueryNode => ({ kind: 'not', child });
-const and = (...children: QueryNode[]): QueryNode => ({ kind: 'and', children });
-const or = (...children: QueryNode[]): QueryNode => ({ kind: 'or', children });
-const exists = (field: string): QueryNode => ({ kind: 'exists', field });
-
-function token(overrides: Partial<TokenRecord> = {}): TokenRecord {
-  return { id: 'tok-1', name: 'shipper', role: 'ingest', tenant: 'a', hash: 'a'.repeat(64), created: T0, revoked: false, ...overrides };
-}
-
-function alert(overrides: Partial<AlertRecord> = {}): AlertRecord {
-  return {
-    id: 'al-1',
-    tenant: 'a',
-    created: T0,
-    ruleId: 'r-1',
-    ruleTitle: 'SSH brute force',
-    ruleAuthor: 'vigil',
-    level: 'high',
-    eventIds: ['e1', 'e2'],
-    state: 'open',
-    details: { count: 12, source: { ip: '203.0.113.7' } },
-    ...overrides,
-  };
 }
 
 export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): void {
@@ -96,6 +45,12 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
       const result = await store.search({ tenant: extra.tenant ?? 'a', query, from: extra.from, to: extra.to, limit: extra.limit ?? 100 });
       return result.hits.map((h) => h.id);
     }
+    const context: SuiteContext = {
+      get store() {
+        return store;
+      },
+      ids,
+    };
 
     describe('events', () => {
       it('returns appended events exactly as they were given', async () => {
@@ -172,145 +127,7 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
       });
     });
 
-    describe('query semantics', () => {
-      let web: Event, db: Event, anon: Event, multi: Event;
-
-      beforeEach(async () => {
-        web = event({
-          minute: 1,
-          message: 'Failed password for root from 203.0.113.7',
-          fields: {
-            'host.name': 'WEB-01',
-            'user.name': 'root',
-            'source.ip': '203.0.113.7',
-            'event.outcome': 'failure',
-            'event.category': ['authentication'],
-            'process.pid': 1234,
-            'service.name': 'SSHD',
-            tags: ['prod', 'EU'],
-          },
-        });
-        db = event({
-          minute: 2,
-          message: 'Accepted publickey for alice',
-          fields: { 'host.name': 'db-01', 'user.name': 'Alice', 'event.outcome': 'success', 'process.pid': 99, 'service.name': 'sshd' },
-        });
-        anon = event({ minute: 3, message: 'kernel: eth0 link up', fields: { 'host.name': 'web-02' } });
-        multi = event({
-          minute: 4,
-          message: 'cluster event',
-          fields: { 'host.name': ['node-a', 'Node-B'], 'event.category': ['network', 'session'], 'service.name': ['x', 'Y'] },
-        });
-        await store.appendEvents([web, db, anon, multi]);
-      });
-
-      it('matches a promoted field case-insensitively', async () => {
-        assert.deepEqual(await ids(f('host.name', 'web-01')), [web.id]);
-        assert.deepEqual(await ids(f('user.name', 'ALICE')), [db.id]);
-        assert.deepEqual(await ids(f('source.ip', '203.0.113.7')), [web.id]);
-      });
-
-      it('matches a field stored only in the JSON fields case-insensitively', async () => {
-        assert.deepEqual(await ids(f('service.name', 'sshd')), [db.id, web.id]);
-      });
-
-      it('matches numbers by their text', async () => {
-        assert.deepEqual(await ids(f('process.pid', '1234')), [web.id]);
-        assert.deepEqual(await ids(f('process.pid', '123')), []);
-      });
-
-      it('matches an array field when any element matches', async () => {
-        assert.deepEqual(await ids(f('host.name', 'node-b')), [multi.id]);
-        assert.deepEqual(await ids(f('event.category', 'SESSION')), [multi.id]);
-        assert.deepEqual(await ids(f('event.category', 'authentication')), [web.id]);
-        assert.deepEqual(await ids(f('tags', 'eu')), [web.id]);
-        assert.deepEqual(await ids(f('service.name', 'y')), [multi.id]);
-        assert.deepEqual(await ids(f('host.name', 'node-*', true)), [multi.id]);
-        assert.deepEqual(await ids(f('event.category', 'sess*', true)), [multi.id]);
-        assert.deepEqual(await ids(f('tags', 'pr?d', true)), [web.id]);
-      });
-
-      it('matches globs: * any run, ? one character, anchored at both ends', async () => {
-        assert.deepEqual(await ids(f('host.name', 'web-*', true)), [anon.id, web.id]);
-        assert.deepEqual(await ids(f('host.name', 'WEB-0?', true)), [anon.id, web.id]);
-        assert.deepEqual(await ids(f('host.name', 'eb-*', true)), []);
-        assert.deepEqual(await ids(f('service.name', 'SS*', true)), [db.id, web.id]);
-        assert.deepEqual(await ids(f('process.pid', '12*', true)), [web.id]);
-      });
-
-      it('matches the message field as a whole, case-insensitively', async () => {
-        assert.deepEqual(await ids(f('message', 'accepted publickey for ALICE')), [db.id]);
-        assert.deepEqual(await ids(f('message', 'accepted')), []);
-        assert.deepEqual(await ids(f('message', 'accepted*', true)), [db.id]);
-      });
-
-      it('finds free text anywhere in the original or the message, case-insensitively', async () => {
-        assert.deepEqual(await ids(t('FAILED PASSWORD')), [web.id]);
-        assert.deepEqual(await ids(t('publickey')), [db.id]);
-        assert.deepEqual(await ids(t('eth? link', true)), [anon.id]);
-        assert.deepEqual(await ids(t('for * from', true)), [web.id]);
-        assert.deepEqual(await ids(t('no such words')), []);
-      });
-
-      it('finds free text in a message that the original holds only JSON-escaped', async () => {
-        const e = event({ minute: 9, message: 'path "C:\\temp" denied', original: JSON.stringify({ msg: 'path "C:\\temp" denied' }) });
-        await store.appendEvents([e]);
-        assert.deepEqual(await ids(t('"c:\\temp" denied')), [e.id]);
-      });
-
-      it('tests presence with exists', async () => {
-        assert.deepEqual(await ids(exists('user.name')), [db.id, web.id]);
-        assert.deepEqual(await ids(exists('tags')), [web.id]);
-        assert.deepEqual(await ids(exists('host.name')), [multi.id, anon.id, db.id, web.id]);
-        assert.deepEqual(await ids(exists('event.category')), [multi.id, web.id]);
-        assert.deepEqual(await ids(exists('message')), [multi.id, anon.id, db.id, web.id]);
-        assert.deepEqual(await ids(exists('no.such.field')), []);
-      });
-
-      it('combines with AND, OR and NOT', async () => {
-        assert.deepEqual(await ids(and(f('service.name', 'sshd'), f('event.outcome', 'failure'))), [web.id]);
-        assert.deepEqual(await ids(or(f('user.name', 'root'), f('host.name', 'web-02'))), [anon.id, web.id]);
-        assert.deepEqual(await ids(and(t('for'), not(f('user.name', 'alice')))), [web.id]);
-        assert.deepEqual(await ids(and(exists('user.name'), not(or(f('host.name', 'db-01'), t('nothing'))))), [web.id]);
-      });
-
-      it('makes NOT true when the field is missing', async () => {
-        assert.deepEqual(await ids(not(f('user.name', 'root'))), [multi.id, anon.id, db.id]);
-        assert.deepEqual(await ids(not(f('tags', 'prod'))), [multi.id, anon.id, db.id]);
-        assert.deepEqual(await ids(not(f('event.category', 'network'))), [anon.id, db.id, web.id]);
-        assert.deepEqual(await ids(not(exists('user.name'))), [multi.id, anon.id]);
-      });
-
-      it('matches hostile strings literally', async () => {
-        const hostile = [`it's`, `50%`, `a_b`, `back\\slash`, `'; DROP TABLE events; --`, `"quoted"`, `$1`, `x%' OR '1'='1`];
-        const events = hostile.map((value, i) =>
-          event({ minute: 10 + i, message: `value ${value} end`, fields: { 'user.name': value, 'labels.v': value } }),
-        );
-        await store.appendEvents(events);
-        for (const [i, value] of hostile.entries()) {
-          const expected = [(events[i] as Event).id];
-          assert.deepEqual(await ids(f('user.name', value)), expected, `user.name:${value}`);
-          assert.deepEqual(await ids(f('labels.v', value)), expected, `labels.v:${value}`);
-          assert.deepEqual(await ids(t(`value ${value} end`)), expected, `text ${value}`);
-        }
-        // LIKE metacharacters in a glob are literal too: `%` must not act as a wildcard.
-        assert.deepEqual(await ids(f('user.name', '5?%', true)), [(events[1] as Event).id]);
-        assert.deepEqual(await ids(f('labels.v', 'a_*', true)), [(events[2] as Event).id]);
-        assert.deepEqual(await ids(f('user.name', '%', true)), []);
-        assert.deepEqual(await ids(f('labels.v', 'back\\\\*', true)), [(events[3] as Event).id]);
-        assert.equal(await store.countEvents('a'), 4 + hostile.length);
-      });
-
-      it('refuses a field name outside the field-name alphabet', async () => {
-        for (const bad of [`a"b`, `a'b`, `a\\b`, 'a b', '']) {
-          await assert.rejects(
-            store.search({ tenant: 'a', query: f(bad, 'x'), limit: 10 }),
-            (e: unknown) => isVigilError(e) && e.code === 'query-invalid',
-            JSON.stringify(bad),
-          );
-        }
-      });
-    });
+    querySemantics(context);
 
     describe('checkpoints and atomicity', () => {
       it('writes the checkpoint with the events it covers', async () => {

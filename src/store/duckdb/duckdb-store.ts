@@ -7,13 +7,13 @@
  * DuckDB allows one writing process per file; a second process gets `data-locked`.
  */
 import { resolve } from 'node:path';
-import { LIST, VARCHAR, type DuckDBConnection, type DuckDBInstance, type JS } from '@duckdb/node-api';
+import { LIST, VARCHAR, type DuckDBAppender, type DuckDBConnection, type DuckDBDataChunk, type DuckDBInstance, type JS } from '@duckdb/node-api';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { SearchRequest } from '../../core/query.js';
 import type { AlertRecord, Checkpoint, Role, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import { checkEventColumns, checkSchema, createInstance, lockedError, migrate, type DuckDbOpenOptions } from './duckdb-open.js';
-import { appendEventRow, eventFromRow } from './event-rows.js';
+import { eventChunks, eventFromRow } from './event-rows.js';
 import { SqlParams, compileFilter } from './query-sql.js';
 import { HIT_COLUMNS } from './schema.js';
 import { WriteQueue } from './write-queue.js';
@@ -45,6 +45,16 @@ function checkTime(value: number | undefined, where: string): bigint | undefined
     throw new VigilError('query-invalid', `${where} must be a whole number of epoch milliseconds, got ${String(value)}`, { where });
   }
   return BigInt(value);
+}
+
+/** Drops what an appender buffered after a failure; the transaction is rolled back anyway. */
+function discard(appender: DuckDBAppender): void {
+  try {
+    appender.clear();
+    appender.closeSync();
+  } catch {
+    // The appender may already be closed or poisoned by the error being reported.
+  }
 }
 
 function text(value: JS | undefined): string {
@@ -128,20 +138,21 @@ export class DuckDbStore implements Store {
 
   appendEvents(batch: readonly Event[], checkpoint?: Checkpoint): Promise<void> {
     if (batch.length === 0 && checkpoint === undefined) return Promise.resolve();
+    let chunks: DuckDBDataChunk[];
+    try {
+      // Built (and validated) before queueing: the CPU work does not hold up other writers.
+      chunks = eventChunks(batch);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.write(`store ${batch.length} events`, async (conn) => {
-      if (batch.length > 0) {
+      if (chunks.length > 0) {
         const appender = await conn.createAppender('events');
         try {
-          for (let i = 0; i < batch.length; i++) appendEventRow(appender, batch[i] as Event, i);
+          for (const chunk of chunks) appender.appendDataChunk(chunk);
           appender.closeSync();
         } catch (e) {
-          // Drop what is buffered; the transaction is rolled back by write() anyway.
-          try {
-            appender.clear();
-            appender.closeSync();
-          } catch {
-            // The appender may already be closed or poisoned by the error being reported.
-          }
+          discard(appender);
           throw e;
         }
       }
@@ -174,12 +185,7 @@ export class DuckDbStore implements Store {
         }
         appender.closeSync();
       } catch (e) {
-        try {
-          appender.clear();
-          appender.closeSync();
-        } catch {
-          // see appendEvents
-        }
+        discard(appender);
         throw e;
       }
     });

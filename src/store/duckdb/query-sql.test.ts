@@ -26,25 +26,46 @@ describe('compileFilter (DuckDB)', () => {
     }
   });
 
-  it('compares promoted fields on their column without parsing JSON', () => {
-    const { sql, values } = compile('host.name:Web-01');
-    assert.match(sql, /host_name = \$1/);
-    assert.deepEqual(values, ['web-01', 'Web-01']);
+  it('compares promoted fields on their lower-cased list column without parsing JSON', () => {
+    assert.deepEqual(compile('host.name:Web-01'), { sql: 'coalesce(list_contains(host_name, $1), false)', values: ['web-01'] });
+    const { sql, values } = compile('host.name:Web-*');
+    assert.match(sql, /^coalesce\(list_bool_or\(list_transform\(host_name, lambda elem: \(elem LIKE \$1\)\)\), false\)$/);
+    assert.deepEqual(values, ['web-%']);
   });
 
-  it('looks other fields up by a quoted JSON path', () => {
-    const { sql } = compile('service.name:x');
+  it('adds an ESCAPE clause only when the pattern needs one', () => {
+    assert.doesNotMatch(compile('host.name:a*').sql, /ESCAPE/);
+    assert.match(compile('host.name:a_b*').sql, /LIKE \$1 ESCAPE '\\'/);
+    assert.deepEqual(compile('host.name:a_b*').values, ['a\\_b%']);
+  });
+
+  it('looks other fields up by a quoted JSON path, after a cheap prefilter on the raw text', () => {
+    const { sql, values } = compile('service.name:SSH.d');
     assert.match(sql, /json_extract\(fields, '\$\."service\.name"'\)/);
+    assert.match(sql, /^\(CASE WHEN regexp_matches\(fields, \$1\) THEN /);
+    assert.equal(values[0], '(?i)SSH\\.d');
+  });
+
+  it('prefilters values without letters with a plain substring search', () => {
+    const { sql, values } = compile('process.pid:1234');
+    assert.match(sql, /^\(CASE WHEN contains\(fields, \$1\) THEN /);
+    assert.equal(values[0], '1234');
+  });
+
+  it('prefilters a JSON glob on its longest literal run, as JSON writes it', () => {
+    // Glob c:*"x"\* has the literal runs `c:` and `"x"*`; JSON writes the latter \"x\"*.
+    const { values } = compile({ kind: 'field', field: 'file.path', value: 'c:*"x"\\*', wildcard: true, quoted: false });
+    assert.equal(values[0], '(?i)\\\\"x\\\\"\\*');
   });
 
   it('uses the pre-lowered search_text column for free text', () => {
     assert.deepEqual(compile('FAILED'), { sql: 'contains(search_text, $1)', values: ['failed'] });
-    assert.deepEqual(compile('fail*'), { sql: "(search_text LIKE $1 ESCAPE '\\')", values: ['%fail%%'] });
+    assert.deepEqual(compile('fail*'), { sql: '(search_text LIKE $1)', values: ['%fail%%'] });
   });
 
   it('wraps leaves so NOT never meets a NULL', () => {
-    const { sql } = compile('NOT service.name:x');
-    assert.match(sql, /^\(NOT \(CASE WHEN .* THEN coalesce\(.*ELSE coalesce\(.*, false\) END\)\)$/);
+    assert.match(compile('NOT service.name:x').sql, /^\(NOT \(CASE WHEN .* THEN coalesce\(.*, false\) ELSE false END\)\)$/);
+    assert.match(compile('NOT message:x').sql, /^\(NOT coalesce\(.*, false\)\)$/);
   });
 
   it('refuses field names that could break out of the JSON path', () => {

@@ -24,6 +24,8 @@
  *   `original` and ~1100 ms for ILIKE. The cost is one more (compressed) copy of the text.
  */
 
+import { BIGINT, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+
 export const SCHEMA_VERSION = 1;
 
 export interface PromotedField {
@@ -49,24 +51,25 @@ export const PROMOTED_FIELDS: readonly PromotedField[] = [
 export const PROMOTED_BY_FIELD: ReadonlyMap<string, PromotedField> = new Map(PROMOTED_FIELDS.map((p) => [p.field, p]));
 
 /**
- * Columns of `events` in table order. The appender writes positionally, so this list, the DDL
- * below and event-rows.ts must agree; the store checks it against the live table on open.
+ * Columns of `events` in table order, with their types. Rows are appended by position
+ * (event-rows.ts), so this list and the DDL below must agree; the store checks it against the
+ * live table on open.
  */
-export const EVENT_COLUMNS: readonly string[] = [
-  'id',
-  'tenant',
-  'time',
-  'received',
-  'source_input',
-  'source_kind',
-  'source_address',
-  'format',
-  'flags',
-  'original',
-  'message',
-  'search_text',
-  'fields',
-  ...PROMOTED_FIELDS.map((p) => p.column),
+export const EVENT_COLUMNS: ReadonlyArray<{ readonly name: string; readonly type: DuckDBType }> = [
+  { name: 'id', type: VARCHAR },
+  { name: 'tenant', type: VARCHAR },
+  { name: 'time', type: BIGINT },
+  { name: 'received', type: BIGINT },
+  { name: 'source_input', type: VARCHAR },
+  { name: 'source_kind', type: VARCHAR },
+  { name: 'source_address', type: VARCHAR },
+  { name: 'format', type: VARCHAR },
+  { name: 'flags', type: LIST(VARCHAR) },
+  { name: 'original', type: VARCHAR },
+  { name: 'message', type: VARCHAR },
+  { name: 'search_text', type: VARCHAR },
+  { name: 'fields', type: VARCHAR },
+  ...PROMOTED_FIELDS.map((p) => ({ name: p.column, type: LIST(VARCHAR) })),
 ];
 
 /** Columns a search reads to rebuild an Event. */

@@ -39,6 +39,25 @@ export function globToLike(glob: string): string {
   return out;
 }
 
+/** The literal runs between wildcards, unescaped: `a\*b*c?d` → `a*b`, `c`, `d`. */
+export function globLiterals(glob: string): string[] {
+  const runs: string[] = [];
+  let run = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '\\' && i + 1 < glob.length) {
+      run += glob[++i] as string;
+    } else if (c === '*' || c === '?') {
+      if (run.length > 0) runs.push(run);
+      run = '';
+    } else {
+      run += c;
+    }
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
 /** A LIKE pattern matching `glob` anywhere inside a longer text (free-text search). */
 export function globToContainsLike(glob: string): string {
   return `%${globToLike(glob)}%`;
