@@ -32,7 +32,7 @@ export interface SyslogLoadResult {
   /** Time from the deadline until every socket had flushed to the kernel and closed. */
   readonly flushSec: number;
   readonly perConnection: readonly number[];
-  /** Lines written within the last chunk of each socket that errored; counted in `sent`. */
+  /** One message per connection that failed; what it wrote before failing is in `sent`. */
   readonly errors: readonly string[];
   readonly distinctLines: number;
 }

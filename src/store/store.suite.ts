@@ -10,12 +10,12 @@
  */
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEvent, type Event } from '../core/event.js';
+import { createEvent } from '../core/event.js';
 import { isVigilError } from '../core/errors.js';
 import type { QueryNode } from '../core/query.js';
 import type { Store } from '../core/store.js';
 import { querySemantics } from './store-query.suite.js';
-import { MINUTE, T0, alert, event, exists, f, not, or, t, token, type SuiteContext } from './store-suite-fixtures.js';
+import { MINUTE, T0, alert, event, f, not, or, t, token, type SuiteContext } from './store-suite-fixtures.js';
 
 export interface StoreUnderTest {
   readonly store: Store;

@@ -86,6 +86,15 @@ describe('DuckDbStore: opening the file', () => {
     await (await DuckDbStore.open({ path })).close();
   });
 
+  it('lets only one of two racing opens in one process through', async () => {
+    const results = await Promise.allSettled([DuckDbStore.open({ path }), DuckDbStore.open({ path })]);
+    const opened = results.filter((r) => r.status === 'fulfilled');
+    assert.equal(opened.length, 1);
+    const refused = results.find((r) => r.status === 'rejected');
+    assert.ok(refused && isVigilError(refused.reason) && refused.reason.code === 'data-locked');
+    for (const r of opened) await r.value.close();
+  });
+
   it('read-only sees committed data and refuses writes', async () => {
     const writer = await DuckDbStore.open({ path });
     const e = sample('ro-host');
