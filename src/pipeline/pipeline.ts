@@ -10,6 +10,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { EventSink } from '../core/source.js';
 import type { Detector, Enricher } from '../core/stage.js';
 import type { Store } from '../core/store.js';
+import { isVigilError } from '../core/errors.js';
 
 export const STORE_CONSUMER = 'store';
 
@@ -21,6 +22,16 @@ export interface PipelineOptions {
   readonly enrichers?: readonly Enricher[];
   readonly detectors?: readonly Detector[];
   readonly onError?: (message: string, error: unknown) => void;
+  /**
+   * Where an event the store refuses as malformed goes (so it is kept, not lost, and does not
+   * block the events behind it). Without one such events are counted and dropped.
+   */
+  readonly deadLetter?: (event: Event, error: unknown) => Promise<void>;
+}
+
+/** Store errors that retrying cannot fix: the batch itself is bad. */
+function isPoisonBatch(error: unknown): boolean {
+  return isVigilError(error) && (error.code === 'internal' || error.code === 'bad-request');
 }
 
 export class Pipeline implements EventSink {
@@ -85,6 +96,7 @@ export class Pipeline implements EventSink {
     const alerts = [];
     for (const detector of detectors) alerts.push(...(await this.guard(detector.name, () => detector.detect(events), [])));
 
+    let stored: readonly Event[] = events;
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       try {
@@ -93,6 +105,11 @@ export class Pipeline implements EventSink {
         metrics.storeWriteSeconds.observe((performance.now() - started) / 1000);
         break;
       } catch (error) {
+        if (isPoisonBatch(error)) {
+          stored = await this.isolatePoison(events, position, error);
+          if (alerts.length > 0) await store.appendAlerts(alerts).catch((e: unknown) => this.options.onError?.('cannot store alerts', e));
+          break;
+        }
         // The events are safe in the bus; keep retrying rather than dropping them.
         metrics.storeErrors.inc();
         this.options.onError?.(`store write failed (attempt ${attempt + 1}); retrying`, error);
@@ -102,9 +119,32 @@ export class Pipeline implements EventSink {
       }
     }
     const perInput = new Map<string, number>();
-    for (const e of events) perInput.set(e.source.input, (perInput.get(e.source.input) ?? 0) + 1);
+    for (const e of stored) perInput.set(e.source.input, (perInput.get(e.source.input) ?? 0) + 1);
     for (const [input, n] of perInput) metrics.stored.inc({ input }, n);
     return true;
+  }
+
+  /**
+   * The store refused a batch as malformed: store its events one by one, send the ones it
+   * still refuses to the dead-letter file (counted), then commit the position, so one bad
+   * event neither blocks the pipeline nor takes its neighbours with it. (A crash in the middle
+   * of this rare path can store some of the good events twice on replay.)
+   */
+  private async isolatePoison(events: readonly Event[], position: string, cause: unknown): Promise<readonly Event[]> {
+    const { store, metrics } = this.options;
+    this.options.onError?.(`the store refused a batch of ${events.length} events as malformed; storing them one by one`, cause);
+    const good: Event[] = [];
+    for (const event of events) {
+      try {
+        await store.appendEvents([event]);
+        good.push(event);
+      } catch (error) {
+        metrics.drop(event.source.input, 'store-error');
+        await this.options.deadLetter?.(event, error).catch((e: unknown) => this.options.onError?.('cannot write the dead-letter file', e));
+      }
+    }
+    await store.appendEvents([], { consumer: STORE_CONSUMER, position });
+    return good;
   }
 
   /** A failing enricher or detector must not stop events from being stored. */

@@ -12,6 +12,8 @@ export interface DataFolder {
   readonly eventLog: string;
   readonly adminToken: string;
   readonly serverInfo: string;
+  /** Events the store refused as malformed, one JSON object per line with the reason. */
+  readonly deadLetter: string;
 }
 
 export function dataFolder(root: string): DataFolder {
@@ -21,6 +23,7 @@ export function dataFolder(root: string): DataFolder {
     eventLog: join(root, 'event-log'),
     adminToken: join(root, 'admin-token'),
     serverInfo: join(root, 'server.json'),
+    deadLetter: join(root, 'dead-letter.ndjson'),
   };
 }
 

@@ -15,6 +15,7 @@ import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
 import { createToken } from '../api/auth/tokens.js';
 import { readFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import {
   dataFolder,
   ensureDataFolder,
@@ -128,6 +129,7 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
     path: folder.database,
     memoryLimit: config.store.memoryLimit,
     threads: config.store.threads,
+    checkpointThreshold: config.store.checkpointThreshold,
   });
   try {
     const checkpoint = await store.readCheckpoint(STORE_CONSUMER);
@@ -146,6 +148,8 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       metrics,
       batchSize: config.pipeline.batchSize,
       onError: (message, error) => log.error({ err: error }, message),
+      deadLetter: (event, error) =>
+        appendFile(folder.deadLetter, JSON.stringify({ reason: (error as Error).message, event }) + '\n', { mode: 0o600 }),
     });
     pipeline.start();
     return {

@@ -3,7 +3,7 @@
  * system's openssl, for CN=localhost and IP 127.0.0.1.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,7 +14,7 @@ export interface TestCert {
   readonly key: string;
 }
 
-export function makeTestCert(dir = mkdtempSync(join(tmpdir(), 'vigil-tls-'))): TestCert {
+export function makeTestCert(dir = tempCertDir()): TestCert {
   const certPath = join(dir, 'cert.pem');
   const keyPath = join(dir, 'key.pem');
   execFileSync('openssl', [
@@ -23,4 +23,10 @@ export function makeTestCert(dir = mkdtempSync(join(tmpdir(), 'vigil-tls-'))): T
     '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
   ], { stdio: 'ignore' });
   return { certPath, keyPath, cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
+}
+
+function tempCertDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-tls-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
