@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO, runCli, startVigil } from '../support/vigil-process.js';
+import { corpusPath } from '../support/corpus.js';
 
-const CORPUS_SSH = join(REPO, '../shared/corpus/loghub/OpenSSH_2k.log');
+const CORPUS_SSH = corpusPath('loghub', 'OpenSSH_2k.log');
 const EXCERPT = join(REPO, 'test/fixtures/syslog/loghub-excerpt.log');
 const temp = mkdtempSync(join(tmpdir(), 'vigil-ingest-'));
 after(() => rmSync(temp, { recursive: true, force: true }));

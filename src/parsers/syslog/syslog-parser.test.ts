@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseSyslog, parseSyslogUnguarded } from './syslog-parser.js';
+import { corpusPath } from '../../../test/support/corpus.js';
 
 const received = Date.UTC(2025, 5, 20, 12, 0, 0);
-const CORPUS = '/work/shared/corpus/loghub';
+const CORPUS = corpusPath('loghub');
 
 describe('parseSyslog', () => {
   it('returns a line no parser understands as raw, flagged unparsed, with the line as message', () => {
