@@ -44,10 +44,10 @@ describe('vigil ingest', { timeout: 120_000 }, () => {
     assert.equal(summary.stored, lines, 'every line is stored');
     assert.equal(summary.unparsed, 0, 'real sshd lines all parse as syslog');
 
-    const found = await runCli(['search', 'process.name:sshd AND "Failed password"', '--data', data, '--json', '--limit', '5']);
+    const found = await runCli(['search', 'process.name:sshd AND "authentication failure"', '--data', data, '--json', '--limit', '5']);
     assert.equal(found.code, 0, found.stderr);
     const result = JSON.parse(found.stdout) as { total: number; hits: { source: { kind: string; address: string } }[] };
-    assert.ok(result.total > 0, 'failed logins are found');
+    assert.ok(result.total > 0, 'failed authentications are found');
     assert.equal(result.hits[0]!.source.kind, 'file');
     assert.equal(result.hits[0]!.source.address, file);
   });
