@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { VigilConfig } from '../core/config.js';
 import { Metrics } from '../core/metrics.js';
 import { FileLog } from '../bus/file-log/file-log.js';
-import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
+import { WorkerStore } from '../store/worker/worker-store.js';
+import type { Store } from '../core/store.js';
 import { Pipeline, STORE_CONSUMER } from '../pipeline/pipeline.js';
 import { SyslogSource } from '../sources/syslog/syslog-source.js';
 import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
@@ -113,7 +114,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
 }
 
 export interface EmbeddedPipeline {
-  readonly store: DuckDbStore;
+  readonly store: Store;
   readonly bus: FileLog;
   readonly pipeline: Pipeline;
   /** Stores the backlog (up to the drain timeout), then closes the log and the store. */
@@ -125,7 +126,8 @@ export interface EmbeddedPipeline {
  * ingest` also runs when no server holds the folder, so a file goes through the same path.
  */
 export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFolder, metrics: Metrics, log: Logger): Promise<EmbeddedPipeline> {
-  const store = await DuckDbStore.open({
+  // The store runs on its own thread, so storing does not compete with parsing and fsync.
+  const store = await WorkerStore.open({
     path: folder.database,
     memoryLimit: config.store.memoryLimit,
     threads: config.store.threads,
@@ -180,7 +182,7 @@ export function syslogZone(config: VigilConfig): TimeZone {
 }
 
 /** First run: an admin token, written to `<data>/admin-token` with mode 0600. */
-async function ensureAdminToken(store: DuckDbStore, folder: DataFolder, tenant: string): Promise<boolean> {
+async function ensureAdminToken(store: Store, folder: DataFolder, tenant: string): Promise<boolean> {
   const tokens = await store.listTokens();
   if (tokens.some((t) => t.role === 'admin' && !t.revoked)) return false;
   const { secret } = await createToken(store, { name: 'admin', role: 'admin', tenant });
