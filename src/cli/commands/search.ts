@@ -61,7 +61,7 @@ export function searchCommand(): Command {
         return;
       }
       for (const event of result.hits) process.stdout.write(formatEvent(event) + '\n');
-      process.stderr.write(`${result.hits.length} of ${result.total} events (${result.tookMs} ms)\n`);
+      process.stderr.write(`${result.hits.length} of ${result.total} events (${Math.round(result.tookMs)} ms)\n`);
     });
 }
 
