@@ -18,6 +18,8 @@ import { UTC } from './time-zone.js';
 export type { ParsedSyslog, SyslogFormat, SyslogParseOptions } from './syslog-message.js';
 export { timeZone, UTC, type TimeZone } from './time-zone.js';
 
+import { addAppMessageFields } from './app-messages/index.js';
+
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -63,7 +65,13 @@ export function parseSyslogUnguarded(line: string, received: number, options: Sy
   if (pri >= 0) {
     const prival = priValue(pri);
     const start = priEnd(pri);
-    return parseRfc5424(line, prival, start, end, zone) ?? parseRfc3164(line, prival, start, end, received, zone) ?? raw(line, end);
+    return withAppFields(parseRfc5424(line, prival, start, end, zone) ?? parseRfc3164(line, prival, start, end, received, zone)) ?? raw(line, end);
   }
-  return parseRfc3164(line, -1, 0, end, received, zone) ?? raw(line, end);
+  return withAppFields(parseRfc3164(line, -1, 0, end, received, zone)) ?? raw(line, end);
+}
+
+/** Adds ECS fields from the program's own message (sshd, sudo, PAM, firewall…). */
+function withAppFields(parsed: ParsedSyslog | undefined): ParsedSyslog | undefined {
+  if (parsed) addAppMessageFields(parsed.fields);
+  return parsed;
 }

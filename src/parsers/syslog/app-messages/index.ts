@@ -1,0 +1,50 @@
+/**
+ * ECS fields from the messages of well-known Linux programs (sshd, PAM, sudo, su, shadow-utils,
+ * systemd-logind, cron, the kernel's packet filter), so `user.name:root`, `source.ip:…` or
+ * `event.outcome:failure` work on syslog as they do on structured sources. Dispatch is by
+ * program name, so a line costs at most the few rules of its own program.
+ */
+import type { Fields } from '../../../core/event.js';
+import { ACCOUNT_RULES, CRON_RULES, LOGIND_RULES, SUDO_RULES, SU_RULES } from './account-rules.js';
+import { addFirewallFields } from './kernel-firewall.js';
+import { applyRules, type MessageRule } from './message-rule.js';
+import { PAM_RULES } from './pam-rules.js';
+import { SSHD_RULES } from './sshd-rules.js';
+import { FTPD_RULES } from './ftpd-rules.js';
+
+const BY_PROGRAM = new Map<string, readonly MessageRule[]>([
+  ['sshd', [...SSHD_RULES, ...PAM_RULES]],
+  ['sudo', [...SUDO_RULES, ...PAM_RULES]],
+  ['su', [...SU_RULES, ...PAM_RULES]],
+  ['useradd', ACCOUNT_RULES],
+  ['userdel', ACCOUNT_RULES],
+  ['usermod', ACCOUNT_RULES],
+  ['groupadd', ACCOUNT_RULES],
+  ['groupdel', ACCOUNT_RULES],
+  ['gpasswd', ACCOUNT_RULES],
+  ['passwd', [...ACCOUNT_RULES, ...PAM_RULES]],
+  ['chpasswd', [...ACCOUNT_RULES, ...PAM_RULES]],
+  ['systemd-logind', LOGIND_RULES],
+  ['cron', CRON_RULES],
+  ['ftpd', FTPD_RULES],
+  ['vsftpd', FTPD_RULES],
+  ['crond', CRON_RULES],
+]);
+
+/** Adds what the message says to `fields` (mutated); returns whether a rule understood it. */
+export function addAppMessageFields(fields: Fields): boolean {
+  const program = fields['process.name'];
+  const message = fields['message'];
+  if (typeof program !== 'string' || typeof message !== 'string') return false;
+  // `sshd(pam_unix)`: the old PAM form names the module in the tag.
+  const paren = program.indexOf('(');
+  const base = (paren > 0 ? program.slice(0, paren) : program).toLowerCase();
+  if (base === 'kernel') return addFirewallFields(message, fields);
+  const rules = paren > 0 && program.includes('pam_') ? PAM_RULES : BY_PROGRAM.get(base);
+  if (!rules) return false;
+  // syslogd folds repeats into `message repeated N times: [ <message>]`; the inner one counts.
+  const repeated = /^message repeated \d+ times: \[ ?(.*)\]$/.exec(message);
+  const understood = applyRules(rules, repeated?.[1] ?? message, fields);
+  if (understood && paren > 0 && fields['system.auth.pam.service'] === undefined) fields['system.auth.pam.service'] = base;
+  return understood;
+}
