@@ -39,9 +39,9 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
 
 export function ingestCommand(): Command {
   return new Command('ingest')
-    .description('import log files (syslog or JSON lines) through the pipeline, as live inputs are')
+    .description('import log files (syslog, JSON lines, Apache/Nginx logs) through the pipeline, as live inputs are')
     .argument('<paths...>', 'files, folders (every file inside, recursively) or - for standard input')
-    .addOption(new Option('--format <format>', 'line format; auto looks at the first line of each file').choices(['auto', 'syslog', 'json']).default('auto'))
+    .addOption(new Option('--format <format>', 'line format; auto looks at the first line of each file').choices(['auto', 'syslog', 'json', 'web']).default('auto'))
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .addOption(dataOption())

@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/import?format=syslog|json&path=NAME`: how `vigil ingest` sends a file through
+ * `POST /api/v1/import?format=syslog|json|web&path=NAME`: how `vigil ingest` sends a file through
  * a running server (which holds the DuckDB file, so the CLI cannot open it). The body is a
  * chunk of whole lines of one file; each line is mapped exactly as `vigil ingest` maps it
  * without a server, and the answer comes once the chunk is durable.
@@ -27,9 +27,9 @@ export async function fileImportRoutes(app: FastifyInstance, ctx: IngestContext,
     const principal = principalOf(request);
     const query = request.query as Record<string, string | undefined>;
     const format = query.format;
-    if (format !== 'syslog' && format !== 'json') {
+    if (format !== 'syslog' && format !== 'json' && format !== 'web') {
       ctx.metrics.drop(INPUT, 'malformed');
-      throw new VigilError('bad-request', 'format must be "syslog" or "json" (the CLI detects it per file)', { where: 'query format' });
+      throw new VigilError('bad-request', 'format must be "syslog", "json" or "web" (the CLI detects it per file)', { where: 'query format' });
     }
     const path = (query.path ?? '-').slice(0, 4096);
     const body = await readBody(ctx, request, INPUT);

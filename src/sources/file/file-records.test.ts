@@ -52,6 +52,17 @@ describe('FileRecordMapper (vigil ingest)', () => {
     assert.equal(m.counts.truncated, 1);
   });
 
+  it('detects Apache/Nginx logs and maps their lines to http fields', () => {
+    const line = '203.0.113.9 - - [28/Nov/2026:10:00:00 +0000] "POST /wp-login.php HTTP/1.1" 200 1234 "-" "python-requests/2.31"';
+    assert.equal(detectFileFormat(line), 'web');
+    const m = mapper();
+    const e = m.map(line, false)!;
+    assert.equal(e.format, 'web-access');
+    assert.equal(e.fields['url.path'], '/wp-login.php');
+    assert.equal(e.time, Date.UTC(2026, 10, 28, 10));
+    assert.equal(m.map('not a web line at all', false)!.flags.includes('unparsed'), true);
+  });
+
   it('skips blank lines', () => {
     const m = mapper();
     assert.equal(m.map('   ', false), undefined);

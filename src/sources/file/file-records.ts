@@ -8,9 +8,10 @@
 import { createEvent, type Event, type EventFlag } from '../../core/event.js';
 import { syslogLineToEvent } from '../syslog/syslog-event.js';
 import type { TimeZone } from '../../parsers/syslog/syslog-parser.js';
+import { parseWebLine } from '../../parsers/web/web-log.js';
 import type { MappingLimits, RecordMapping } from '../http/record-mapping.js';
 
-export type FileFormat = 'syslog' | 'json';
+export type FileFormat = 'syslog' | 'json' | 'web';
 
 export interface FileRecordOptions {
   readonly tenant: string;
@@ -31,9 +32,13 @@ export interface FileRecordCounts {
   truncated: number;
 }
 
-/** A JSON-lines file starts with `{`; anything else is read as syslog (RFC 3164/5424 or plain lines). */
+/**
+ * From a file's first line: `{` starts JSON lines; an Apache/Nginx access or error line means a
+ * web server log; anything else is read as syslog (RFC 3164/5424 or plain lines).
+ */
 export function detectFileFormat(firstLine: string): FileFormat {
-  return firstLine.trimStart().startsWith('{') ? 'json' : 'syslog';
+  if (firstLine.trimStart().startsWith('{')) return 'json';
+  return parseWebLine(firstLine) ? 'web' : 'syslog';
 }
 
 export class FileRecordMapper {
@@ -48,7 +53,8 @@ export class FileRecordMapper {
   map(text: string, truncated: boolean, received = Date.now()): Event | undefined {
     if (text.trim() === '') return undefined;
     this.format ??= detectFileFormat(text);
-    const event = this.format === 'json' ? this.json(text, truncated, received) : this.syslog(text, truncated, received);
+    const event =
+      this.format === 'json' ? this.json(text, truncated, received) : this.format === 'web' ? this.web(text, truncated, received) : this.syslog(text, truncated, received);
     this.counts.read++;
     if (event.flags.includes('unparsed')) this.counts.unparsed++;
     if (event.flags.includes('truncated')) this.counts.truncated++;
@@ -66,6 +72,22 @@ export class FileRecordMapper {
       zone: this.options.zone,
     });
     return truncated && !event.flags.includes('truncated') ? { ...event, flags: [...event.flags, 'truncated'] } : event;
+  }
+
+  /** A line of a web server log; one that is not (a stray line) is mapped as syslog would. */
+  private web(text: string, truncated: boolean, received: number): Event {
+    const parsed = parseWebLine(text);
+    if (!parsed) return this.syslog(text, truncated, received);
+    return createEvent({
+      tenant: this.options.tenant,
+      received,
+      time: parsed.time,
+      source: { input: this.options.input, kind: 'file', address: this.options.path },
+      format: parsed.format,
+      original: text,
+      fields: parsed.fields,
+      flags: truncated ? [...parsed.flags, 'truncated'] : parsed.flags,
+    });
   }
 
   private json(text: string, truncated: boolean, received: number): Event {

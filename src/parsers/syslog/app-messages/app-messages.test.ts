@@ -81,6 +81,14 @@ describe('ECS fields from Linux program messages', () => {
     assert.equal(f['rule.name'], 'UFW BLOCK');
   });
 
+  it('reads access lines that nginx sends through syslog', () => {
+    const f = fieldsOf('<190>Nov 28 10:00:00 web-1 nginx: 203.0.113.9 - - [28/Nov/2026:10:00:00 +0000] "GET /.env HTTP/1.1" 404 153 "-" "zgrab/0.x"');
+    assert.equal(f['url.path'], '/.env');
+    assert.equal(f['http.response.status_code'], 404);
+    assert.equal(f['source.ip'], '203.0.113.9');
+    assert.match(String(f['message']), /^203\.0\.113\.9 /, 'the syslog message stays the message');
+  });
+
   it('reads the message inside "message repeated N times"', () => {
     const f = fieldsOf('Dec 10 07:00:00 LabSZ sshd[1]: message repeated 5 times: [ Failed password for root from 1.2.3.4 port 22 ssh2]');
     assert.equal(f['event.action'], 'ssh_login');

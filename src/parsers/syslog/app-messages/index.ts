@@ -11,6 +11,7 @@ import { applyRules, type MessageRule } from './message-rule.js';
 import { PAM_RULES } from './pam-rules.js';
 import { SSHD_RULES } from './sshd-rules.js';
 import { FTPD_RULES } from './ftpd-rules.js';
+import { parseWebLine } from '../../web/web-log.js';
 
 const BY_PROGRAM = new Map<string, readonly MessageRule[]>([
   ['sshd', [...SSHD_RULES, ...PAM_RULES]],
@@ -31,6 +32,16 @@ const BY_PROGRAM = new Map<string, readonly MessageRule[]>([
   ['crond', CRON_RULES],
 ]);
 
+const WEB_SERVERS = new Set(['nginx', 'apache', 'apache2', 'httpd']);
+
+/** A web server logging its access or error lines through syslog. */
+function addWebFields(message: string, fields: Fields): boolean {
+  const web = parseWebLine(message);
+  if (!web) return false;
+  for (const [k, v] of Object.entries(web.fields)) if (k !== 'message') fields[k] = v;
+  return true;
+}
+
 /** Adds what the message says to `fields` (mutated); returns whether a rule understood it. */
 export function addAppMessageFields(fields: Fields): boolean {
   const program = fields['process.name'];
@@ -40,6 +51,7 @@ export function addAppMessageFields(fields: Fields): boolean {
   const paren = program.indexOf('(');
   const base = (paren > 0 ? program.slice(0, paren) : program).toLowerCase();
   if (base === 'kernel') return addFirewallFields(message, fields);
+  if (WEB_SERVERS.has(base)) return addWebFields(message, fields);
   const rules = paren > 0 && program.includes('pam_') ? PAM_RULES : BY_PROGRAM.get(base);
   if (!rules) return false;
   // syslogd folds repeats into `message repeated N times: [ <message>]`; the inner one counts.
