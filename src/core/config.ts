@@ -58,6 +58,19 @@ export const configSchema = z.strictObject({
       timeZone: z.string().min(1).default('UTC'),
     })
     .prefault({}),
+  /** Log files `vigil serve` follows (paths, or patterns with * and ? in the last segment). */
+  files: z
+    .array(
+      z.strictObject({
+        path: z.string().min(1, 'a file path such as /var/log/auth.log or /var/log/nginx/*.log'),
+        format: z.enum(['auto', 'syslog', 'json', 'web']).default('auto'),
+        /** For a file already there at the first start: read it all, or only what comes next. */
+        startAt: z.enum(['beginning', 'end']).default('beginning'),
+      }),
+    )
+    .default([]),
+  /** How often followed files are checked for new lines. */
+  filesPollMs: z.number().int().min(100).max(60_000).default(1000),
   pipeline: z
     .strictObject({
       /** Events per store commit. */
@@ -110,6 +123,10 @@ export function parseConfig(raw: unknown, file = 'vigil.yaml', baseDir = process
   const config = result.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   config.data = abs(config.data);
+  for (const file of config.files) {
+    // Patterns are matched in the last segment only; the folder is resolved like any path.
+    file.path = abs(file.path);
+  }
   for (const tls of [config.http.tls, config.syslog.tls]) {
     if (!tls) continue;
     tls.cert = abs(tls.cert);

@@ -14,6 +14,8 @@ export interface DataFolder {
   readonly serverInfo: string;
   /** Events the store refused as malformed, one JSON object per line with the reason. */
   readonly deadLetter: string;
+  /** Committed read offsets of followed files. */
+  readonly fileOffsets: string;
 }
 
 export function dataFolder(root: string): DataFolder {
@@ -24,6 +26,7 @@ export function dataFolder(root: string): DataFolder {
     adminToken: join(root, 'admin-token'),
     serverInfo: join(root, 'server.json'),
     deadLetter: join(root, 'dead-letter.ndjson'),
+    fileOffsets: join(root, 'file-offsets.json'),
   };
 }
 

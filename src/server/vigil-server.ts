@@ -15,6 +15,9 @@ import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
 import { createToken } from '../api/auth/tokens.js';
+import { FileTailSource } from '../sources/file/file-tail-source.js';
+import { jsonRecordMapping } from '../parsers/json/index.js';
+import { DEFAULT_MAX_FIELDS_PER_EVENT } from '../sources/http/ingest-context.js';
 import { readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import {
@@ -80,6 +83,23 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
     });
     await syslog.start(pipeline);
     cleanups.push(() => syslog.stop());
+
+    if (config.files.length > 0) {
+      const files = new FileTailSource({
+        tenant: config.tenant,
+        paths: config.files,
+        offsetsFile: folder.fileOffsets,
+        pollMs: config.filesPollMs,
+        maxLineBytes: config.http.maxEventBytes,
+        mapping: jsonRecordMapping,
+        limits: { maxJsonDepth: config.http.maxJsonDepth, maxFieldsPerEvent: DEFAULT_MAX_FIELDS_PER_EVENT },
+        zone,
+        metrics,
+        log,
+      });
+      await files.start(pipeline);
+      cleanups.push(() => files.stop());
+    }
 
     const addresses = syslog.addresses();
     const hostPort = (a: { address: string; port: number } | undefined) =>

@@ -26,7 +26,7 @@ const RECORD_HEADER_SIZE = 24;
 
 export interface EvtxRecord {
   readonly recordId: number;
-  /** Written time, epoch milliseconds. */
+  /** Written time from the record header (TimeCreated when that is zero), epoch milliseconds. */
   readonly timestamp: number;
   /** `{"Event": {...}}` as evtx_dump -o json prints it. */
   readonly event: JsonTree;
@@ -34,6 +34,21 @@ export interface EvtxRecord {
 
 function headerCrc(chunk: Buffer): number {
   return crc32(chunk.subarray(128, CHUNK_HEADER_SIZE), crc32(chunk.subarray(0, 120)));
+}
+
+/**
+ * The record's written time; some writers leave it zero (seen in evtx-attack-samples'
+ * kerberos_pwd_spray_4771.evtx), and then the event's own TimeCreated stands in.
+ */
+function recordTime(chunk: Buffer, pos: number, event: JsonTree): number {
+  if (chunk.readBigUInt64LE(pos + 16) !== 0n) return filetimeToEpochMs(chunk, pos + 16);
+  const system = event['Event'];
+  const created = typeof system === 'object' && system !== null && !Array.isArray(system) ? system['System'] : undefined;
+  const tc = typeof created === 'object' && created !== null && !Array.isArray(created) ? created['TimeCreated'] : undefined;
+  const attrs = typeof tc === 'object' && tc !== null && !Array.isArray(tc) ? tc['#attributes'] : undefined;
+  const iso = typeof attrs === 'object' && attrs !== null && !Array.isArray(attrs) ? attrs['SystemTime'] : undefined;
+  const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
+  return Number.isFinite(ms) ? ms : filetimeToEpochMs(chunk, pos + 16);
 }
 
 function message(e: unknown): string {
@@ -84,9 +99,9 @@ export function decodeChunk(chunk: Buffer, index: number, fileOffset: number, ou
     }
     try {
       const recordId = Number(chunk.readBigUInt64LE(pos + 8));
-      const timestamp = filetimeToEpochMs(chunk, pos + 16);
       const parts = parseRecordBinXml(ctx, pos + RECORD_HEADER_SIZE, pos + size - 4);
-      out.push({ recordId, timestamp, event: buildRecordTree(ctx, parts) });
+      const event = buildRecordTree(ctx, parts);
+      out.push({ recordId, timestamp: recordTime(chunk, pos, event), event });
     } catch (e) {
       damage.push({ chunk: index, offset: fileOffset + pos, reason: `record skipped: ${message(e)}` });
     }

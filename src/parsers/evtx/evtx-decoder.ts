@@ -35,5 +35,13 @@ export function decodeEvtx(buffer: Buffer): EvtxDecodeResult {
       damage.push({ chunk: index, offset, reason: `chunk skipped: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
+  const present = Math.ceil(Math.max(0, buffer.length - FILE_HEADER_SIZE) / CHUNK_SIZE);
+  if (present < header.chunkCount) {
+    damage.push({
+      chunk: present,
+      offset: buffer.length,
+      reason: `file truncated: the header announces ${header.chunkCount} chunks, ${present} present`,
+    });
+  }
   return { records, damage };
 }

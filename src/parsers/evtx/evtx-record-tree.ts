@@ -131,6 +131,8 @@ function emitElement(em: Emitter, parent: JsonTree, el: XmlElement, values: read
       emitElement(em, node, r.el, r.values, depth + 1);
     } else if (r.v !== null) texts.push(r.v);
   }
+  // Element text is trimmed: the reference exports do so (Sysmon writes CommandLine with a
+  // trailing space; all 60 Sigma regression .json files carry it without), and rules match on it.
   const joined = joinText(texts);
   const text = typeof joined === 'string' ? joined.trim() : joined;
   if (text !== null) {
