@@ -9,6 +9,7 @@ import { serveCommand } from './commands/serve.js';
 import { searchCommand } from './commands/search.js';
 import { ingestCommand } from './commands/ingest.js';
 import { tokenCommand } from './commands/token.js';
+import { parsersCommand } from './commands/parsers.js';
 
 const program = new Command('vigil')
   .description('Vigil: security monitoring that runs with two commands on one small machine')
@@ -19,6 +20,7 @@ program.addCommand(serveCommand());
 program.addCommand(ingestCommand());
 program.addCommand(searchCommand());
 program.addCommand(tokenCommand());
+program.addCommand(parsersCommand());
 
 try {
   await program.parseAsync(process.argv);

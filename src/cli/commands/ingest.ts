@@ -41,7 +41,7 @@ export function ingestCommand(): Command {
   return new Command('ingest')
     .description('import log files (syslog, JSON lines, Apache/Nginx logs) through the pipeline, as live inputs are')
     .argument('<paths...>', 'files, folders (every file inside, recursively) or - for standard input')
-    .addOption(new Option('--format <format>', 'line format; auto looks at the first line of each file').choices(['auto', 'syslog', 'json', 'web']).default('auto'))
+    .addOption(new Option('--format <format>', 'line format; auto looks at the first line of each file').choices(['auto', 'syslog', 'json', 'web', 'auditd']).default('auto'))
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .addOption(dataOption())
@@ -184,9 +184,8 @@ async function importLocally(
       let batch: Event[] = [];
       let batchBytes = 0;
       for await (const line of readLines(openInput(file), config.http.maxEventBytes)) {
-        const event = mapper.map(line.text, line.truncated);
         batchBytes += line.bytes;
-        if (event) batch.push(event);
+        batch.push(...mapper.take(line.text, line.truncated));
         if (batch.length >= BATCH_EVENTS) {
           await submitPatiently(embedded, batch);
           progress.tick(batchBytes, batch.length);
@@ -194,6 +193,7 @@ async function importLocally(
           batchBytes = 0;
         }
       }
+      batch.push(...mapper.flush());
       await submitPatiently(embedded, batch);
       progress.tick(batchBytes, batch.length);
       addCounts(counts, mapper.counts);

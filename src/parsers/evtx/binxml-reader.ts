@@ -21,10 +21,11 @@ export interface EmbeddedBinXml {
 /** A decoded substitution or literal value. Arrays come from the 0x80 array flag. */
 export type EvtxValue = EvtxScalar | readonly EvtxScalar[] | EmbeddedBinXml;
 
-export function evtxFormatError(reason: string, offset: number): VigilError {
-  return new VigilError('bad-request', `EVTX: ${reason} (chunk offset ${offset}); the file is damaged or not an EVTX log`, {
-    where: `chunk offset ${offset}`,
-  });
+/** A damaged or hostile structure; the decoder turns it into an `EvtxDamage` entry. */
+export function evtxFormatError(reason: string, offset?: number): VigilError {
+  const where = offset === undefined ? undefined : `chunk offset ${offset}`;
+  const message = `EVTX: ${reason}${where === undefined ? '' : ` (${where})`}; the file is damaged or not an EVTX log`;
+  return new VigilError('bad-request', message, where === undefined ? {} : { where });
 }
 
 export class ChunkCursor {
@@ -99,9 +100,10 @@ export function filetimeToIso(buf: Buffer, at: number): string {
   return `${date.toISOString().slice(0, 19)}.${pad(sub, 6)}Z`;
 }
 
+/** SYSTEMTIME: eight u16 (year, month, weekday, day, hour, minute, second, milliseconds). */
 function systemtimeToIso(buf: Buffer, at: number): string {
-  const [y, mo, , d, h, mi, s, ms] = [0, 2, 4, 6, 8, 10, 12, 14].map((o) => buf.readUInt16LE(at + o)) as number[];
-  return `${pad(y ?? 0, 4)}-${pad(mo ?? 0, 2)}-${pad(d ?? 0, 2)}T${pad(h ?? 0, 2)}:${pad(mi ?? 0, 2)}:${pad(s ?? 0, 2)}.${pad((ms ?? 0) * 1000, 6)}Z`;
+  const f = (i: number, width: number): string => pad(buf.readUInt16LE(at + i * 2), width);
+  return `${f(0, 4)}-${f(1, 2)}-${f(3, 2)}T${f(4, 2)}:${f(5, 2)}:${f(6, 2)}.${pad(buf.readUInt16LE(at + 14) * 1000, 6)}Z`;
 }
 
 /** GUID as evtx_dump prints it: upper-case, no braces (Data1-3 little-endian, Data4 as bytes). */

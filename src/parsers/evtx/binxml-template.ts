@@ -38,6 +38,10 @@ export class ChunkContext {
   readonly names = new Map<number, string>();
   readonly templates = new Map<number, readonly XmlPart[]>();
   readonly inProgress = new Set<number>();
+  /** Definitions that failed, so records sharing a broken template do not re-parse it each time. */
+  readonly brokenTemplates = new Map<number, Error>();
+  /** Embedded BinXML values by start offset: a value substituted many times is parsed once. */
+  readonly embedded = new Map<number, readonly XmlPart[]>();
   constructor(readonly buf: Buffer) {}
 }
 
@@ -193,12 +197,17 @@ function templateAt(scope: ParseScope, offset: number, depth: number): { body: r
   if (offset + size > ctx.buf.length) throw evtxFormatError('template definition runs past the chunk', offset);
   const cached = ctx.templates.get(offset);
   if (cached !== undefined) return { body: cached, size };
+  const broken = ctx.brokenTemplates.get(offset);
+  if (broken !== undefined) throw broken;
   if (ctx.inProgress.has(offset)) throw evtxFormatError('template definition refers to itself (loop)', offset);
   ctx.inProgress.add(offset);
   try {
     const body = parseFragment(new ChunkCursor(ctx.buf, offset + 24, offset + size), { ctx, inValue: false }, depth + 1);
     ctx.templates.set(offset, body);
     return { body, size };
+  } catch (e) {
+    if (e instanceof Error) ctx.brokenTemplates.set(offset, e);
+    throw e;
   } finally {
     ctx.inProgress.delete(offset);
   }
@@ -211,10 +220,12 @@ function templateAt(scope: ParseScope, offset: number, depth: number): { body: r
  */
 function parseTemplateInstance(cur: ChunkCursor, scope: ParseScope, depth: number): TemplateInstance {
   if (depth > MAX_DEPTH) throw evtxFormatError(`template instances nested deeper than ${MAX_DEPTH}`, cur.pos);
+  const tokenAt = cur.pos;
   cur.skip(2);
   cur.u32();
   const defOffset = cur.u32();
   if (defOffset >= cur.buf.length) throw evtxFormatError('template definition offset outside the chunk', cur.pos - 4);
+  if (defOffset >= tokenAt && defOffset < cur.pos) throw evtxFormatError('template definition offset points into its own instance', tokenAt);
   const { body, size } = templateAt(scope, defOffset, depth);
   if (defOffset === cur.pos) cur.skip(size);
   const count = cur.u32();
@@ -236,8 +247,12 @@ function parseTemplateInstance(cur: ChunkCursor, scope: ParseScope, depth: numbe
 }
 
 /** Parses embedded BinXML held in a substitution value (type 0x21). */
-export function parseEmbedded(ctx: ChunkContext, start: number, end: number, depth: number): XmlPart[] {
-  return parseFragment(new ChunkCursor(ctx.buf, start, end), { ctx, inValue: true }, depth + 1);
+export function parseEmbedded(ctx: ChunkContext, start: number, end: number, depth: number): readonly XmlPart[] {
+  const cached = ctx.embedded.get(start);
+  if (cached !== undefined) return cached;
+  const parts = parseFragment(new ChunkCursor(ctx.buf, start, end), { ctx, inValue: true }, depth + 1);
+  ctx.embedded.set(start, parts);
+  return parts;
 }
 
 /** Parses a record's event data (the BinXML after the 24-byte record header). */

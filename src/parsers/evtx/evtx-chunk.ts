@@ -14,7 +14,7 @@
  * written time, BinXML, and the size repeated in the last 4 bytes.
  */
 import { crc32 } from 'node:zlib';
-import { filetimeToEpochMs } from './binxml-reader.js';
+import { evtxFormatError, filetimeToEpochMs } from './binxml-reader.js';
 import { ChunkContext, parseRecordBinXml } from './binxml-template.js';
 import { CHUNK_SIZE, type EvtxDamage } from './evtx-file-header.js';
 import { buildRecordTree, type JsonTree } from './evtx-record-tree.js';
@@ -101,6 +101,7 @@ export function decodeChunk(chunk: Buffer, index: number, fileOffset: number, ou
       const recordId = Number(chunk.readBigUInt64LE(pos + 8));
       const parts = parseRecordBinXml(ctx, pos + RECORD_HEADER_SIZE, pos + size - 4);
       const event = buildRecordTree(ctx, parts);
+      if (Object.keys(event).length === 0) throw evtxFormatError('record holds no XML element', pos);
       out.push({ recordId, timestamp: recordTime(chunk, pos, event), event });
     } catch (e) {
       damage.push({ chunk: index, offset: fileOffset + pos, reason: `record skipped: ${message(e)}` });

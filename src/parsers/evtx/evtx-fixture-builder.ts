@@ -75,10 +75,14 @@ export class BinXmlWriter {
   }
 }
 
-/** A value for a template instance: its BinXML type and raw bytes. */
+/**
+ * A value for a template instance: its BinXML type and raw bytes, or a function of the chunk
+ * offset the bytes will land at (embedded BinXML needs it for inline names and templates; its
+ * size must not depend on that offset).
+ */
 export interface SubstitutionValue {
   readonly type: number;
-  readonly data: Buffer;
+  readonly data: Buffer | ((at: number) => Buffer);
 }
 
 export const utf16Value = (s: string): SubstitutionValue => ({ type: 0x01, data: Buffer.from(s, 'utf16le') });
@@ -114,9 +118,28 @@ export function templateInstance(
     w.patch32(sizeAt, w.pos - start);
   }
   w.u32(values.length);
-  for (const v of values) w.u16(v.data.length).u8(v.type).u8(0);
-  for (const v of values) w.raw(v.data);
+  const sizes = values.map((v) => (typeof v.data === 'function' ? v.data(0).length : v.data.length));
+  values.forEach((v, i) => w.u16(sizes[i] ?? 0).u8(v.type).u8(0));
+  for (const v of values) w.raw(typeof v.data === 'function' ? v.data(w.pos) : v.data);
   return defOffset;
+}
+
+/** Embedded BinXML (type 0x21): a fragment whose elements carry no dependency id. */
+export function embeddedValue(write: (w: BinXmlWriter) => void): SubstitutionValue {
+  return {
+    type: 0x21,
+    data: (at) => {
+      const w = new BinXmlWriter(at);
+      w.u8(0x0f).u8(1).u8(1).u8(0);
+      write(w);
+      return w.u8(0x00).buffer();
+    },
+  };
+}
+
+/** Open start element as found inside embedded BinXML: no dependency id. */
+export function openInValue(w: BinXmlWriter, n: string): BinXmlWriter {
+  return w.u8(0x01).u32(0).name(n);
 }
 
 /** A small Sysmon-like event: EventID, Computer and one named Data value. */
@@ -135,7 +158,7 @@ export function sampleBody(w: BinXmlWriter): void {
 
 export type RecordWriter = (w: BinXmlWriter) => void;
 
-const FILETIME_2025 = 133775000000000000n;
+const FILETIME_SAMPLE = 133775000000000000n;
 
 /** One chunk holding the given records, with correct sizes and CRC32s. */
 export function buildChunk(records: readonly RecordWriter[], firstId: number): Buffer {
@@ -151,7 +174,7 @@ export function buildChunk(records: readonly RecordWriter[], firstId: number): B
     chunk.writeUInt32LE(0x2a2a, pos);
     chunk.writeUInt32LE(size, pos + 4);
     chunk.writeBigUInt64LE(BigInt(firstId + i), pos + 8);
-    chunk.writeBigUInt64LE(FILETIME_2025 + BigInt(i) * 10_000_000n, pos + 16);
+    chunk.writeBigUInt64LE(FILETIME_SAMPLE + BigInt(i) * 10_000_000n, pos + 16);
     body.copy(chunk, pos + 24);
     chunk.writeUInt32LE(size, pos + size - 4);
     last = pos;

@@ -46,11 +46,11 @@ interface Emitter {
 type Resolved = { readonly v: JsonValue } | { readonly el: XmlElement; readonly values: readonly EvtxValue[] };
 
 function tick(em: Emitter): void {
-  if (++em.nodes > MAX_NODES) throw evtxFormatError(`record expands to more than ${MAX_NODES} nodes`, 0);
+  if (++em.nodes > MAX_NODES) throw evtxFormatError(`record expands to more than ${MAX_NODES} nodes`);
 }
 
 function resolveParts(em: Emitter, parts: readonly XmlPart[], values: readonly EvtxValue[], depth: number, out: Resolved[]): void {
-  if (depth > MAX_DEPTH) throw evtxFormatError(`BinXML nested deeper than ${MAX_DEPTH}`, 0);
+  if (depth > MAX_DEPTH) throw evtxFormatError(`BinXML nested deeper than ${MAX_DEPTH}`);
   for (const p of parts) {
     tick(em);
     if (p.k === 'el') out.push({ el: p.el, values });
@@ -88,7 +88,7 @@ function addChild(em: Emitter, parent: JsonTree, key: string, value: JsonValue):
 }
 
 function emitElement(em: Emitter, parent: JsonTree, el: XmlElement, values: readonly EvtxValue[], depth: number): void {
-  if (depth > MAX_DEPTH) throw evtxFormatError(`elements nested deeper than ${MAX_DEPTH}`, 0);
+  if (depth > MAX_DEPTH) throw evtxFormatError(`elements nested deeper than ${MAX_DEPTH}`);
   const attributes: JsonTree = {};
   let attrCount = 0;
   for (const a of el.attrs) {

@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/import?format=syslog|json|web&path=NAME`: how `vigil ingest` sends a file through
+ * `POST /api/v1/import?format=syslog|json|web|auditd&path=NAME`: how `vigil ingest` sends a file through
  * a running server (which holds the DuckDB file, so the CLI cannot open it). The body is a
  * chunk of whole lines of one file; each line is mapped exactly as `vigil ingest` maps it
  * without a server, and the answer comes once the chunk is durable.
@@ -11,7 +11,7 @@ import type { TimeZone } from '../../parsers/syslog/syslog-parser.js';
 import { mappingLimits, submitEvents, type IngestContext } from '../http/ingest-context.js';
 import { readBody } from '../http/request-body.js';
 import { principalOf } from '../http/route-access.js';
-import { FileRecordMapper, type FileFormat } from './file-records.js';
+import { FILE_FORMATS, FileRecordMapper, type FileFormat } from './file-records.js';
 import { readLines } from './line-reader.js';
 
 const INPUT = 'file';
@@ -27,9 +27,9 @@ export async function fileImportRoutes(app: FastifyInstance, ctx: IngestContext,
     const principal = principalOf(request);
     const query = request.query as Record<string, string | undefined>;
     const format = query.format;
-    if (format !== 'syslog' && format !== 'json' && format !== 'web') {
+    if (!FILE_FORMATS.includes(format as FileFormat)) {
       ctx.metrics.drop(INPUT, 'malformed');
-      throw new VigilError('bad-request', 'format must be "syslog", "json" or "web" (the CLI detects it per file)', { where: 'query format' });
+      throw new VigilError('bad-request', `format must be one of ${FILE_FORMATS.join(', ')} (the CLI detects it per file)`, { where: 'query format' });
     }
     const path = (query.path ?? '-').slice(0, 4096);
     const body = await readBody(ctx, request, INPUT);
@@ -40,9 +40,9 @@ export async function fileImportRoutes(app: FastifyInstance, ctx: IngestContext,
     const events: Event[] = [];
     const received = Date.now();
     for await (const line of readLines([body], options.maxLineBytes)) {
-      const event = mapper.map(line.text, line.truncated, received);
-      if (event) events.push(event);
+      events.push(...mapper.take(line.text, line.truncated, received));
     }
+    events.push(...mapper.flush(received));
     ctx.metrics.received.inc({ input: INPUT }, events.length);
     if (mapper.counts.unparsed) ctx.metrics.parseFailed.inc({ input: INPUT }, mapper.counts.unparsed);
     if (mapper.counts.truncated) ctx.metrics.truncated.inc({ input: INPUT }, mapper.counts.truncated);

@@ -18,7 +18,7 @@ describe('FileRecordMapper (vigil ingest)', () => {
 
   it('maps a syslog line as the listeners do, with the file as its address', () => {
     const m = mapper();
-    const e = m.map('Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; rhost=218.188.2.4', false)!;
+    const e = m.take('Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; rhost=218.188.2.4', false)[0]!;
     assert.equal(e.format, 'rfc3164');
     assert.equal(e.fields['host.name'], 'combo');
     assert.equal(e.source.kind, 'file');
@@ -29,7 +29,7 @@ describe('FileRecordMapper (vigil ingest)', () => {
   it('maps JSON lines to flattened ECS fields and keeps the line as the original', () => {
     const m = mapper('json');
     const line = '{"@timestamp":"2026-11-28T10:00:00Z","user":{"name":"alice"},"message":"login"}';
-    const e = m.map(line, false)!;
+    const e = m.take(line, false)[0]!;
     assert.equal(e.format, 'json');
     assert.equal(e.fields['user.name'], 'alice');
     assert.equal(e.time, Date.UTC(2026, 10, 28, 10));
@@ -38,7 +38,7 @@ describe('FileRecordMapper (vigil ingest)', () => {
 
   it('stores a JSON line that does not parse as a raw event flagged unparsed, and counts it', () => {
     const m = mapper('json');
-    const e = m.map('{"user": broken', false)!;
+    const e = m.take('{"user": broken', false)[0]!;
     assert.equal(e.format, 'raw');
     assert.deepEqual(e.flags, ['unparsed']);
     assert.equal(e.fields['message'], '{"user": broken');
@@ -47,7 +47,7 @@ describe('FileRecordMapper (vigil ingest)', () => {
 
   it('flags a line the reader cut as truncated', () => {
     const m = mapper('syslog');
-    const e = m.map('<13>Jan  1 00:00:00 host app: cut', true)!;
+    const e = m.take('<13>Jan  1 00:00:00 host app: cut', true)[0]!;
     assert.ok(e.flags.includes('truncated'));
     assert.equal(m.counts.truncated, 1);
   });
@@ -56,16 +56,36 @@ describe('FileRecordMapper (vigil ingest)', () => {
     const line = '203.0.113.9 - - [28/Nov/2026:10:00:00 +0000] "POST /wp-login.php HTTP/1.1" 200 1234 "-" "python-requests/2.31"';
     assert.equal(detectFileFormat(line), 'web');
     const m = mapper();
-    const e = m.map(line, false)!;
+    const e = m.take(line, false)[0]!;
     assert.equal(e.format, 'web-access');
     assert.equal(e.fields['url.path'], '/wp-login.php');
     assert.equal(e.time, Date.UTC(2026, 10, 28, 10));
-    assert.equal(m.map('not a web line at all', false)!.flags.includes('unparsed'), true);
+    assert.equal(m.take('not a web line at all', false)[0]!.flags.includes('unparsed'), true);
+  });
+
+  it('assembles an audit log into one event per serial, the last one on flush', () => {
+    const m = mapper();
+    const lines = [
+      'type=SYSCALL msg=audit(1604994496.155:1): syscall=59 success=yes pid=7 uid=0 comm="id" exe="/usr/bin/id"',
+      'type=EXECVE msg=audit(1604994496.155:1): argc=1 a0="id"',
+      'type=SYSCALL msg=audit(1604994497.000:2): syscall=42 success=no pid=8 uid=0 comm="nc" exe="/bin/nc"',
+      'not an audit line',
+    ];
+    const events = lines.flatMap((l) => m.take(l, false));
+    assert.equal(detectFileFormat(lines[0]!), 'auditd');
+    assert.deepEqual(events.map((e) => e.format), ['auditd', 'raw']);
+    assert.equal(events[0]!.fields['process.command_line'], 'id');
+    assert.equal(events[0]!.original, lines.slice(0, 2).join('\n'));
+    const last = m.flush();
+    assert.equal(last.length, 1);
+    assert.equal(last[0]!.fields['event.action'], 'connect');
+    assert.equal(last[0]!.fields['event.outcome'], 'failure');
+    assert.deepEqual(m.counts, { read: 3, unparsed: 1, truncated: 0 });
   });
 
   it('skips blank lines', () => {
     const m = mapper();
-    assert.equal(m.map('   ', false), undefined);
+    assert.deepEqual(m.take('   ', false), []);
     assert.equal(m.counts.read, 0);
   });
 });

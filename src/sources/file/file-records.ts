@@ -9,9 +9,13 @@ import { createEvent, type Event, type EventFlag } from '../../core/event.js';
 import { syslogLineToEvent } from '../syslog/syslog-event.js';
 import type { TimeZone } from '../../parsers/syslog/syslog-parser.js';
 import { parseWebLine } from '../../parsers/web/web-log.js';
+import { parseAuditRecord } from '../../parsers/auditd/audit-record.js';
+import { AuditGrouper, type AuditGroup } from '../../parsers/auditd/audit-grouper.js';
+import { auditEventFields } from '../../parsers/auditd/audit-event.js';
 import type { MappingLimits, RecordMapping } from '../http/record-mapping.js';
 
-export type FileFormat = 'syslog' | 'json' | 'web';
+export const FILE_FORMATS = ['syslog', 'json', 'web', 'auditd'] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
 
 export interface FileRecordOptions {
   readonly tenant: string;
@@ -33,11 +37,13 @@ export interface FileRecordCounts {
 }
 
 /**
- * From a file's first line: `{` starts JSON lines; an Apache/Nginx access or error line means a
- * web server log; anything else is read as syslog (RFC 3164/5424 or plain lines).
+ * From a file's first line: `{` starts JSON lines; `type=… msg=audit(…)` a raw audit log; an
+ * Apache/Nginx access or error line a web server log; anything else is read as syslog
+ * (RFC 3164/5424 or plain lines).
  */
 export function detectFileFormat(firstLine: string): FileFormat {
   if (firstLine.trimStart().startsWith('{')) return 'json';
+  if (parseAuditRecord(firstLine)) return 'auditd';
   return parseWebLine(firstLine) ? 'web' : 'syslog';
 }
 
@@ -49,16 +55,52 @@ export class FileRecordMapper {
     this.format = format === 'auto' ? undefined : format;
   }
 
-  /** The event for one line, or undefined for a blank line. */
-  map(text: string, truncated: boolean, received = Date.now()): Event | undefined {
-    if (text.trim() === '') return undefined;
+  private readonly audit = new AuditGrouper();
+
+  /**
+   * The events one line completes: usually its own; none for a blank line or an audit record
+   * whose event continues; for audit logs, the previous event once a new one starts.
+   */
+  take(text: string, truncated: boolean, received = Date.now()): Event[] {
+    if (text.trim() === '') return [];
     this.format ??= detectFileFormat(text);
-    const event =
-      this.format === 'json' ? this.json(text, truncated, received) : this.format === 'web' ? this.web(text, truncated, received) : this.syslog(text, truncated, received);
+    if (this.format !== 'auditd') return [this.mapOne(text, truncated, received)];
+    const { done, record } = this.audit.push(text);
+    const events = done.map((g) => this.count(this.auditEvent(g, received)));
+    // A line that is no audit record at all is kept raw, as in any other file.
+    if (!record) events.push(this.count(this.syslog(text, truncated, received)));
+    return events;
+  }
+
+  /** Events still being assembled (end of file, or a quiet moment while following a file). */
+  flush(received = Date.now()): Event[] {
+    return this.audit.flush().map((g) => this.count(this.auditEvent(g, received)));
+  }
+
+  private auditEvent(group: AuditGroup, received: number): Event {
+    return createEvent({
+      tenant: this.options.tenant,
+      received,
+      time: group.records[0]!.time,
+      source: { input: this.options.input, kind: 'file', address: this.options.path },
+      format: 'auditd',
+      original: group.original,
+      fields: auditEventFields(group.records),
+    });
+  }
+
+  private count(event: Event): Event {
     this.counts.read++;
     if (event.flags.includes('unparsed')) this.counts.unparsed++;
     if (event.flags.includes('truncated')) this.counts.truncated++;
     return event;
+  }
+
+  /** The event of one line of a one-line-per-event format. */
+  private mapOne(text: string, truncated: boolean, received: number): Event {
+    const event =
+      this.format === 'json' ? this.json(text, truncated, received) : this.format === 'web' ? this.web(text, truncated, received) : this.syslog(text, truncated, received);
+    return this.count(event);
   }
 
   private syslog(text: string, truncated: boolean, received: number): Event {

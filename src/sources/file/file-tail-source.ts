@@ -168,18 +168,21 @@ export class FileTailSource implements Source {
       budget -= bytesRead;
       for (const line of t.splitter.push(this.buffer.subarray(0, bytesRead))) {
         consumed += line.bytes;
-        const event = t.mapper.map(line.text, line.truncated);
-        if (event) events.push(event);
+        events.push(...t.mapper.take(line.text, line.truncated));
       }
     }
+    // Audit events span lines: emit what is assembled so the committed offset never passes
+    // lines whose event is not yet durable. (An event its writer split across two reads is
+    // then stored as two.)
+    events.push(...t.mapper.flush());
     const finished = t.rotatedAway && t.readOffset >= size && ++t.idleSinceRotation > 1;
     if (finished) {
       // A rotated file that stayed quiet: its last line may lack a newline.
       for (const line of t.splitter.flush()) {
         consumed += line.bytes;
-        const event = t.mapper.map(line.text, line.truncated);
-        if (event) events.push(event);
+        events.push(...t.mapper.take(line.text, line.truncated));
       }
+      events.push(...t.mapper.flush());
     }
     if (!(await this.submit(events))) {
       // Not durable: read the same lines again next round.
