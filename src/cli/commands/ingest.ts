@@ -13,7 +13,7 @@ import { VigilError } from '../../core/errors.js';
 import { Metrics } from '../../core/metrics.js';
 import { jsonRecordMapping } from '../../parsers/json/index.js';
 import { DEFAULT_MAX_FIELDS_PER_EVENT } from '../../sources/http/ingest-context.js';
-import { FileRecordMapper, detectFileFormat, type FileFormat, type FileRecordCounts } from '../../sources/file/file-records.js';
+import { FILE_FORMATS, FileRecordMapper, detectFileFormat, type FileFormat, type FileRecordCounts } from '../../sources/file/file-records.js';
 import { readLines } from '../../sources/file/line-reader.js';
 import type { ImportReply } from '../../sources/file/file-import-routes.js';
 import { ensureDataFolder } from '../../server/data-folder.js';
@@ -41,7 +41,7 @@ export function ingestCommand(): Command {
   return new Command('ingest')
     .description('import log files (syslog, JSON lines, Apache/Nginx logs) through the pipeline, as live inputs are')
     .argument('<paths...>', 'files, folders (every file inside, recursively) or - for standard input')
-    .addOption(new Option('--format <format>', 'line format; auto looks at the first line of each file').choices(['auto', 'syslog', 'json', 'web', 'auditd']).default('auto'))
+    .addOption(new Option('--format <format>', 'line format; auto looks at the first line of each file').choices(['auto', ...FILE_FORMATS]).default('auto'))
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .addOption(dataOption())
@@ -148,7 +148,8 @@ async function importViaServer(target: Target, file: string, format: FileFormat 
     chunkFormat = f;
     chunk.push(line.text);
     chunkBytes += line.bytes;
-    if (chunkBytes >= CHUNK_BYTES) await flush();
+    // A JSON document must reach the server whole; line formats go in chunks.
+    if (chunkBytes >= CHUNK_BYTES && f !== 'json-document') await flush();
   }
   await flush();
   return counts;

@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { VigilError } from '../../core/errors.js';
 import { jsonRecordMapping } from '../../parsers/json/index.js';
 import { DEFAULT_MAX_FIELDS_PER_EVENT } from '../../sources/http/ingest-context.js';
-import { FileRecordMapper, detectFileFormat, type FileFormat } from '../../sources/file/file-records.js';
+import { FILE_FORMATS, FileRecordMapper, detectFileFormat, type FileFormat } from '../../sources/file/file-records.js';
 import { readLines } from '../../sources/file/line-reader.js';
 import { escapeForTerminal } from '../terminal-escape.js';
 
@@ -66,7 +66,7 @@ export function parsersCommand(): Command {
     .command('check')
     .description('per file: detected format, records, parsed into fields, kept raw, failure examples')
     .argument('<paths...>', 'files or folders')
-    .addOption(new Option('--format <format>', 'force a format instead of detecting it').choices(['auto', 'syslog', 'json', 'web', 'auditd']).default('auto'))
+    .addOption(new Option('--format <format>', 'force a format instead of detecting it').choices(['auto', ...FILE_FORMATS]).default('auto'))
     .option('--json', 'one JSON object per file: {"file","format","records","parsed","raw","failures"}')
     .action(async (paths: string[], options: { format: FileFormat | 'auto'; json?: boolean }) => {
       for (const file of listFiles(paths)) {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeValue } from './binxml-reader.js';
 import { decodeEvtx } from './evtx-decoder.js';
-import { buildChunk, buildEvtx, embeddedValue, openInValue, templateInstance } from './evtx-fixture-builder.js';
+import { buildChunk, buildEvtx, embeddedValue, openDirect, templateInstance } from './evtx-fixture-builder.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s/g, ''), 'hex');
 const decode = (type: number, data: Buffer): unknown => decodeValue(data, 0, data.length, type);
@@ -49,8 +49,8 @@ test('arrays (type | 0x80) become JSON arrays', () => {
 
 test('embedded BinXML (0x21) becomes child elements, as in UserData', () => {
   const userData = embeddedValue((w) => {
-    openInValue(w, 'LogFileCleared').u8(0x02);
-    openInValue(w, 'SubjectUserName').u8(0x02).text('alice').end();
+    openDirect(w, 'LogFileCleared').u8(0x02);
+    openDirect(w, 'SubjectUserName').u8(0x02).text('alice').end();
     w.end();
   });
   const record = buildChunk(

@@ -42,6 +42,8 @@ export class ChunkContext {
   readonly brokenTemplates = new Map<number, Error>();
   /** Embedded BinXML values by start offset: a value substituted many times is parsed once. */
   readonly embedded = new Map<number, readonly XmlPart[]>();
+  /** Nodes emitted for all records of this chunk so far (see evtx-record-tree.ts). */
+  nodes = 0;
   constructor(readonly buf: Buffer) {}
 }
 
@@ -71,11 +73,18 @@ function readName(cur: ChunkCursor, ctx: ChunkContext): string {
 
 interface ParseScope {
   readonly ctx: ChunkContext;
-  /** Inside embedded BinXML (value type 0x21) open-element tokens carry no dependency id. */
-  readonly inValue: boolean;
+  /**
+   * Open-element tokens carry a u16 dependency id only inside template definitions; elements
+   * written directly in a record or in embedded BinXML (value type 0x21) omit it (as read by
+   * omerbenamram/evtx's `read_open_start_element_cursor`).
+   */
+  readonly hasDependencyId: boolean;
 }
 
-/** Reads one content token (value, substitution, references, CDATA) into `out`; false if not one. */
+/**
+ * Reads one content token (value, substitution, references, CDATA) into `out`; false if not one.
+ * Bit 0x40 of a token is libevtx's "more data follows" flag, hence the `& 0xbf`.
+ */
 function readContentToken(cur: ChunkCursor, token: number, out: XmlPart[], scope: ParseScope): boolean {
   switch (token & 0xbf) {
     case 0x05: {
@@ -127,7 +136,7 @@ function readContentToken(cur: ChunkCursor, token: number, out: XmlPart[], scope
 function parseElement(cur: ChunkCursor, scope: ParseScope, depth: number): XmlElement {
   if (depth > MAX_DEPTH) throw evtxFormatError(`elements nested deeper than ${MAX_DEPTH}`, cur.pos);
   const token = cur.u8();
-  if (!scope.inValue) cur.u16();
+  if (scope.hasDependencyId) cur.u16();
   cur.u32(); // data size: the token stream itself says where the element ends
   const name = readName(cur, scope.ctx);
   const attrs: XmlAttribute[] = [];
@@ -202,7 +211,7 @@ function templateAt(scope: ParseScope, offset: number, depth: number): { body: r
   if (ctx.inProgress.has(offset)) throw evtxFormatError('template definition refers to itself (loop)', offset);
   ctx.inProgress.add(offset);
   try {
-    const body = parseFragment(new ChunkCursor(ctx.buf, offset + 24, offset + size), { ctx, inValue: false }, depth + 1);
+    const body = parseFragment(new ChunkCursor(ctx.buf, offset + 24, offset + size), { ctx, hasDependencyId: true }, depth + 1);
     ctx.templates.set(offset, body);
     return { body, size };
   } catch (e) {
@@ -250,12 +259,12 @@ function parseTemplateInstance(cur: ChunkCursor, scope: ParseScope, depth: numbe
 export function parseEmbedded(ctx: ChunkContext, start: number, end: number, depth: number): readonly XmlPart[] {
   const cached = ctx.embedded.get(start);
   if (cached !== undefined) return cached;
-  const parts = parseFragment(new ChunkCursor(ctx.buf, start, end), { ctx, inValue: true }, depth + 1);
+  const parts = parseFragment(new ChunkCursor(ctx.buf, start, end), { ctx, hasDependencyId: false }, depth + 1);
   ctx.embedded.set(start, parts);
   return parts;
 }
 
 /** Parses a record's event data (the BinXML after the 24-byte record header). */
 export function parseRecordBinXml(ctx: ChunkContext, start: number, end: number): XmlPart[] {
-  return parseFragment(new ChunkCursor(ctx.buf, start, end), { ctx, inValue: false }, 0);
+  return parseFragment(new ChunkCursor(ctx.buf, start, end), { ctx, hasDependencyId: false }, 0);
 }

@@ -188,3 +188,24 @@ test('substituted BinXML that multiplies itself is cut off at the per-record nod
   assert.deepEqual(ids(r), [2, 3]);
   assert.match(r.damage[0]?.reason ?? '', /more than 100000 nodes/);
 });
+
+test('tiny records re-instantiating one huge template stop at the per-chunk node budget', () => {
+  let defOffset = 0;
+  const define = (w: BinXmlWriter): void => {
+    defOffset = templateInstance(
+      w,
+      (body) => {
+        body.open('Event', false).closeStart();
+        for (let i = 0; i < 7000; i++) body.sub(0, 0x01, true);
+        body.end();
+      },
+      [],
+    );
+  };
+  const reuse = (w: BinXmlWriter): void => void templateInstance(w, undefined, [], defOffset);
+  const start = performance.now();
+  const r = decodeEvtx(buildEvtx([buildChunk([define, ...Array.from({ length: 700 }, () => reuse)], 1), sampleChunk(1000, ['a', 'b'])]));
+  assert.ok(performance.now() - start < 2000);
+  assert.ok(r.damage.some((d) => d.chunk === 0 && /chunk expands to more than/.test(d.reason)));
+  assert.deepEqual(ids(r).slice(-2), [1000, 1001]);
+});

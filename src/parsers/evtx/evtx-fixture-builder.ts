@@ -47,7 +47,7 @@ export class BinXmlWriter {
     this.u32(this.pos + 4);
     return this.u32(0).u16(0).u16(n.length).utf16(n).u16(0);
   }
-  /** Open start element (with dependency id and data size; the attribute list size when it has some). */
+  /** Open start element in a template definition: dependency id, data size, name, attribute list size. */
   open(n: string, hasAttributes: boolean): this {
     this.u8(hasAttributes ? 0x41 : 0x01).u16(0xffff).u32(0).name(n);
     return hasAttributes ? this.u32(0) : this;
@@ -137,8 +137,8 @@ export function embeddedValue(write: (w: BinXmlWriter) => void): SubstitutionVal
   };
 }
 
-/** Open start element as found inside embedded BinXML: no dependency id. */
-export function openInValue(w: BinXmlWriter, n: string): BinXmlWriter {
+/** Open start element outside a template definition (in a record or embedded BinXML): no dependency id. */
+export function openDirect(w: BinXmlWriter, n: string): BinXmlWriter {
   return w.u8(0x01).u32(0).name(n);
 }
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeEvtx, type JsonTree } from './evtx-decoder.js';
-import { BinXmlWriter, buildChunk, buildEvtx, templateInstance, u16Value, utf16Value, type SubstitutionValue } from './evtx-fixture-builder.js';
+import { BinXmlWriter, buildChunk, buildEvtx, openDirect, templateInstance, u16Value, utf16Value, type SubstitutionValue } from './evtx-fixture-builder.js';
 
 function decodeOne(body: (w: BinXmlWriter) => void, values: readonly SubstitutionValue[] = []): JsonTree | undefined {
   const { records, damage } = decodeEvtx(buildEvtx([buildChunk([(w) => void templateInstance(w, body, values)], 1)]));
@@ -61,4 +61,16 @@ test('CDATA is text; a processing instruction has no place in the JSON and is sk
     w.end();
   });
   assert.deepEqual(event, { Event: { Script: 'x < y' } });
+});
+
+test('a record may hold elements directly, without a template instance', () => {
+  const direct = (w: BinXmlWriter): void => {
+    w.u8(0x0f).u8(1).u8(1).u8(0);
+    openDirect(w, 'Event').u8(0x02);
+    openDirect(w, 'Computer').u8(0x02).text('dc-1').end();
+    w.end().u8(0x00);
+  };
+  const { records, damage } = decodeEvtx(buildEvtx([buildChunk([direct], 1)]));
+  assert.deepEqual(damage, []);
+  assert.deepEqual(records[0]?.event, { Event: { Computer: 'dc-1' } });
 });

@@ -5,11 +5,11 @@
  * `<Data Name="X">v</Data>` becomes `"X": v`. Attributes whose value is null (an optional
  * substitution left empty) are dropped, as Windows drops them when rendering.
  *
- * Where evtx_dump would overwrite a repeated child name, we keep every occurrence as an array
- * so nothing an analyst may search for is lost.
+ * A repeated child name keeps every occurrence as an array, so nothing an analyst may search for
+ * is lost (evtx_dump's handling of duplicate keys has varied between its versions).
  *
  * Substituted values are expanded, so a value used many times by nested templates could grow
- * the output exponentially; MAX_NODES bounds the work per record.
+ * the output exponentially; MAX_NODES bounds the work per record and MAX_CHUNK_NODES per chunk.
  */
 import { evtxFormatError, type EvtxScalar, type EvtxValue } from './binxml-reader.js';
 import { ChunkContext, MAX_DEPTH, parseEmbedded, type XmlElement, type XmlPart } from './binxml-template.js';
@@ -20,6 +20,11 @@ export interface JsonTree {
 }
 
 const MAX_NODES = 100_000;
+/**
+ * A record of a few bytes may instantiate a cached template of thousands of nodes, so the chunk
+ * has a budget too; real chunks use a few tens of thousands (hundreds of records × ~60 nodes).
+ */
+const MAX_CHUNK_NODES = 2_000_000;
 
 /** Sets an own property even for names like `__proto__`, which plain assignment would not. */
 function setOwn(obj: JsonTree, key: string, value: JsonValue): void {
@@ -47,6 +52,7 @@ type Resolved = { readonly v: JsonValue } | { readonly el: XmlElement; readonly 
 
 function tick(em: Emitter): void {
   if (++em.nodes > MAX_NODES) throw evtxFormatError(`record expands to more than ${MAX_NODES} nodes`);
+  if (++em.ctx.nodes > MAX_CHUNK_NODES) throw evtxFormatError(`chunk expands to more than ${MAX_CHUNK_NODES} nodes`);
 }
 
 function resolveParts(em: Emitter, parts: readonly XmlPart[], values: readonly EvtxValue[], depth: number, out: Resolved[]): void {

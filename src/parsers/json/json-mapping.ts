@@ -7,6 +7,8 @@ import type { EventFlag, Fields } from '../../core/event.js';
 import type { JsonObject, MappedRecord, MappingLimits } from '../../sources/http/record-mapping.js';
 import { emptyFields, flattenJsonObject } from './flatten-json.js';
 import { eventTimeOf } from './event-time.js';
+import { addEveEcs, looksLikeEve } from '../suricata/eve-ecs.js';
+import { addZeekEcs, looksLikeZeek, zeekPathOf } from '../zeek/zeek-ecs.js';
 
 /** Time and flags for flattened fields: shared by every JSON-shaped input. */
 export function finishRecord(fields: Fields, truncated: boolean, time?: number): MappedRecord {
@@ -27,5 +29,19 @@ export function mapMessage(message: string): MappedRecord {
 export function mapJsonRecord(record: JsonObject | string, limits: MappingLimits): MappedRecord {
   if (typeof record === 'string') return mapMessage(record);
   const { fields, truncated } = flattenJsonObject(record, { maxDepth: limits.maxJsonDepth, maxFields: limits.maxFieldsPerEvent });
-  return finishRecord(fields, truncated);
+  return finishRecord(fields, truncated, addSensorEcs(fields));
+}
+
+/**
+ * Network sensors ship JSON in their own shapes; recognised ones get ECS fields beside their
+ * native names, so `source.ip:…` finds a Zeek or Suricata record like any other. Returns the
+ * event time when the shape has its own time field.
+ */
+export function addSensorEcs(fields: Fields): number | undefined {
+  if (looksLikeEve(fields)) {
+    addEveEcs(fields);
+    return undefined;
+  }
+  if (looksLikeZeek(fields)) return addZeekEcs(fields, zeekPathOf(fields));
+  return undefined;
 }

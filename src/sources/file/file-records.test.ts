@@ -83,6 +83,27 @@ describe('FileRecordMapper (vigil ingest)', () => {
     assert.deepEqual(m.counts, { read: 3, unparsed: 1, truncated: 0 });
   });
 
+  it('reads a whole JSON document: an array of records or CloudTrail\'s {"Records": [...]}', () => {
+    const trail = ['{', '  "Records": [', '    {"eventName": "ConsoleLogin", "eventTime": "2026-11-28T10:00:00Z"},', '    {"eventName": "StopLogging", "eventTime": "2026-11-28T10:05:00Z"}', '  ]', '}'];
+    assert.equal(detectFileFormat(trail[0]!), 'json-document');
+    const m = mapper();
+    assert.deepEqual(trail.flatMap((l) => m.take(l, false)), []);
+    const events = m.flush();
+    assert.deepEqual(events.map((e) => e.fields['eventName']), ['ConsoleLogin', 'StopLogging']);
+    assert.equal(events[1]!.original, '{"eventName":"StopLogging","eventTime":"2026-11-28T10:05:00Z"}');
+    const array = mapper();
+    ['[', '{"a": 1},', '{"a": 2}', ']'].forEach((l) => array.take(l, false));
+    assert.equal(array.flush().length, 2);
+  });
+
+  it('keeps a broken JSON document as one raw event instead of dropping it', () => {
+    const m = mapper();
+    ['[', '{"a": 1', ']'].forEach((l) => m.take(l, false));
+    const events = m.flush();
+    assert.equal(events.length, 1);
+    assert.deepEqual(events[0]!.flags, ['unparsed']);
+  });
+
   it('skips blank lines', () => {
     const m = mapper();
     assert.deepEqual(m.take('   ', false), []);

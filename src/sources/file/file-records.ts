@@ -12,9 +12,11 @@ import { parseWebLine } from '../../parsers/web/web-log.js';
 import { parseAuditRecord } from '../../parsers/auditd/audit-record.js';
 import { AuditGrouper, type AuditGroup } from '../../parsers/auditd/audit-grouper.js';
 import { auditEventFields } from '../../parsers/auditd/audit-event.js';
+import { ZeekTsvReader } from '../../parsers/zeek/zeek-tsv.js';
+import { addZeekEcs, zeekPathOf } from '../../parsers/zeek/zeek-ecs.js';
 import type { MappingLimits, RecordMapping } from '../http/record-mapping.js';
 
-export const FILE_FORMATS = ['syslog', 'json', 'web', 'auditd'] as const;
+export const FILE_FORMATS = ['syslog', 'json', 'json-document', 'web', 'auditd', 'zeek'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
 
 export interface FileRecordOptions {
@@ -37,15 +39,33 @@ export interface FileRecordCounts {
 }
 
 /**
- * From a file's first line: `{` starts JSON lines; `type=… msg=audit(…)` a raw audit log; an
+ * From a file's first line: a whole JSON object on it starts JSON lines; `[`, or a `{` that
+ * opens a multi-line document, a JSON document (an array of records, CloudTrail's
+ * `{"Records": […]}`, or one object); `#separator`/`#fields` a Zeek TSV log;
+ * `type=… msg=audit(…)` a raw audit log; an
  * Apache/Nginx access or error line a web server log; anything else is read as syslog
  * (RFC 3164/5424 or plain lines).
  */
 export function detectFileFormat(firstLine: string): FileFormat {
-  if (firstLine.trimStart().startsWith('{')) return 'json';
+  const start = firstLine.trim();
+  if (start.startsWith('[')) return 'json-document';
+  if (start.startsWith('{')) return isJsonObject(start) ? 'json' : 'json-document';
+  if (firstLine.startsWith('#separator') || firstLine.startsWith('#fields')) return 'zeek';
   if (parseAuditRecord(firstLine)) return 'auditd';
   return parseWebLine(firstLine) ? 'web' : 'syslog';
 }
+
+function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/** A JSON document is parsed whole; past this size its lines are kept raw instead. */
+const MAX_DOCUMENT_BYTES = 128 * 1024 * 1024;
 
 export class FileRecordMapper {
   readonly counts: FileRecordCounts = { read: 0, unparsed: 0, truncated: 0 };
@@ -56,6 +76,7 @@ export class FileRecordMapper {
   }
 
   private readonly audit = new AuditGrouper();
+  private readonly zeek = new ZeekTsvReader();
 
   /**
    * The events one line completes: usually its own; none for a blank line or an audit record
@@ -64,6 +85,11 @@ export class FileRecordMapper {
   take(text: string, truncated: boolean, received = Date.now()): Event[] {
     if (text.trim() === '') return [];
     this.format ??= detectFileFormat(text);
+    if (this.format === 'json-document') return this.documentLine(text, truncated, received);
+    if (this.format === 'zeek') {
+      if (this.zeek.header(text)) return [];
+      return [this.count(this.zeekEvent(text, truncated, received))];
+    }
     if (this.format !== 'auditd') return [this.mapOne(text, truncated, received)];
     const { done, record } = this.audit.push(text);
     const events = done.map((g) => this.count(this.auditEvent(g, received)));
@@ -72,9 +98,63 @@ export class FileRecordMapper {
     return events;
   }
 
+  private document: string[] = [];
+  private documentBytes = 0;
+  private documentOverflow = false;
+
+  private documentLine(text: string, truncated: boolean, received: number): Event[] {
+    if (!this.documentOverflow && !truncated && this.documentBytes + text.length < MAX_DOCUMENT_BYTES) {
+      this.document.push(text);
+      this.documentBytes += text.length + 1;
+      return [];
+    }
+    // Too large to parse whole: keep what there is raw, line by line, and say so by the flag.
+    this.documentOverflow = true;
+    const lines = [...this.document, text];
+    this.document = [];
+    return lines.map((l) => this.count(this.syslog(l, truncated, received)));
+  }
+
   /** Events still being assembled (end of file, or a quiet moment while following a file). */
   flush(received = Date.now()): Event[] {
-    return this.audit.flush().map((g) => this.count(this.auditEvent(g, received)));
+    const events = this.audit.flush().map((g) => this.count(this.auditEvent(g, received)));
+    if (this.document.length > 0) events.push(...this.documentEvents(received));
+    return events;
+  }
+
+  /** The records of a whole JSON document: an array, CloudTrail's `Records`, or one object. */
+  private documentEvents(received: number): Event[] {
+    const text = this.document.join('\n');
+    this.document = [];
+    this.documentBytes = 0;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return [this.count(this.json(text.slice(0, this.options.maxLineBytes), text.length > this.options.maxLineBytes, received))];
+    }
+    const records = Array.isArray(value)
+      ? value
+      : typeof value === 'object' && value !== null && Array.isArray((value as { Records?: unknown }).Records)
+        ? ((value as { Records: unknown[] }).Records)
+        : [value];
+    return records.map((r) => this.count(this.json(JSON.stringify(r), false, received)));
+  }
+
+  /** A data line of a Zeek TSV log, read with the columns its header declared. */
+  private zeekEvent(text: string, truncated: boolean, received: number): Event {
+    const record = truncated ? undefined : this.zeek.record(text);
+    if (!record) return this.syslog(text, truncated, received);
+    const time = addZeekEcs(record.fields, record.path ?? zeekPathOf(record.fields, this.options.path));
+    return createEvent({
+      tenant: this.options.tenant,
+      received,
+      time,
+      source: { input: this.options.input, kind: 'file', address: this.options.path },
+      format: 'zeek',
+      original: text,
+      fields: record.fields,
+    });
   }
 
   private auditEvent(group: AuditGroup, received: number): Event {
