@@ -3,7 +3,7 @@
  * running on the data folder, lines go to it in chunks (`POST /api/v1/import`); without one,
  * the command runs the embedded pipeline itself and waits until every event is stored.
  */
-import { createReadStream, statSync, readdirSync } from 'node:fs';
+import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
@@ -14,7 +14,7 @@ import { Metrics } from '../../core/metrics.js';
 import { jsonRecordMapping } from '../../parsers/json/index.js';
 import { DEFAULT_MAX_FIELDS_PER_EVENT } from '../../sources/http/ingest-context.js';
 import { FILE_FORMATS, FileRecordMapper, detectFileFormat, type FileFormat, type FileRecordCounts } from '../../sources/file/file-records.js';
-import { readLines } from '../../sources/file/line-reader.js';
+import { fileLines } from '../../sources/file/file-lines.js';
 import type { ImportReply } from '../../sources/file/file-import-routes.js';
 import { ensureDataFolder } from '../../server/data-folder.js';
 import { openEmbeddedPipeline, syslogZone, type EmbeddedPipeline } from '../../server/vigil-server.js';
@@ -39,7 +39,7 @@ const CHUNK_BYTES = 4 * 1024 * 1024;
 
 export function ingestCommand(): Command {
   return new Command('ingest')
-    .description('import log files (syslog, JSON lines, Apache/Nginx logs) through the pipeline, as live inputs are')
+    .description('import log files (syslog, JSON, Windows .evtx, auditd, Zeek, web logs) through the pipeline, as live inputs are')
     .argument('<paths...>', 'files, folders (every file inside, recursively) or - for standard input')
     .addOption(new Option('--format <format>', 'line format; auto looks at the first line of each file').choices(['auto', ...FILE_FORMATS]).default('auto'))
     .option('--json', 'print the summary as JSON')
@@ -116,14 +116,15 @@ function expandPaths(paths: string[]): string[] {
   return out;
 }
 
-function openInput(file: string): NodeJS.ReadableStream & AsyncIterable<Buffer> {
-  return (file === '-' ? process.stdin : createReadStream(file)) as NodeJS.ReadableStream & AsyncIterable<Buffer>;
+/** Text lines, or one JSON line per record of an .evtx file; damage is reported, not fatal. */
+function linesOf(file: string, maxLineBytes: number) {
+  return fileLines(file, maxLineBytes, (d) => process.stderr.write(`vigil: ${file}: damaged EVTX data (chunk ${d.chunk}, offset ${d.offset}): ${d.reason}; the rest is imported\n`));
 }
 
 /** The format of a file: given, or from its first non-blank line. */
 async function* linesWithFormat(file: string, format: FileFormat | 'auto', maxLineBytes: number) {
   let resolved: FileFormat | undefined = format === 'auto' ? undefined : format;
-  for await (const line of readLines(openInput(file), maxLineBytes)) {
+  for await (const line of linesOf(file, maxLineBytes)) {
     if (!resolved && line.text.trim() !== '') resolved = detectFileFormat(line.text);
     yield { line, format: resolved ?? 'syslog' };
   }
@@ -184,7 +185,7 @@ async function importLocally(
       );
       let batch: Event[] = [];
       let batchBytes = 0;
-      for await (const line of readLines(openInput(file), config.http.maxEventBytes)) {
+      for await (const line of linesOf(file, config.http.maxEventBytes)) {
         batchBytes += line.bytes;
         batch.push(...mapper.take(line.text, line.truncated));
         if (batch.length >= BATCH_EVENTS) {

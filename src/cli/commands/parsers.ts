@@ -3,19 +3,19 @@
  * the format detected per file, how many records became structured fields and how many would
  * be kept raw, with a few of the failures to look at. Reads only; stores nothing.
  */
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { VigilError } from '../../core/errors.js';
 import { jsonRecordMapping } from '../../parsers/json/index.js';
 import { DEFAULT_MAX_FIELDS_PER_EVENT } from '../../sources/http/ingest-context.js';
 import { FILE_FORMATS, FileRecordMapper, detectFileFormat, type FileFormat } from '../../sources/file/file-records.js';
-import { readLines } from '../../sources/file/line-reader.js';
+import { fileLines, isEvtxFile } from '../../sources/file/file-lines.js';
 import { escapeForTerminal } from '../terminal-escape.js';
 
 export interface FileCheck {
   readonly file: string;
-  readonly format: FileFormat | 'empty';
+  readonly format: FileFormat | 'evtx' | 'empty';
   readonly records: number;
   readonly parsed: number;
   readonly raw: number;
@@ -28,7 +28,8 @@ export async function checkFile(file: string, format: FileFormat | 'auto'): Prom
   let resolved: FileFormat | undefined = format === 'auto' ? undefined : format;
   let mapper: FileRecordMapper | undefined;
   const failures: string[] = [];
-  for await (const line of readLines(createReadStream(file), MAX_LINE)) {
+  let damaged = 0;
+  for await (const line of fileLines(file, MAX_LINE, () => damaged++)) {
     if (line.text.trim() === '') continue;
     resolved ??= detectFileFormat(line.text);
     mapper ??= new FileRecordMapper(
@@ -41,7 +42,9 @@ export async function checkFile(file: string, format: FileFormat | 'auto'): Prom
   }
   mapper?.flush();
   const counts = mapper?.counts ?? { read: 0, unparsed: 0, truncated: 0 };
-  return { file, format: resolved ?? 'empty', records: counts.read, parsed: counts.read - counts.unparsed, raw: counts.unparsed, failures };
+  const detected = (await isEvtxFile(file)) ? 'evtx' : (resolved ?? 'empty');
+  if (damaged > 0) failures.push(`${damaged} damaged EVTX region(s) skipped`);
+  return { file, format: detected, records: counts.read, parsed: counts.read - counts.unparsed, raw: counts.unparsed, failures };
 }
 
 function listFiles(paths: string[]): string[] {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeValue } from './binxml-reader.js';
 import { decodeEvtx } from './evtx-decoder.js';
-import { buildChunk, buildEvtx, embeddedValue, openDirect, templateInstance } from './evtx-fixture-builder.js';
+import { buildChunk, buildEvtx, embeddedValue, openDirect, templateInstance } from '../../../test/support/evtx-fixture-builder.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s/g, ''), 'hex');
 const decode = (type: number, data: Buffer): unknown => decodeValue(data, 0, data.length, type);

@@ -17,7 +17,7 @@ import {
   u16Value,
   utf16Value,
   type SubstitutionValue,
-} from './evtx-fixture-builder.js';
+} from '../../../test/support/evtx-fixture-builder.js';
 
 const CHUNK0 = 4096;
 const CHUNK1 = 4096 + 65536;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { corpusHas, corpusPath } from '../../../test/support/corpus.js';
 import { decodeEvtx } from './evtx-decoder.js';
 import { evtxNativeFields } from './evtx-native-fields.js';
-import { BinXmlWriter, buildChunk, buildEvtx, templateInstance, utf16Value } from './evtx-fixture-builder.js';
+import { BinXmlWriter, buildChunk, buildEvtx, templateInstance, utf16Value } from '../../../test/support/evtx-fixture-builder.js';
 
 const SYSMON = 'sigma/regression_data/rules-threat-hunting/windows/image_load/image_load_win_werfaultsecure_dbgcore_dbghelp_load/8a2f4b1c-3d5e-4f7a-9b2c-1e4f6d8a9c2b.evtx';
 const SECURITY = 'sigma/regression_data/rules/windows/builtin/security/win_security_susp_scheduled_task_delete_or_disable/7595ba94-cf3b-4471-aa03-4f6baa9e5fad.evtx';

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeEvtx, type JsonTree } from './evtx-decoder.js';
-import { BinXmlWriter, buildChunk, buildEvtx, openDirect, templateInstance, u16Value, utf16Value, type SubstitutionValue } from './evtx-fixture-builder.js';
+import { BinXmlWriter, buildChunk, buildEvtx, openDirect, templateInstance, u16Value, utf16Value, type SubstitutionValue } from '../../../test/support/evtx-fixture-builder.js';
 
 function decodeOne(body: (w: BinXmlWriter) => void, values: readonly SubstitutionValue[] = []): JsonTree | undefined {
   const { records, damage } = decodeEvtx(buildEvtx([buildChunk([(w) => void templateInstance(w, body, values)], 1)]));

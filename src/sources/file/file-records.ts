@@ -13,8 +13,10 @@ import { parseAuditRecord } from '../../parsers/auditd/audit-record.js';
 import { AuditGrouper, type AuditGroup } from '../../parsers/auditd/audit-grouper.js';
 import { auditEventFields } from '../../parsers/auditd/audit-event.js';
 import { ZeekTsvReader } from '../../parsers/zeek/zeek-tsv.js';
+import { isWindowsEventTree, windowsEventFields } from '../../parsers/windows/windows-event-ecs.js';
 import { addZeekEcs, zeekPathOf } from '../../parsers/zeek/zeek-ecs.js';
 import type { MappingLimits, RecordMapping } from '../http/record-mapping.js';
+import { ConcatenatedJsonSplitter } from '../http/concatenated-json.js';
 
 export const FILE_FORMATS = ['syslog', 'json', 'json-document', 'web', 'auditd', 'zeek'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
@@ -53,6 +55,18 @@ export function detectFileFormat(firstLine: string): FileFormat {
   if (firstLine.startsWith('#separator') || firstLine.startsWith('#fields')) return 'zeek';
   if (parseAuditRecord(firstLine)) return 'auditd';
   return parseWebLine(firstLine) ? 'web' : 'syslog';
+}
+
+/** The objects of concatenated JSON, or undefined when the text is not that either. */
+function splitConcatenated(text: string, maxDepth: number): string[] | undefined {
+  try {
+    const splitter = new ConcatenatedJsonSplitter(maxDepth);
+    const objects = splitter.write(Buffer.from(text, 'utf8'));
+    splitter.end();
+    return objects.length > 1 ? objects.map((o) => o.text) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isJsonObject(text: string): boolean {
@@ -131,6 +145,9 @@ export class FileRecordMapper {
     try {
       value = JSON.parse(text);
     } catch {
+      // evtx_dump and jq write pretty-printed objects one after another, with no array around them.
+      const objects = splitConcatenated(text, this.options.limits.maxJsonDepth);
+      if (objects) return objects.map((o) => this.count(this.json(o, false, received)));
       return [this.count(this.json(text.slice(0, this.options.maxLineBytes), text.length > this.options.maxLineBytes, received))];
     }
     const records = Array.isArray(value)
@@ -218,6 +235,10 @@ export class FileRecordMapper {
     if (!truncated) {
       try {
         const value: unknown = JSON.parse(text);
+        if (isWindowsEventTree(value)) {
+          const windows = windowsEventFields(value);
+          return createEvent({ tenant: this.options.tenant, received, time: windows.time, source, format: 'windows', original: text, fields: windows.fields, flags });
+        }
         if ((typeof value === 'object' && value !== null && !Array.isArray(value)) || typeof value === 'string') {
           const mapped = this.options.mapping.json(value as Record<string, unknown> | string, this.options.limits);
           return createEvent({
