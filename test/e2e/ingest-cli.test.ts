@@ -86,6 +86,16 @@ describe('vigil ingest', { timeout: 120_000 }, () => {
     }
   });
 
+  it('vigil parsers check reports the format and parse rate per file, as JSON on request', async () => {
+    const web = join(temp, 'access.log');
+    writeFileSync(web, '203.0.113.9 - - [28/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl"\nnot a web line\n');
+    const run = await runCli(['parsers', 'check', EXCERPT, web, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const rows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; format: string; records: number; parsed: number; raw: number; failures: string[] });
+    assert.deepEqual(rows.map((r) => [r.format, r.records, r.parsed, r.raw]), [['syslog', 20, 20, 0], ['web', 2, 1, 1]]);
+    assert.deepEqual(rows[1]!.failures, ['not a web line']);
+  });
+
   it('fails with a clear message for a path that does not exist', async () => {
     const run = await runCli(['ingest', join(temp, 'nope.log'), '--data', join(temp, 'x')]);
     assert.equal(run.code, 1);

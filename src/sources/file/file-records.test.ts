@@ -96,12 +96,17 @@ describe('FileRecordMapper (vigil ingest)', () => {
     assert.equal(array.flush().length, 2);
   });
 
-  it('keeps a broken JSON document as one raw event instead of dropping it', () => {
+  it('keeps the lines of a broken JSON document raw instead of dropping them', () => {
     const m = mapper();
     ['[', '{"a": 1', ']'].forEach((l) => m.take(l, false));
     const events = m.flush();
-    assert.equal(events.length, 1);
-    assert.deepEqual(events[0]!.flags, ['unparsed']);
+    assert.deepEqual(events.map((e) => e.original), ['[', '{"a": 1', ']']);
+    assert.ok(events.every((e) => e.flags.includes('unparsed')));
+  });
+
+  it('reads an Apache error log (which starts with "[") as a web log, not JSON', () => {
+    assert.equal(detectFileFormat('[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties'), 'web');
+    assert.equal(detectFileFormat('[general]'), 'syslog');
   });
 
   it('skips blank lines', () => {

@@ -50,11 +50,12 @@ export interface FileRecordCounts {
  */
 export function detectFileFormat(firstLine: string): FileFormat {
   const start = firstLine.trim();
-  if (start.startsWith('[')) return 'json-document';
   if (start.startsWith('{')) return isJsonObject(start) ? 'json' : 'json-document';
   if (firstLine.startsWith('#separator') || firstLine.startsWith('#fields')) return 'zeek';
   if (parseAuditRecord(firstLine)) return 'auditd';
-  return parseWebLine(firstLine) ? 'web' : 'syslog';
+  // Apache's error log also starts with `[`: a web line wins over a JSON array.
+  if (parseWebLine(firstLine)) return 'web';
+  return start === '[' || start.startsWith('[{') || start.startsWith('[ {') ? 'json-document' : 'syslog';
 }
 
 /** The objects of concatenated JSON, or undefined when the text is not that either. */
@@ -148,7 +149,8 @@ export class FileRecordMapper {
       // evtx_dump and jq write pretty-printed objects one after another, with no array around them.
       const objects = splitConcatenated(text, this.options.limits.maxJsonDepth);
       if (objects) return objects.map((o) => this.count(this.json(o, false, received)));
-      return [this.count(this.json(text.slice(0, this.options.maxLineBytes), text.length > this.options.maxLineBytes, received))];
+      // Not JSON after all: keep every line, raw, as any other unparsed line is kept.
+      return text.split('\n').filter((l) => l.trim() !== '').map((l) => this.count(this.syslog(l, false, received)));
     }
     const records = Array.isArray(value)
       ? value
