@@ -7,7 +7,7 @@
  */
 import type { BulkMetadata, JsonObject, MappedRecord, MappingLimits } from '../../sources/http/record-mapping.js';
 import { flattenJsonObject, mergeFields, emptyFields } from './flatten-json.js';
-import { finishRecord } from './json-mapping.js';
+import { addSensorEcs, finishRecord } from './json-mapping.js';
 
 export function mapBulkDocument(document: JsonObject, metadata: BulkMetadata, limits: MappingLimits): MappedRecord {
   const { fields, truncated } = flattenJsonObject(document, { maxDepth: limits.maxJsonDepth, maxFields: limits.maxFieldsPerEvent });
@@ -15,5 +15,5 @@ export function mapBulkDocument(document: JsonObject, metadata: BulkMetadata, li
   if (metadata.index !== undefined) meta['elastic.index'] = metadata.index;
   if (metadata.id !== undefined) meta['elastic.id'] = metadata.id;
   const dropped = mergeFields(fields, meta, limits.maxFieldsPerEvent + 2);
-  return finishRecord(fields, truncated || dropped);
+  return finishRecord(fields, truncated || dropped, addSensorEcs(fields, document));
 }

@@ -9,6 +9,7 @@ import { emptyFields, flattenJsonObject } from './flatten-json.js';
 import { eventTimeOf } from './event-time.js';
 import { addEveEcs, looksLikeEve } from '../suricata/eve-ecs.js';
 import { addZeekEcs, looksLikeZeek, zeekPathOf } from '../zeek/zeek-ecs.js';
+import { windowsEventFromJson } from '../windows/windows-json-shapes.js';
 
 /** Time and flags for flattened fields: shared by every JSON-shaped input. */
 export function finishRecord(fields: Fields, truncated: boolean, time?: number): MappedRecord {
@@ -29,15 +30,22 @@ export function mapMessage(message: string): MappedRecord {
 export function mapJsonRecord(record: JsonObject | string, limits: MappingLimits): MappedRecord {
   if (typeof record === 'string') return mapMessage(record);
   const { fields, truncated } = flattenJsonObject(record, { maxDepth: limits.maxJsonDepth, maxFields: limits.maxFieldsPerEvent });
-  return finishRecord(fields, truncated, addSensorEcs(fields));
+  return finishRecord(fields, truncated, addSensorEcs(fields, record));
 }
 
 /**
- * Network sensors ship JSON in their own shapes; recognised ones get ECS fields beside their
+ * Windows event shippers and network sensors ship JSON in their own shapes; recognised ones get ECS fields beside their
  * native names, so `source.ip:…` finds a Zeek or Suricata record like any other. Returns the
  * event time when the shape has its own time field.
  */
-export function addSensorEcs(fields: Fields): number | undefined {
+export function addSensorEcs(fields: Fields, record?: JsonObject): number | undefined {
+  const windows = record === undefined ? undefined : windowsEventFromJson(record);
+  if (windows) {
+    // evtx_dump's nesting (`Event.System.EventID`) says nothing the native names do not.
+    if (windows.shape === 'evtx_dump') for (const k of Object.keys(fields)) delete fields[k];
+    for (const [k, v] of Object.entries(windows.fields)) if (!(k in fields)) fields[k] = v;
+    return windows.time;
+  }
   if (looksLikeEve(fields)) {
     addEveEcs(fields);
     return undefined;

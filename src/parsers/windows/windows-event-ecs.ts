@@ -29,6 +29,9 @@ const GENERIC: Record<string, string> = {
   QueryName: 'dns.question.name',
   TargetObject: 'registry.path',
   IpAddress: 'source.ip',
+  SourceAddress: 'source.ip',
+  DestAddress: 'destination.ip',
+  DestPort: 'destination.port',
   IpPort: 'source.port',
   WorkstationName: 'source.domain',
   LogonType: 'winlog.logon.type',
@@ -59,7 +62,23 @@ export function isWindowsEventTree(value: unknown): value is JsonTree {
 }
 
 export function windowsEventFields(tree: JsonTree): WindowsEvent {
-  const fields = evtxNativeFields(tree);
+  return addWindowsEcs(canonicalNative(evtxNativeFields(tree)));
+}
+
+/**
+ * Shippers type the same value differently (evtx_dump writes `ProcessId: 1444`, Winlogbeat
+ * `"1444"`), so native values are made canonical: whole numbers written as decimal digits
+ * become numbers, whichever shape they came in. A Sigma rule then sees one value.
+ */
+export function canonicalNative(fields: Fields): Fields {
+  for (const [k, v] of Object.entries(fields)) {
+    if (typeof v === 'string' && /^(?:0|[1-9]\d{0,14})$/.test(v)) fields[k] = Number(v);
+  }
+  return fields;
+}
+
+/** ECS names beside the native ones of a Windows event (any shape, once made native). */
+export function addWindowsEcs(fields: Fields): WindowsEvent {
   const id = typeof fields['EventID'] === 'number' ? fields['EventID'] : Number(fields['EventID']);
   const provider = String(fields['Provider_Name'] ?? '');
   put(fields, 'event.code', Number.isFinite(id) ? String(id) : undefined);

@@ -238,6 +238,7 @@ export class FileRecordMapper {
       try {
         const value: unknown = JSON.parse(text);
         if (isWindowsEventTree(value)) {
+          // Straight from an .evtx file or evtx_dump: only the native and ECS names, no nesting.
           const windows = windowsEventFields(value);
           return createEvent({ tenant: this.options.tenant, received, time: windows.time, source, format: 'windows', original: text, fields: windows.fields, flags });
         }
