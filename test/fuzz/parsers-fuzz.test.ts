@@ -74,6 +74,8 @@ describe('parser fuzzing', () => {
     'Dec 10 06:55:46 LabSZ sshd[24200]: Failed password for invalid user webmaster from 173.234.31.186 port 38926 ssh2',
     '<86>Nov 28 10:00:00 h sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/sh',
     '<4>Nov 28 10:00:00 fw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP SPT=1 DPT=22',
+    '<134>Feb 25 14:09:07 fw CEF:0|Vendor|Prod|1.0|100|name \\| x|10|src=10.0.0.1 dst=2.1.2.2 msg=a\\=b c',
+    '<134>Feb 25 14:09:07 fw LEEF:2.0|V|P|1|41|^|src=10.0.1.8^dst=10.0.0.5^dstPort=22',
   ], (l) => parseSyslog(l, Date.now()));
 
   fuzz('web logs', [

@@ -12,6 +12,7 @@ import { PAM_RULES } from './pam-rules.js';
 import { SSHD_RULES } from './sshd-rules.js';
 import { FTPD_RULES } from './ftpd-rules.js';
 import { parseWebLine } from '../../web/web-log.js';
+import { parseCefOrLeef } from '../../cef/cef.js';
 
 const BY_PROGRAM = new Map<string, readonly MessageRule[]>([
   ['sshd', [...SSHD_RULES, ...PAM_RULES]],
@@ -51,6 +52,14 @@ export function addAppMessageFields(fields: Fields): boolean {
   const paren = program.indexOf('(');
   const base = (paren > 0 ? program.slice(0, paren) : program).toLowerCase();
   if (base === 'kernel') return addFirewallFields(message, fields);
+  // CEF/LEEF senders put the format where RFC 3164 expects a tag: `host CEF:0|Vendor|…`.
+  if (base === 'cef' || base === 'leef' || message.startsWith('CEF:') || message.startsWith('LEEF:')) {
+    const cef = parseCefOrLeef(base === 'cef' || base === 'leef' ? `${program}:${message}` : message);
+    if (!cef) return false;
+    for (const [k, v] of Object.entries(cef)) if (!(k in fields) || k === 'process.name') fields[k] = v;
+    if (fields['process.name'] === program) delete fields['process.name'];
+    return true;
+  }
   if (WEB_SERVERS.has(base)) return addWebFields(message, fields);
   const rules = paren > 0 && program.includes('pam_') ? PAM_RULES : BY_PROGRAM.get(base);
   if (!rules) return false;
