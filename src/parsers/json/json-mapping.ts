@@ -10,6 +10,9 @@ import { eventTimeOf } from './event-time.js';
 import { addEveEcs, looksLikeEve } from '../suricata/eve-ecs.js';
 import { addZeekEcs, looksLikeZeek, zeekPathOf } from '../zeek/zeek-ecs.js';
 import { windowsEventFromJson } from '../windows/windows-json-shapes.js';
+import { addCloudTrailEcs, addGcpAuditEcs, looksLikeCloudTrail, looksLikeGcpAudit } from '../cloud/cloud-audit-ecs.js';
+import { addJournaldEcs, looksLikeJournald } from '../journald/journald-ecs.js';
+import { addOsqueryEcs, looksLikeOsquery } from '../osquery/osquery-ecs.js';
 
 /** Time and flags for flattened fields: shared by every JSON-shaped input. */
 export function finishRecord(fields: Fields, truncated: boolean, time?: number): MappedRecord {
@@ -51,5 +54,11 @@ export function addSensorEcs(fields: Fields, record?: JsonObject): number | unde
     return undefined;
   }
   if (looksLikeZeek(fields)) return addZeekEcs(fields, zeekPathOf(fields));
+  if (looksLikeCloudTrail(fields)) return addCloudTrailEcs(fields);
+  // EventBridge delivers CloudTrail records as `detail` of an envelope.
+  if (fields['detail-type'] === 'AWS API Call via CloudTrail' && typeof fields['detail.eventName'] === 'string') return addCloudTrailEcs(fields, 'detail.');
+  if (looksLikeGcpAudit(fields)) return addGcpAuditEcs(fields);
+  if (looksLikeJournald(fields)) return addJournaldEcs(fields);
+  if (looksLikeOsquery(fields)) return addOsqueryEcs(fields);
   return undefined;
 }
