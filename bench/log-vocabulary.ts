@@ -3,7 +3,7 @@
  * and addresses are many and varied (that is what brute force looks like); our own hosts and
  * users are few, as on a real small estate.
  */
-import type { SeededRandom } from './seeded-random.js';
+import type { SeededRandom } from '../test/support/seeded-random.js';
 
 export const HOSTS = [
   'web-01', 'web-02', 'web-03', 'db-01', 'db-02', 'bastion', 'mail', 'vpn-gw',

@@ -2,7 +2,7 @@
  * Realistic JSON security events as an agent or script would ship them to the ingest API:
  * ECS field names as nested objects, the common shape of Elastic Agent and Vector output.
  */
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '../test/support/seeded-random.js';
 import { HOSTS, INVALID_USERS, LOCAL_USERS, SUDO_COMMANDS, privateIp, publicIp } from './log-vocabulary.js';
 
 interface IngestEvent {

@@ -3,7 +3,7 @@
  * drops, cron and systemd, half RFC 5424 and half RFC 3164, varying host, app, pid and text.
  * A line carries no trailing newline; framing is the sender's business.
  */
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '../test/support/seeded-random.js';
 import {
   FIREWALL_PORTS, HOSTS, INVALID_USERS, LOCAL_USERS, SSH_KEY_TYPES, SUDO_COMMANDS,
   macAddress, privateIp, publicIp,

@@ -16,19 +16,14 @@ import { mapJsonRecord } from '../../src/parsers/json/json-mapping.js';
 import { windowsEventFromJson } from '../../src/parsers/windows/windows-json-shapes.js';
 import { decodeEvtx } from '../../src/parsers/evtx/index.js';
 import { buildEvtx, sampleChunk } from '../support/evtx-fixture-builder.js';
+import { SeededRandom } from '../support/seeded-random.js';
 
 const CASES = 10_000;
 
-/** mulberry32: small, seeded, good enough to spread mutations. */
+/** A seeded PRNG as a function, so a failing case reproduces. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRandom(seed);
+  return () => r.next();
 }
 
 const ALPHABET = ' \t"\'[]{}()<>=:;,.-/\\\n\r\0%*?ÿé日\u202e0123456789abcdefxyzABCDEF';

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseSyslog, parseSyslogUnguarded } from './syslog-parser.js';
 import { corpusPath } from '../../../test/support/corpus.js';
+import { SeededRandom } from '../../../test/support/seeded-random.js';
 
 const received = Date.UTC(2025, 5, 20, 12, 0, 0);
 const CORPUS = corpusPath('loghub');
@@ -90,16 +91,10 @@ describe('real logs (loghub corpus)', () => {
   });
 });
 
-/** Small seeded PRNG (mulberry32) so a failing case can be reproduced. */
+/** A seeded PRNG as a function, so a failing case reproduces. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRandom(seed);
+  return () => r.next();
 }
 
 const VALID = [
