@@ -30,7 +30,7 @@ export interface EventSource {
 }
 
 /** How the original record was read. `raw` means no parser understood it. */
-export type EventFormat = 'rfc3164' | 'rfc5424' | 'json' | 'hec' | 'bulk' | 'web-access' | 'web-error' | 'auditd' | 'zeek' | 'windows' | 'raw';
+export type EventFormat = 'rfc3164' | 'rfc5424' | 'json' | 'hec' | 'bulk' | 'web-access' | 'web-error' | 'auditd' | 'zeek' | 'windows' | 'device' | 'raw';
 
 /**
  * Why an event is not exactly what was sent. Never silent: a flag is stored with the event

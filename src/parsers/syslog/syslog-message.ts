@@ -5,7 +5,8 @@
 import type { EventFlag, Fields } from '../../core/event.js';
 import type { TimeZone } from './time-zone.js';
 
-export type SyslogFormat = 'rfc5424' | 'rfc3164' | 'raw';
+/** `device`: no syslog header, but a known device format (Cisco ASA, CEF/LEEF, key=value). */
+export type SyslogFormat = 'rfc5424' | 'rfc3164' | 'device' | 'raw';
 
 export interface ParsedSyslog {
   readonly format: SyslogFormat;

@@ -18,7 +18,7 @@ import { UTC } from './time-zone.js';
 export type { ParsedSyslog, SyslogFormat, SyslogParseOptions } from './syslog-message.js';
 export { timeZone, UTC, type TimeZone } from './time-zone.js';
 
-import { addAppMessageFields } from './app-messages/index.js';
+import { addAppMessageFields, deviceLineFields } from './app-messages/index.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -67,7 +67,13 @@ export function parseSyslogUnguarded(line: string, received: number, options: Sy
     const start = priEnd(pri);
     return withAppFields(parseRfc5424(line, prival, start, end, zone) ?? parseRfc3164(line, prival, start, end, received, zone)) ?? raw(line, end);
   }
-  return withAppFields(parseRfc3164(line, -1, 0, end, received, zone)) ?? raw(line, end);
+  return withAppFields(parseRfc3164(line, -1, 0, end, received, zone)) ?? device(line, end) ?? raw(line, end);
+}
+
+/** No syslog header, but a device format Vigil knows (ASA, CEF/LEEF, key=value). */
+function device(line: string, end: number): ParsedSyslog | undefined {
+  const fields = deviceLineFields(end === line.length ? line : line.slice(0, end));
+  return fields ? { format: 'device', fields, flags: [] } : undefined;
 }
 
 /** Adds ECS fields from the program's own message (sshd, sudo, PAM, firewall…). */

@@ -13,6 +13,9 @@ import { SSHD_RULES } from './sshd-rules.js';
 import { FTPD_RULES } from './ftpd-rules.js';
 import { parseWebLine } from '../../web/web-log.js';
 import { parseCefOrLeef } from '../../cef/cef.js';
+import { addKeyValueFirewallFields } from '../../network-devices/key-value-log.js';
+import { addFilterlogFields } from '../../network-devices/pfsense-filterlog.js';
+import { addCiscoAsaFields } from '../../network-devices/cisco-asa.js';
 
 const BY_PROGRAM = new Map<string, readonly MessageRule[]>([
   ['sshd', [...SSHD_RULES, ...PAM_RULES]],
@@ -48,10 +51,21 @@ export function addAppMessageFields(fields: Fields): boolean {
   const program = fields['process.name'];
   const message = fields['message'];
   if (typeof program !== 'string' || typeof message !== 'string') return false;
+  // A key=value device log has no tag: the 3164 parser took its first pair (`date=…`) for one.
+  if (program.includes('=')) {
+    if (!addKeyValueFirewallFields(`${program} ${message}`, fields)) return false;
+    delete fields['process.name'];
+    fields['message'] = `${program} ${message}`;
+    return true;
+  }
   // `sshd(pam_unix)`: the old PAM form names the module in the tag.
   const paren = program.indexOf('(');
   const base = (paren > 0 ? program.slice(0, paren) : program).toLowerCase();
   if (base === 'kernel') return addFirewallFields(message, fields);
+  if (base === 'filterlog') return addFilterlogFields(message, fields);
+  if (message.startsWith('%ASA-') || message.startsWith('%FTD-') || message.startsWith('%PIX-') || /^%(?:ASA|FTD|PIX)-\d-\d{6}$/.test(program)) {
+    return addCiscoAsaFields(message.startsWith('%') ? message : `${program}: ${message}`, fields);
+  }
   // CEF/LEEF senders put the format where RFC 3164 expects a tag: `host CEF:0|Vendor|…`.
   if (base === 'cef' || base === 'leef' || message.startsWith('CEF:') || message.startsWith('LEEF:')) {
     const cef = parseCefOrLeef(base === 'cef' || base === 'leef' ? `${program}:${message}` : message);
@@ -62,10 +76,24 @@ export function addAppMessageFields(fields: Fields): boolean {
   }
   if (WEB_SERVERS.has(base)) return addWebFields(message, fields);
   const rules = paren > 0 && program.includes('pam_') ? PAM_RULES : BY_PROGRAM.get(base);
-  if (!rules) return false;
+  if (!rules) return addKeyValueFirewallFields(message, fields);
   // syslogd folds repeats into `message repeated N times: [ <message>]`; the inner one counts.
   const repeated = /^message repeated \d+ times: \[ ?(.*)\]$/.exec(message);
   const understood = applyRules(rules, repeated?.[1] ?? message, fields);
   if (understood && paren > 0 && fields['system.auth.pam.service'] === undefined) fields['system.auth.pam.service'] = base;
   return understood;
+}
+
+/**
+ * A line with no syslog header that is still a known device format (Cisco `%ASA-…`, CEF/LEEF,
+ * key=value firewall logs), as found in files and in the raw payloads of some senders.
+ * Returns its fields, or undefined.
+ */
+export function deviceLineFields(line: string): Fields | undefined {
+  const fields: Fields = Object.create(null) as Fields;
+  fields['message'] = line;
+  if (line.startsWith('%') && addCiscoAsaFields(line, fields)) return fields;
+  const cef = line.startsWith('CEF:') || line.startsWith('LEEF:') ? parseCefOrLeef(line) : undefined;
+  if (cef) return Object.assign(fields, cef, { message: line });
+  return addKeyValueFirewallFields(line, fields) ? fields : undefined;
 }
