@@ -63,7 +63,7 @@ export const configSchema = z.strictObject({
     .array(
       z.strictObject({
         path: z.string().min(1, 'a file path such as /var/log/auth.log or /var/log/nginx/*.log'),
-        format: z.enum(['auto', 'syslog', 'json', 'web', 'auditd', 'zeek']).default('auto'),
+        format: z.enum(['auto', 'syslog', 'json', 'web', 'w3c', 'auditd', 'zeek']).default('auto'),
         /** For a file already there at the first start: read it all, or only what comes next. */
         startAt: z.enum(['beginning', 'end']).default('beginning'),
       }),

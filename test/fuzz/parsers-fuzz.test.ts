@@ -71,6 +71,7 @@ describe('parser fuzzing', () => {
     '<4>Nov 28 10:00:00 fw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP SPT=1 DPT=22',
     '<134>Feb 25 14:09:07 fw CEF:0|Vendor|Prod|1.0|100|name \\| x|10|src=10.0.0.1 dst=2.1.2.2 msg=a\\=b c',
     '<134>Feb 25 14:09:07 fw LEEF:2.0|V|P|1|41|^|src=10.0.1.8^dst=10.0.0.5^dstPort=22',
+    '<14>Nov 28 10:00:00 h sysmon: <Event><System><Provider Name="Linux-Sysmon"/><EventID>1</EventID><Computer>h</Computer></System><EventData><Data Name="Image">/bin/sh</Data></EventData></Event>',
     '%ASA-4-106023: Deny tcp src outside:203.0.113.9/51515 dst inside:10.0.0.5/22 by access-group "outside_in"',
     'date=2016-06-14 time=12:22:01 devname=Edge devid=FGT logid=1 user="root" action=login status=failed srcip=1.2.3.4',
     '<134>Nov  8 12:37:34 pfSense filterlog: 5,,,1000102433,em0,match,block,in,4,0x0,,128,24677,0,none,17,udp,186,10.9.0.119,10.9.0.255,17500,17600,166',

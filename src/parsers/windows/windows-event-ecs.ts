@@ -88,9 +88,12 @@ export function addWindowsEcs(fields: Fields): WindowsEvent {
   put(fields, 'host.name', fields['Computer']);
   put(fields, 'winlog.user.identifier', fields['UserID']);
   for (const [native, ecs] of Object.entries(GENERIC)) put(fields, ecs, fields[native]);
+  const image = fields['Image'];
+  if (typeof image === 'string') put(fields, 'process.name', image.split(/[\\/]/).pop());
   if (typeof fields['network.transport'] === 'string') fields['network.transport'] = fields['network.transport'].toLowerCase();
 
-  const sysmon = provider === 'Microsoft-Windows-Sysmon';
+  // Sysmon for Windows (Microsoft-Windows-Sysmon) and for Linux (Linux-Sysmon) share event ids.
+  const sysmon = provider === 'Microsoft-Windows-Sysmon' || provider === 'Linux-Sysmon';
   // Who: the target of a logon or account change, else the acting user.
   put(fields, 'user.name', fields['TargetUserName'] ?? (sysmon ? fields['User'] : fields['SubjectUserName']));
   put(fields, 'user.domain', fields['TargetDomainName'] ?? fields['SubjectDomainName']);

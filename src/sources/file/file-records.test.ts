@@ -109,6 +109,28 @@ describe('FileRecordMapper (vigil ingest)', () => {
     assert.equal(detectFileFormat('[general]'), 'syslog');
   });
 
+  it('reads IIS W3C extended logs with the columns of their #Fields directive', () => {
+    const lines = [
+      '#Software: Microsoft Internet Information Services 10.0',
+      '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken',
+      '2026-11-28 10:00:00 10.0.0.5 POST /owa/auth.owa - 443 - 203.0.113.9 Mozilla/5.0+(Windows+NT+10.0) - 302 0 0 15',
+      'garbage line',
+    ];
+    assert.equal(detectFileFormat(lines[0]!), 'w3c');
+    const m = mapper();
+    const events = lines.flatMap((l) => m.take(l, false));
+    assert.equal(events.length, 2);
+    const e = events[0]!;
+    assert.equal(e.time, Date.UTC(2026, 10, 28, 10));
+    assert.equal(e.fields['cs-uri-stem'], '/owa/auth.owa', 'native W3C names stay');
+    assert.equal(e.fields['url.path'], '/owa/auth.owa');
+    assert.equal(e.fields['source.ip'], '203.0.113.9');
+    assert.equal(e.fields['user_agent.original'], 'Mozilla/5.0 (Windows NT 10.0)');
+    assert.equal(e.fields['http.response.status_code'], 302);
+    assert.equal(e.fields['user.name'], undefined, '"-" is no value');
+    assert.ok(events[1]!.flags.includes('unparsed'));
+  });
+
   it('skips blank lines', () => {
     const m = mapper();
     assert.deepEqual(m.take('   ', false), []);

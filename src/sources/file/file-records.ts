@@ -13,12 +13,13 @@ import { parseAuditRecord } from '../../parsers/auditd/audit-record.js';
 import { AuditGrouper, type AuditGroup } from '../../parsers/auditd/audit-grouper.js';
 import { auditEventFields } from '../../parsers/auditd/audit-event.js';
 import { ZeekTsvReader } from '../../parsers/zeek/zeek-tsv.js';
+import { W3cLogReader } from '../../parsers/iis/w3c-log.js';
 import { isWindowsEventTree, windowsEventFields } from '../../parsers/windows/windows-event-ecs.js';
 import { addZeekEcs, zeekPathOf } from '../../parsers/zeek/zeek-ecs.js';
 import type { MappingLimits, RecordMapping } from '../http/record-mapping.js';
 import { ConcatenatedJsonSplitter } from '../http/concatenated-json.js';
 
-export const FILE_FORMATS = ['syslog', 'json', 'json-document', 'web', 'auditd', 'zeek'] as const;
+export const FILE_FORMATS = ['syslog', 'json', 'json-document', 'web', 'w3c', 'auditd', 'zeek'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
 
 export interface FileRecordOptions {
@@ -52,6 +53,7 @@ export function detectFileFormat(firstLine: string): FileFormat {
   const start = firstLine.trim();
   if (start.startsWith('{')) return isJsonObject(start) ? 'json' : 'json-document';
   if (firstLine.startsWith('#separator') || firstLine.startsWith('#fields')) return 'zeek';
+  if (firstLine.startsWith('#Software:') || firstLine.startsWith('#Version:') || firstLine.startsWith('#Fields:')) return 'w3c';
   if (parseAuditRecord(firstLine)) return 'auditd';
   // Apache's error log also starts with `[`: a web line wins over a JSON array.
   if (parseWebLine(firstLine)) return 'web';
@@ -92,6 +94,7 @@ export class FileRecordMapper {
 
   private readonly audit = new AuditGrouper();
   private readonly zeek = new ZeekTsvReader();
+  private readonly w3c = new W3cLogReader();
 
   /**
    * The events one line completes: usually its own; none for a blank line or an audit record
@@ -101,6 +104,13 @@ export class FileRecordMapper {
     if (text.trim() === '') return [];
     this.format ??= detectFileFormat(text);
     if (this.format === 'json-document') return this.documentLine(text, truncated, received);
+    if (this.format === 'w3c') {
+      if (this.w3c.directive(text)) return [];
+      const record = truncated ? undefined : this.w3c.record(text);
+      if (!record) return [this.count(this.syslog(text, truncated, received))];
+      const source = { input: this.options.input, kind: 'file' as const, address: this.options.path };
+      return [this.count(createEvent({ tenant: this.options.tenant, received, time: record.time, source, format: 'web-access', original: text, fields: record.fields }))];
+    }
     if (this.format === 'zeek') {
       if (this.zeek.header(text)) return [];
       return [this.count(this.zeekEvent(text, truncated, received))];

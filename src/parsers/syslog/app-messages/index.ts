@@ -13,6 +13,7 @@ import { SSHD_RULES } from './sshd-rules.js';
 import { FTPD_RULES } from './ftpd-rules.js';
 import { parseWebLine } from '../../web/web-log.js';
 import { parseCefOrLeef } from '../../cef/cef.js';
+import { eventXmlFields, isEventXml } from '../../windows/event-xml.js';
 import { addKeyValueFirewallFields } from '../../network-devices/key-value-log.js';
 import { addFilterlogFields } from '../../network-devices/pfsense-filterlog.js';
 import { addCiscoAsaFields } from '../../network-devices/cisco-asa.js';
@@ -62,6 +63,13 @@ export function addAppMessageFields(fields: Fields): boolean {
   const paren = program.indexOf('(');
   const base = (paren > 0 ? program.slice(0, paren) : program).toLowerCase();
   if (base === 'kernel') return addFirewallFields(message, fields);
+  // Sysmon for Linux logs Windows-style event XML through syslog.
+  if (isEventXml(message)) {
+    const sysmon = eventXmlFields(message);
+    if (!sysmon) return false;
+    for (const [k, v] of Object.entries(sysmon.fields)) if (!(k in fields) || k.startsWith('process.')) fields[k] = v;
+    return true;
+  }
   if (base === 'filterlog') return addFilterlogFields(message, fields);
   if (message.startsWith('%ASA-') || message.startsWith('%FTD-') || message.startsWith('%PIX-') || /^%(?:ASA|FTD|PIX)-\d-\d{6}$/.test(program)) {
     return addCiscoAsaFields(message.startsWith('%') ? message : `${program}: ${message}`, fields);
