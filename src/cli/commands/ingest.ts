@@ -3,8 +3,7 @@
  * running on the data folder, lines go to it in chunks (`POST /api/v1/import`); without one,
  * the command runs the embedded pipeline itself and waits until every event is stored.
  */
-import { statSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { pino } from 'pino';
@@ -20,6 +19,7 @@ import { ensureDataFolder } from '../../server/data-folder.js';
 import { openEmbeddedPipeline, syslogZone, type EmbeddedPipeline } from '../../server/vigil-server.js';
 import { resolveTarget, type CommonOptions, type Target } from '../cli-context.js';
 import { configOption, dataOption, tokenOption } from '../cli-options.js';
+import { inputFiles } from '../input-files.js';
 
 interface IngestOptions extends CommonOptions {
   format: FileFormat | 'auto';
@@ -48,7 +48,7 @@ export function ingestCommand(): Command {
     .addOption(configOption())
     .addOption(tokenOption())
     .action(async (paths: string[], options: IngestOptions) => {
-      const files = expandPaths(paths);
+      const files = inputFiles(paths);
       const target = resolveTarget(options);
       const started = performance.now();
       const totalBytes = files.reduce((sum, f) => sum + (f === '-' ? 0 : statSync(f).size), 0);
@@ -95,25 +95,6 @@ function addCounts(into: FileRecordCounts, more: FileRecordCounts): void {
   into.read += more.read;
   into.unparsed += more.unparsed;
   into.truncated += more.truncated;
-}
-
-function expandPaths(paths: string[]): string[] {
-  const out: string[] = [];
-  const visit = (path: string) => {
-    if (path === '-') return void out.push(path);
-    let stat;
-    try {
-      stat = statSync(path);
-    } catch {
-      throw new VigilError('not-found', `cannot read ${path}: no such file or folder`, { where: path });
-    }
-    if (stat.isDirectory()) {
-      for (const name of readdirSync(path).sort()) visit(join(path, name));
-    } else if (stat.isFile()) out.push(path);
-  };
-  for (const p of paths) visit(p);
-  if (out.length === 0) throw new VigilError('not-found', 'no files to import in the paths given');
-  return out;
 }
 
 /** Text lines, or one JSON line per record of an .evtx file; damage is reported, not fatal. */

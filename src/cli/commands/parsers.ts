@@ -3,15 +3,13 @@
  * the format detected per file, how many records became structured fields and how many would
  * be kept raw, with a few of the failures to look at. Reads only; stores nothing.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { VigilError } from '../../core/errors.js';
 import { jsonRecordMapping } from '../../parsers/json/index.js';
 import { DEFAULT_MAX_FIELDS_PER_EVENT } from '../../sources/http/ingest-context.js';
 import { FILE_FORMATS, FileRecordMapper, detectFileFormat, type FileFormat } from '../../sources/file/file-records.js';
 import { fileLines, isEvtxFile } from '../../sources/file/file-lines.js';
 import { escapeForTerminal } from '../terminal-escape.js';
+import { inputFiles } from '../input-files.js';
 
 export interface FileCheck {
   readonly file: string;
@@ -47,22 +45,6 @@ export async function checkFile(file: string, format: FileFormat | 'auto'): Prom
   return { file, format: detected, records: counts.read, parsed: counts.read - counts.unparsed, raw: counts.unparsed, failures };
 }
 
-function listFiles(paths: string[]): string[] {
-  const out: string[] = [];
-  const visit = (p: string) => {
-    let s;
-    try {
-      s = statSync(p);
-    } catch {
-      throw new VigilError('not-found', `cannot read ${p}: no such file or folder`, { where: p });
-    }
-    if (s.isDirectory()) for (const name of readdirSync(p).sort()) visit(join(p, name));
-    else if (s.isFile()) out.push(p);
-  };
-  for (const p of paths) visit(p);
-  return out;
-}
-
 export function parsersCommand(): Command {
   const parsers = new Command('parsers').description('inspect how Vigil parses files (format detection, parse rate)');
   parsers
@@ -72,7 +54,7 @@ export function parsersCommand(): Command {
     .addOption(new Option('--format <format>', 'force a format instead of detecting it').choices(['auto', ...FILE_FORMATS]).default('auto'))
     .option('--json', 'one JSON object per file: {"file","format","records","parsed","raw","failures"}')
     .action(async (paths: string[], options: { format: FileFormat | 'auto'; json?: boolean }) => {
-      for (const file of listFiles(paths)) {
+      for (const file of inputFiles(paths)) {
         const check = await checkFile(file, options.format);
         if (options.json) {
           process.stdout.write(JSON.stringify(check) + '\n');

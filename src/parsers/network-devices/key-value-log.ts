@@ -64,6 +64,9 @@ export function keyValuePairs(text: string, minPairs = 4): Map<string, string> |
 const MARKERS = ['devname', 'logid', 'devid', 'fw', 'sn', 'srcip', 'dstip', 'policyid'];
 
 export function addKeyValueFirewallFields(message: string, into: Fields): boolean {
+  // Every syslog message of a program without rules comes here: test for a vendor key with a
+  // plain substring search before scanning the whole message.
+  if (!MARKERS.some((m) => message.includes(`${m}=`))) return false;
   const pairs = keyValuePairs(message);
   if (!pairs || !MARKERS.some((m) => pairs.has(m))) return false;
   for (const [k, v] of pairs) {
