@@ -26,6 +26,12 @@ const tlsFiles = z.strictObject({
 
 const listenOrOff = z.union([hostPort, z.literal(false)]);
 
+/** How a syslog input reads each message (see src/parsers/line/line-parser.ts). */
+const lineFormat = z.enum(['auto', 'syslog', 'json', 'web', 'auditd', 'cef', 'raw']);
+
+/** Zone for timestamps that carry none (BSD syslog): UTC, an offset (+02:00) or an IANA name. */
+const zoneName = z.string().min(1);
+
 export const configSchema = z.strictObject({
   data: z.string().min(1).default('./vigil-data'),
   tenant: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -').default('default'),
@@ -54,8 +60,27 @@ export const configSchema = z.strictObject({
       maxConnections: z.number().int().positive().default(1024),
       /** A connection that sends nothing for this long is closed. */
       idleTimeoutMs: z.number().int().positive().default(10 * 60 * 1000),
-      /** Zone for timestamps that carry none (BSD syslog): UTC, an offset (+02:00) or an IANA name. */
-      timeZone: z.string().min(1).default('UTC'),
+      timeZone: zoneName.default('UTC'),
+      /** How each message is read: `auto` detects syslog, JSON, web, audit and device lines per message. */
+      format: lineFormat.default('auto'),
+      /**
+       * More syslog inputs, each with its own ports, format and zone (a firewall in another
+       * zone, a sender of CEF on its own port). Size limits are those above.
+       */
+      inputs: z
+        .array(
+          z.strictObject({
+            name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -: the input name in events and metrics'),
+            udp: listenOrOff.default(false),
+            tcp: listenOrOff.default(false),
+            tls: tlsFiles.extend({ listen: hostPort }).optional(),
+            format: lineFormat.default('auto'),
+            timeZone: zoneName.optional(),
+          }),
+        )
+        .default([])
+        .refine((inputs) => new Set(inputs.map((i) => i.name)).size === inputs.length, 'each input needs its own name')
+        .refine((inputs) => inputs.every((i) => i.name !== 'syslog'), 'the name syslog is taken by the main listeners above'),
     })
     .prefault({}),
   /** Log files `vigil serve` follows (paths, or patterns with * and ? in the last segment). */
@@ -63,7 +88,7 @@ export const configSchema = z.strictObject({
     .array(
       z.strictObject({
         path: z.string().min(1, 'a file path such as /var/log/auth.log or /var/log/nginx/*.log'),
-        format: z.enum(['auto', 'syslog', 'json', 'web', 'w3c', 'auditd', 'zeek']).default('auto'),
+        format: z.enum(['auto', 'syslog', 'json', 'json-document', 'web', 'w3c', 'auditd', 'zeek', 'wazuh-logtest']).default('auto'),
         /** For a file already there at the first start: read it all, or only what comes next. */
         startAt: z.enum(['beginning', 'end']).default('beginning'),
       }),

@@ -34,12 +34,20 @@ export function ensureDataFolder(folder: DataFolder): void {
   mkdirSync(folder.root, { recursive: true, mode: 0o700 });
 }
 
+export interface SyslogAddressText {
+  readonly udp?: string;
+  readonly tcp?: string;
+  readonly tls?: string;
+}
+
 export interface ServerInfo {
   readonly pid: number;
   readonly http: string;
   /** PEM CA for the HTTP listener when it uses TLS, so the CLI can verify it. */
   readonly httpCa?: string;
-  readonly syslog: { readonly udp?: string; readonly tcp?: string; readonly tls?: string };
+  readonly syslog: SyslogAddressText;
+  /** The extra syslog inputs (`syslog.inputs`), by name. */
+  readonly syslogInputs?: Readonly<Record<string, SyslogAddressText>>;
   readonly started: string;
 }
 

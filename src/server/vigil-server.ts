@@ -68,21 +68,40 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
     });
     cleanups.push(() => http.close());
 
-    const syslog = new SyslogSource({
-      name: 'syslog',
+    const limits = { maxJsonDepth: config.http.maxJsonDepth, maxFieldsPerEvent: DEFAULT_MAX_FIELDS_PER_EVENT };
+    const syslogShared = {
       tenant: config.tenant,
-      udp: config.syslog.udp,
-      tcp: config.syslog.tcp,
-      tls: config.syslog.tls,
       maxMessageBytes: config.syslog.maxMessageBytes,
       maxConnections: config.syslog.maxConnections,
       idleTimeoutMs: config.syslog.idleTimeoutMs,
-      zone,
+      limits,
       metrics,
       log,
+    };
+    // Zones are checked before anything binds, so a typo fails the start with its key named.
+    const extraInputs = config.syslog.inputs.map((input, i) => ({
+      input,
+      zone: input.timeZone === undefined ? zone : zoneOf(input.timeZone, `syslog.inputs.${i}.timeZone`),
+      key: `syslog.inputs.${i}`,
+    }));
+    const syslog = new SyslogSource({
+      ...syslogShared,
+      name: 'syslog',
+      udp: config.syslog.udp,
+      tcp: config.syslog.tcp,
+      tls: config.syslog.tls,
+      format: config.syslog.format,
+      zone,
     });
     await syslog.start(pipeline);
     cleanups.push(() => syslog.stop());
+    const inputSources: SyslogSource[] = [];
+    for (const { input, zone: inputZone, key } of extraInputs) {
+      const source = new SyslogSource({ ...syslogShared, name: input.name, udp: input.udp, tcp: input.tcp, tls: input.tls, format: input.format, zone: inputZone, configKey: key });
+      await source.start(pipeline);
+      cleanups.push(() => source.stop());
+      inputSources.push(source);
+    }
 
     if (config.files.length > 0) {
       const files = new FileTailSource({
@@ -92,7 +111,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
         pollMs: config.filesPollMs,
         maxLineBytes: config.http.maxEventBytes,
         mapping: jsonRecordMapping,
-        limits: { maxJsonDepth: config.http.maxJsonDepth, maxFieldsPerEvent: DEFAULT_MAX_FIELDS_PER_EVENT },
+        limits,
         zone,
         metrics,
         log,
@@ -109,6 +128,16 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       http: http.url,
       ...(config.http.tls ? { httpCa: readFileSync(config.http.tls.cert, 'utf8') } : {}),
       syslog: { udp: hostPort(addresses.udp), tcp: hostPort(addresses.tcp), tls: hostPort(addresses.tls) },
+      ...(inputSources.length > 0
+        ? {
+            syslogInputs: Object.fromEntries(
+              inputSources.map((source) => {
+                const a = source.addresses();
+                return [source.name, { udp: hostPort(a.udp), tcp: hostPort(a.tcp), tls: hostPort(a.tls) }];
+              }),
+            ),
+          }
+        : {}),
       started: new Date().toISOString(),
     };
     writeServerInfo(folder, info);
@@ -191,11 +220,15 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
 }
 
 export function syslogZone(config: VigilConfig): TimeZone {
+  return zoneOf(config.syslog.timeZone, 'syslog.timeZone');
+}
+
+function zoneOf(name: string, key: string): TimeZone {
   try {
-    return timeZone(config.syslog.timeZone);
+    return timeZone(name);
   } catch (error) {
-    throw new VigilError('config-invalid', `syslog.timeZone: ${(error as Error).message}; write UTC, an offset such as +02:00, or a zone name such as Europe/Berlin`, {
-      where: 'vigil.yaml: syslog.timeZone',
+    throw new VigilError('config-invalid', `${key}: ${(error as Error).message}; write UTC, an offset such as +02:00, or a zone name such as Europe/Berlin`, {
+      where: `vigil.yaml: ${key}`,
       cause: error,
     });
   }

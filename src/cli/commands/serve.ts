@@ -41,6 +41,9 @@ export function serveCommand(): Command {
         info.syslog.udp ? `  syslog UDP            ${info.syslog.udp}` : '',
         info.syslog.tcp ? `  syslog TCP            ${info.syslog.tcp}   (newline or octet-counted framing)` : '',
         info.syslog.tls ? `  syslog TLS            ${info.syslog.tls}` : '',
+        ...Object.entries(info.syslogInputs ?? {}).map(([name, a]) =>
+          `  syslog input ${name}: ${[a.udp && `UDP ${a.udp}`, a.tcp && `TCP ${a.tcp}`, a.tls && `TLS ${a.tls}`].filter(Boolean).join(', ')}`,
+        ),
         server.createdAdminToken
           ? `  admin token (first run) written to ${folder.adminToken} (mode 0600): Authorization: Bearer $(cat ${folder.adminToken})`
           : `  admin token: ${folder.adminToken} (created on first run)`,

@@ -41,9 +41,19 @@ export function addCloudTrailEcs(fields: Fields, prefix = ''): number | undefine
   return Number.isFinite(time) ? time : undefined;
 }
 
+/**
+ * A Cloud Audit Logs LogEntry: `protoPayload` typed as an AuditLog (some exporters, Panther among
+ * them, rename `@type` to `at_sign_type`), or untyped but with the AuditLog's method and service.
+ */
 export function looksLikeGcpAudit(fields: Fields): boolean {
-  const type = fields['protoPayload.@type'];
-  return typeof type === 'string' && type.endsWith('google.cloud.audit.AuditLog');
+  const type = fields['protoPayload.@type'] ?? fields['protoPayload.at_sign_type'];
+  if (typeof type === 'string') return type.endsWith('google.cloud.audit.AuditLog');
+  const logName = fields['logName'] ?? fields['logname'];
+  if (typeof logName === 'string' && logName.includes('/logs/cloudaudit.googleapis.com')) return true;
+  return (
+    typeof fields['protoPayload.methodName'] === 'string' &&
+    (typeof fields['protoPayload.serviceName'] === 'string' || typeof fields['protoPayload.authenticationInfo.principalEmail'] === 'string')
+  );
 }
 
 export function addGcpAuditEcs(fields: Fields): number | undefined {
@@ -53,7 +63,7 @@ export function addGcpAuditEcs(fields: Fields): number | undefined {
   put(fields, 'cloud.project.id', fields['resource.labels.project_id']);
   put(fields, 'user.email', fields['protoPayload.authenticationInfo.principalEmail']);
   put(fields, 'user.name', fields['protoPayload.authenticationInfo.principalEmail']);
-  put(fields, 'source.ip', fields['protoPayload.requestMetadata.callerIp']);
+  put(fields, 'source.ip', fields['protoPayload.requestMetadata.callerIp'] ?? fields['protoPayload.requestMetadata.callerIP']);
   put(fields, 'user_agent.original', fields['protoPayload.requestMetadata.callerSuppliedUserAgent']);
   const code = fields['protoPayload.status.code'];
   put(fields, 'event.outcome', code === undefined || code === 0 ? 'success' : 'failure');

@@ -4,7 +4,8 @@
  */
 import type { Fields } from '../../core/event.js';
 
-const HEAD = /^%(ASA|PIX|FTD|FWSM)-(\d)-(\d{6}): ?/;
+// Old PIX and ASA releases leave out the colon after the message id on some messages.
+const HEAD = /^%(ASA|PIX|FTD|FWSM)-(\d)-(\d{6})(?:: ?| )/;
 const SEVERITY = ['emergency', 'alert', 'critical', 'error', 'warning', 'notification', 'informational', 'debugging'];
 // "… from outside:203.0.113.9/51515 to inside:10.0.0.5/22 …" and "… for outside:1.2.3.4/1 (…) to inside:…"
 const ENDPOINTS = /(?:from|for|src) ([\w-]+):([0-9a-fA-F.:]+?)\/(\d+)(?: \([^)]{0,100}\))? (?:to|dst) ([\w-]+):([0-9a-fA-F.:]+?)\/(\d+)/;

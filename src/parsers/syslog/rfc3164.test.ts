@@ -157,4 +157,35 @@ describe('placing a BSD timestamp, which has no year', () => {
     assert.equal(parseSyslog('Jan 10 12:00:00 h app: x', received, { zone: berlin }).time, Date.UTC(2025, 0, 10, 11, 0, 0));
     assert.equal(parseSyslog('Jan 10 12:00:00 h app: x', received, { zone: timeZone('+05:30') }).time, Date.UTC(2025, 0, 10, 6, 30, 0));
   });
+
+  it('reads the numeric date-times devices write in place of the BSD timestamp (Huawei USG, firewalld, macOS), in the configured zone unless they carry an offset', () => {
+    const berlin = timeZone('Europe/Berlin');
+    const slash = parseSyslog('2018/10/05 09:52:14 USG6300 %%01URL/4/FILTER(l): The URL filtering policy was matched.', received, { zone: berlin });
+    assert.equal(slash.time, Date.UTC(2018, 9, 5, 7, 52, 14));
+    assert.equal(slash.fields['host.name'], 'USG6300');
+    const dash = parseSyslog('2018-10-05 10:52:13 USG6300 %%01SECLOG/6/SESSION_TEARDOWN(l):IPVer=4', received);
+    assert.equal(dash.time, Date.UTC(2018, 9, 5, 10, 52, 13));
+    const offset = parseSyslog('2020-03-23 06:47:42.801612-0700  localhost sshd[3186]: error: PAM: unknown user', received, { zone: berlin });
+    assert.equal(offset.time, Date.UTC(2020, 2, 23, 13, 47, 42, 801));
+    assert.equal(offset.fields['process.name'], 'sshd');
+    const python = parseSyslog('2024-01-02 03:04:05,678 worker app: started', received);
+    assert.equal(python.time, Date.UTC(2024, 0, 2, 3, 4, 5, 678));
+    const impossible = parseSyslog('2024-02-30 03:04:05 host app: x', received);
+    assert.deepEqual([impossible.time, impossible.flags], [undefined, ['time-unparsed']]);
+  });
+
+  it('reads a year-first timestamp in a file line (but not after a PRI: see example 4)', () => {
+    const p = parseSyslog('2015 Nov 13 13:40:01 ether rsyslogd-2177: imuxsock begins to drop messages', received);
+    assert.equal(p.time, Date.UTC(2015, 10, 13, 13, 40, 1));
+    assert.equal(p.fields['host.name'], 'ether');
+    assert.equal(p.fields['process.name'], 'rsyslogd-2177');
+  });
+
+  it('reads RFC 5424 whose PRI a relay or file writer left out', () => {
+    const p = parseSyslog('1 2019-05-15T16:25:50Z fw1 app 19710 - - hello', received);
+    assert.equal(p.format, 'rfc5424');
+    assert.equal(p.time, Date.UTC(2019, 4, 15, 16, 25, 50));
+    assert.equal(p.fields['log.syslog.priority'], undefined);
+    assert.equal(p.fields['message'], 'hello');
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * BSD syslog, RFC 3164 §4.1: `<PRI>TIMESTAMP SP HOSTNAME SP TAG[PID]: CONTENT`, and the
  * variants found in the wild: no PRI (lines of /var/log files), an RFC 3339 timestamp in place
- * of the BSD one (rsyslog's high-precision format), no HOSTNAME (`<13>Oct 11 22:14:15 su: ...`,
+ * of the BSD one (rsyslog's high-precision format), a device's `YYYY-MM-DD hh:mm:ss` or
+ * `YYYY/MM/DD hh:mm:ss` or (in files) `YYYY Mon DD hh:mm:ss`, no HOSTNAME (`<13>Oct 11 22:14:15 su: ...`,
  * as local senders write to /dev/log), double spaces between fields.
  */
 import type { EventFlag, Fields } from '../../core/event.js';
@@ -9,6 +10,7 @@ import { scanBsdTimestamp } from './bsd-timestamp.js';
 import { addPriorityFields } from './priority.js';
 import { numericPid } from './rfc5424.js';
 import { looksLikeRfc3339, parseRfc3339Timestamp } from './rfc3339-timestamp.js';
+import { scanNumericTimestamp, scanYearFirstBsdTimestamp } from './numeric-timestamp.js';
 import type { ParsedSyslog } from './syslog-message.js';
 import type { TimeZone } from './time-zone.js';
 
@@ -60,6 +62,17 @@ export function parseRfc3164(s: string, prival: number, start: number, end: numb
       stamped = true;
       time = t;
       i = e;
+    }
+  }
+  if (!stamped) {
+    // Year-first only in files (no PRI): on the wire, RFC 3164 §5.4 example 4 (`<0>1990 Oct 22
+    // 10:52:01 TZ-6 …`) is the RFC's own case of a timestamp a receiver must not read.
+    const numeric = scanNumericTimestamp(s, i, end, zone) ?? (prival < 0 ? scanYearFirstBsdTimestamp(s, i, end, zone) : undefined);
+    if (numeric) {
+      stamped = true;
+      if (Number.isNaN(numeric.time)) flags.push('time-unparsed');
+      else time = numeric.time;
+      i = numeric.end;
     }
   }
 

@@ -17,8 +17,10 @@ import { UTC } from './time-zone.js';
 
 export type { ParsedSyslog, SyslogFormat, SyslogParseOptions } from './syslog-message.js';
 export { timeZone, UTC, type TimeZone } from './time-zone.js';
+import type { TimeZone } from './time-zone.js';
 
 import { addAppMessageFields, deviceLineFields } from './app-messages/index.js';
+import { parseCiscoIos } from '../network-devices/cisco-ios.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -65,19 +67,57 @@ export function parseSyslogUnguarded(line: string, received: number, options: Sy
   if (pri >= 0) {
     const prival = priValue(pri);
     const start = priEnd(pri);
-    return withAppFields(parseRfc5424(line, prival, start, end, zone) ?? parseRfc3164(line, prival, start, end, received, zone)) ?? raw(line, end);
+    const parsed = withAppFields(parseRfc5424(line, prival, start, end, zone) ?? parseRfc3164(line, prival, start, end, received, zone)) ?? raw(line, end);
+    // Cisco IOS writes `<189>6705: *Feb 17 …: %SYS-5-CONFIG_I: …`: its own clock after a sequence
+    // number, where RFC 3164 wants the timestamp, so the RFC parser found none.
+    return parsed.time === undefined && parsed.fields['process.name'] === undefined ? (ciscoIos(parsed, received, zone) ?? parsed) : parsed;
   }
-  return withAppFields(parseRfc3164(line, -1, 0, end, received, zone)) ?? device(line, end) ?? raw(line, end);
+  // RFC 5424 without its PRI (`1 2019-05-15T16:25:50Z host app …`): what Check Point and other
+  // senders write to files, and relays that strip the PRI pass on.
+  const headless = isVersionThenDate(line, end) ? parseRfc5424(line, -1, 0, end, zone) : undefined;
+  return withAppFields(headless ?? parseRfc3164(line, -1, 0, end, received, zone)) ?? device(line, end, received, zone) ?? raw(line, end);
 }
 
-/** No syslog header, but a device format Vigil knows (ASA, CEF/LEEF, key=value). */
-function device(line: string, end: number): ParsedSyslog | undefined {
-  const fields = deviceLineFields(end === line.length ? line : line.slice(0, end));
-  return fields ? { format: 'device', fields, flags: [] } : undefined;
+/** `1 2…`: an RFC 5424 VERSION and the first digit of a year. */
+function isVersionThenDate(line: string, end: number): boolean {
+  const v = line.charCodeAt(0);
+  const d = line.charCodeAt(2);
+  return end > 12 && v >= 0x31 && v <= 0x39 && line.charCodeAt(1) === 0x20 && d >= 0x30 && d <= 0x39;
 }
 
-/** Adds ECS fields from the program's own message (sshd, sudo, PAM, firewall…). */
+/** No syslog header, but a device format Vigil knows (ASA, IOS, CEF/LEEF, key=value). */
+function device(line: string, end: number, received: number, zone: TimeZone): ParsedSyslog | undefined {
+  const text = end === line.length ? line : line.slice(0, end);
+  const fields = deviceLineFields(text);
+  if (fields) return { format: 'device', fields, flags: [] };
+  const ios = parseCiscoIos(text, received, zone);
+  return ios ? { format: 'device', fields: ios.fields, flags: [], ...(ios.time === undefined ? {} : { time: ios.time }) } : undefined;
+}
+
+function ciscoIos(parsed: ParsedSyslog, received: number, zone: TimeZone): ParsedSyslog | undefined {
+  const message = parsed.fields['message'];
+  if (typeof message !== 'string' || !message.includes('%')) return undefined;
+  const ios = parseCiscoIos(message, received, zone);
+  if (!ios) return undefined;
+  const fields = { ...parsed.fields, ...ios.fields };
+  if (ios.time === undefined) return { ...parsed, fields };
+  return { format: parsed.format, fields, time: ios.time, flags: parsed.flags.filter((f) => f !== 'time-unparsed') };
+}
+
+/** Adds ECS fields from the program's own message (sshd, sudo, PAM, firewall, Cisco IOS…). */
 function withAppFields(parsed: ParsedSyslog | undefined): ParsedSyslog | undefined {
-  if (parsed) addAppMessageFields(parsed.fields);
+  if (parsed && !addAppMessageFields(parsed.fields)) {
+    const message = parsed.fields['message'];
+    // IOS tags nothing: `router1 6705: Feb 17 …: %SEC_LOGIN-4-LOGIN_FAILED: …` reads as tag `6705`.
+    const tag = parsed.fields['process.name'];
+    if (typeof message === 'string' && typeof tag === 'string' && message.includes('%') && /^\d{1,12}$/.test(tag)) {
+      const ios = parseCiscoIos(message, 0, UTC);
+      if (ios) {
+        delete parsed.fields['process.name'];
+        delete parsed.fields['log.syslog.appname'];
+        Object.assign(parsed.fields, ios.fields, { 'event.sequence': Number(tag) });
+      }
+    }
+  }
   return parsed;
 }

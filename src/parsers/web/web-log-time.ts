@@ -1,10 +1,10 @@
 /**
  * The two clocks web servers write: Common Log Format `10/Oct/2000:13:55:36 -0700` (access
- * logs) and Apache's error-log `Wed Oct 11 14:32:52.123456 2000` (no zone: read as UTC).
+ * logs; some tools write a one-digit day) and Apache's error-log `Wed Oct 11 14:32:52.123456 2000` (no zone: read as UTC).
  */
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 
-const CLF = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? ([+-])(\d{2})(\d{2})$/;
+const CLF = /^(\d{1,2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? ([+-])(\d{2})(\d{2})$/;
 const ERROR_LOG = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? (\d{4})$/;
 
 function valid(ms: number, day: number, month: number, year: number): number | undefined {

@@ -43,6 +43,28 @@ describe('web server logs', () => {
     assert.equal(p.fields['message'], 'File does not exist: /var/www/favicon.ico');
   });
 
+  it("reads Apache's vhost_combined (virtual host and port first)", () => {
+    const p = parseWebLine('www.example.com:80 1.1.1.1 - - [12/Mar/2019:10:09:12 +0000] "GET /example?dir=asc HTTP/1.1" 200 10345 "https://www.example.com" "Mozilla/5.0"');
+    assert.equal(p?.format, 'web-access');
+    assert.equal(p?.fields['url.domain'], 'www.example.com');
+    assert.equal(p?.fields['destination.port'], 80);
+    assert.equal(p?.fields['source.ip'], '1.1.1.1');
+    assert.equal(p?.fields['url.query'], 'dir=asc');
+  });
+
+  it('reads error lines without a date (Apache logging to syslog) and with an empty module (`[:error]`)', () => {
+    const undated = parseWebLine('[error] [client 64.94.163.159] Client sent malformed Host header');
+    assert.equal(undated?.format, 'web-error');
+    assert.equal(undated?.time, undefined);
+    assert.equal(undated?.fields['log.level'], 'error');
+    assert.equal(undated?.fields['source.ip'], '64.94.163.159');
+    const php = parseWebLine('[Sun Nov 23 18:49:01.713508 2014] [:error] [pid 15816] [client 141.8.147.9:51507] PHP Notice:  A non well formed numeric value');
+    assert.equal(php?.fields['log.level'], 'error');
+    assert.equal(php?.fields['source.port'], 51507);
+    assert.equal(php?.fields['apache.error.module'], undefined);
+    assert.equal(parseWebLine('[notalevel] something'), undefined);
+  });
+
   it('says no to lines that are not web logs, and stays linear on hostile ones', () => {
     assert.equal(parseWebLine('Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user x'), undefined);
     assert.equal(parseWebLine('{"a":1}'), undefined);

@@ -15,8 +15,11 @@ export interface ParsedWebLine {
 }
 
 const QUOTED = '((?:[^"\\\\]|\\\\.)*)';
-const ACCESS = new RegExp(`^(\\S+) (\\S+) (\\S+) \\[([^\\]]{1,40})\\] "${QUOTED}" (\\d{3}|-) (\\d+|-)(?: "${QUOTED}" "${QUOTED}")?`);
-const ERROR = /^\[([^\]]{1,40})\] \[(?:([\w-]+):)?([a-z]+\d?)\](?: \[pid (\d+)(?::tid \d+)?\])?(?: \[client ([^\]\s]+)\])? ?(.*)$/;
+// Apache's `vhost_combined` puts `host:port ` in front; the optional group costs one retry.
+const ACCESS = new RegExp(`^(?:([^\\s:]+:\\d{1,5}) )?(\\S+) (\\S+) (\\S+) \\[([^\\]]{1,40})\\] "${QUOTED}" (\\d{3}|-) (\\d+|-)(?: "${QUOTED}" "${QUOTED}")?`);
+/** Apache logging to syslog (`ErrorLog syslog`) leaves out the date: the syslog header has it. */
+const ERROR_UNDATED = /^\[(emerg|alert|crit|error|warn|notice|info|debug|trace[1-8])\](?: \[client ([^\]\s]+)\])? ?(.*)$/;
+const ERROR = /^\[([^\]]{1,40})\] \[(?:([\w-]*):)?([a-z]+\d?)\](?: \[pid (\d+)(?::tid \d+)?\])?(?: \[client ([^\]\s]+)\])? ?(.*)$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
 /** Apache escapes `"` and `\` with a backslash; other escapes (`\xhh`) stay as written. */
@@ -32,9 +35,14 @@ function isIp(text: string): boolean {
 export function parseAccessLine(line: string): ParsedWebLine | undefined {
   const m = ACCESS.exec(line);
   if (!m) return undefined;
-  const [, client = '', , user = '-', timeText = '', request = '', status = '-', bytes = '-', referrer, agent] = m;
+  const [, vhost, client = '', , user = '-', timeText = '', request = '', status = '-', bytes = '-', referrer, agent] = m;
   const fields: Fields = Object.create(null) as Fields;
   fields['message'] = line;
+  if (vhost) {
+    const colon = vhost.lastIndexOf(':');
+    fields['url.domain'] = vhost.slice(0, colon);
+    fields['destination.port'] = Number(vhost.slice(colon + 1));
+  }
   fields[isIp(client) ? 'source.ip' : 'source.address'] = client;
   if (user !== '-') fields['user.name'] = user;
   const req = unescape(request);
@@ -67,11 +75,12 @@ export function parseAccessLine(line: string): ParsedWebLine | undefined {
 
 /** An Apache error-log line, or undefined when the line is not one. */
 export function parseErrorLine(line: string): ParsedWebLine | undefined {
-  const m = ERROR.exec(line);
-  if (!m) return undefined;
-  const [, timeText = '', module, level = '', pid, client, message = ''] = m;
-  const time = parseErrorLogTime(timeText);
-  if (time === undefined) return undefined;
+  const undated = ERROR_UNDATED.exec(line);
+  const m = undated ? undefined : ERROR.exec(line);
+  if (!m && !undated) return undefined;
+  const [, timeText = '', module, level = '', pid, client, message = ''] = m ?? [undefined, undefined, undefined, undated![1], undefined, undated![2], undated![3]];
+  const time = timeText === '' ? undefined : parseErrorLogTime(timeText);
+  if (time === undefined && m) return undefined;
   const fields: Fields = Object.create(null) as Fields;
   fields['message'] = message;
   fields['log.level'] = level;

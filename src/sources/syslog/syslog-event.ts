@@ -4,18 +4,24 @@
  */
 import { createEvent, type Event, type EventFlag, type EventSource, type SourceKind } from '../../core/event.js';
 import type { Metrics } from '../../core/metrics.js';
-import { parseSyslog, type TimeZone } from '../../parsers/syslog/syslog-parser.js';
+import type { TimeZone } from '../../parsers/syslog/syslog-parser.js';
+import { parseLine, type LineFormat } from '../../parsers/line/line-parser.js';
+import type { MappingLimits } from '../http/record-mapping.js';
 import { utf8Boundary } from './utf8-boundary.js';
 
 export interface SyslogEventContext {
   readonly tenant: string;
   /** Zone for timestamps without an offset; UTC when absent. */
   readonly zone?: TimeZone | undefined;
+  /** How to read each message; `auto` (the default) detects it per message. */
+  readonly format?: LineFormat | undefined;
+  /** Bounds for messages that are JSON objects. */
+  readonly limits?: MappingLimits | undefined;
 }
 
 /** Maps a message already cut to size; `truncated` says whether it was cut. */
 export function syslogMessageToEvent(text: string, truncated: boolean, received: number, source: EventSource, context: SyslogEventContext): Event {
-  const parsed = parseSyslog(text, received, context.zone ? { zone: context.zone } : {});
+  const parsed = parseLine(text, context.format ?? 'auto', received, context);
   let flags: readonly EventFlag[] = parsed.flags;
   if (truncated) flags = [...flags, 'truncated'];
   return createEvent({

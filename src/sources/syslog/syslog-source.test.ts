@@ -148,6 +148,41 @@ describe('SyslogSource listeners', () => {
     }
   });
 
+  it('reads each message in its own format by default: syslog, a JSON object and an access line on one connection', async () => {
+    const { source, sink } = await startSource({ udp: false });
+    try {
+      const socket = await openTcp(source.addresses().tcp?.port ?? 0);
+      socket.write(`${LINE_3164}\n{"event":{"action":"login"},"user":{"name":"ann"}}\n203.0.113.7 - - [28/Nov/2026:10:00:00 +0000] "GET /x HTTP/1.1" 404 0\n`);
+      await until(() => sink.events.length === 3, 'three events');
+      assert.deepEqual(sink.events.map((e) => e.format), ['rfc3164', 'json', 'web-access']);
+      assert.equal(sink.events[1]!.fields['user.name'], 'ann');
+      assert.equal(sink.events[2]!.fields['http.response.status_code'], 404);
+      socket.destroy();
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('an input with an explicit format reads only that, and names its own config key in errors', async () => {
+    const { source, sink, metrics } = await startSource({ udp: false, name: 'cef-in', format: 'cef', configKey: 'syslog.inputs.0' });
+    try {
+      const socket = await openTcp(source.addresses().tcp?.port ?? 0);
+      socket.write(`CEF:0|Acme|IDS|1.0|42|Port scan|7|src=10.0.0.1 dst=10.0.0.2\n${LINE_3164}\n`);
+      await until(() => sink.events.length === 2, 'two events');
+      const [cef, other] = sink.events as [Event, Event];
+      assert.equal(cef.source.input, 'cef-in');
+      assert.equal(cef.fields['source.ip'], '10.0.0.1');
+      assert.deepEqual([other.format, other.flags], ['raw', ['unparsed']]);
+      assert.equal(await counter(metrics, 'parseFailed', { input: 'cef-in' }), 1);
+      socket.destroy();
+      const taken = `127.0.0.1:${source.addresses().tcp?.port}`;
+      const clash = new SyslogSource({ tenant: 't', udp: false, tcp: taken, configKey: 'syslog.inputs.3', maxMessageBytes: 2048, maxConnections: 1, idleTimeoutMs: 1000, metrics: new Metrics() });
+      await assert.rejects(clash.start(new RecordingSink()), (e: unknown) => e instanceof VigilError && e.where === 'vigil.yaml: syslog.inputs.3.tcp');
+    } finally {
+      await source.stop();
+    }
+  });
+
   it('gathers UDP datagrams into batches', async () => {
     const { source, sink } = await startSource({ tcp: false });
     try {

@@ -8,6 +8,8 @@ import { VigilError } from '../../core/errors.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { EventSink, Source } from '../../core/source.js';
 import type { TimeZone } from '../../parsers/syslog/syslog-parser.js';
+import type { LineFormat } from '../../parsers/line/line-parser.js';
+import type { MappingLimits } from '../http/record-mapping.js';
 import { parseListenAddress } from './listen-address.js';
 import { silentLog, type SourceLog } from './source-log.js';
 import { StreamListener, type TlsMaterial } from './stream-listener.js';
@@ -40,6 +42,12 @@ export interface SyslogSourceOptions {
   readonly log?: SourceLog | undefined;
   /** Zone for timestamps without an offset (BSD timestamps); default UTC. */
   readonly zone?: TimeZone | undefined;
+  /** How each message is read; `auto` (the default) detects it per message. */
+  readonly format?: LineFormat | undefined;
+  /** Bounds for messages that are JSON objects. */
+  readonly limits?: MappingLimits | undefined;
+  /** Where the listeners are configured, for error messages; default `syslog`. */
+  readonly configKey?: string | undefined;
 }
 
 export interface SyslogAddresses {
@@ -79,6 +87,8 @@ export class SyslogSource implements Source {
       input: this.name,
       tenant: o.tenant,
       zone: o.zone,
+      format: o.format,
+      limits: o.limits,
       maxMessageBytes: o.maxMessageBytes,
       idleTimeoutMs: o.idleTimeoutMs,
       metrics: o.metrics,
@@ -86,29 +96,30 @@ export class SyslogSource implements Source {
       sink,
       stopping: this.#stopping.signal,
     };
+    const key = o.configKey ?? 'syslog';
     try {
       if (o.udp) {
-        this.#udp = new UdpListener({ ...shared, listen: parseListenAddress(o.udp, 'syslog.udp'), spec: o.udp, where: 'vigil.yaml: syslog.udp' });
+        this.#udp = new UdpListener({ ...shared, listen: parseListenAddress(o.udp, `${key}.udp`), spec: o.udp, where: `vigil.yaml: ${key}.udp` });
         await this.#udp.listen();
       }
       if (o.tcp) {
-        const listen = parseListenAddress(o.tcp, 'syslog.tcp');
-        this.#tcp = new StreamListener({ ...shared, kind: 'syslog-tcp', listen, spec: o.tcp, where: 'vigil.yaml: syslog.tcp', maxConnections: o.maxConnections });
+        const listen = parseListenAddress(o.tcp, `${key}.tcp`);
+        this.#tcp = new StreamListener({ ...shared, kind: 'syslog-tcp', listen, spec: o.tcp, where: `vigil.yaml: ${key}.tcp`, maxConnections: o.maxConnections });
         await this.#tcp.listen();
       }
       if (o.tls) {
-        const listen = parseListenAddress(o.tls.listen, 'syslog.tls.listen');
+        const listen = parseListenAddress(o.tls.listen, `${key}.tls.listen`);
         const material: TlsMaterial = {
-          cert: await readPem(o.tls.cert, 'vigil.yaml: syslog.tls.cert'),
-          key: await readPem(o.tls.key, 'vigil.yaml: syslog.tls.key'),
-          ca: o.tls.ca === undefined ? undefined : await readPem(o.tls.ca, 'vigil.yaml: syslog.tls.ca'),
+          cert: await readPem(o.tls.cert, `vigil.yaml: ${key}.tls.cert`),
+          key: await readPem(o.tls.key, `vigil.yaml: ${key}.tls.key`),
+          ca: o.tls.ca === undefined ? undefined : await readPem(o.tls.ca, `vigil.yaml: ${key}.tls.ca`),
           requireClientCert: o.tls.requireClientCert,
         };
         try {
-          this.#tls = new StreamListener({ ...shared, kind: 'syslog-tls', listen, spec: o.tls.listen, where: 'vigil.yaml: syslog.tls.listen', maxConnections: o.maxConnections, tls: material });
+          this.#tls = new StreamListener({ ...shared, kind: 'syslog-tls', listen, spec: o.tls.listen, where: `vigil.yaml: ${key}.tls.listen`, maxConnections: o.maxConnections, tls: material });
         } catch (error) {
           // Node rejects a malformed PEM or a key that does not match the certificate here.
-          throw new VigilError('config-invalid', `cannot use the syslog TLS certificate and key: ${(error as Error).message}`, { where: 'vigil.yaml: syslog.tls', cause: error });
+          throw new VigilError('config-invalid', `cannot use the syslog TLS certificate and key: ${(error as Error).message}`, { where: `vigil.yaml: ${key}.tls`, cause: error });
         }
         await this.#tls.listen();
       }
@@ -117,7 +128,7 @@ export class SyslogSource implements Source {
       throw error;
     }
     const a = this.addresses();
-    this.#log.info({ udp: a.udp, tcp: a.tcp, tls: a.tls }, 'syslog listening');
+    this.#log.info({ input: this.name, udp: a.udp, tcp: a.tcp, tls: a.tls }, 'syslog listening');
   }
 
   /** Where the listeners are bound (the real port when 0 was asked for). */
