@@ -11,8 +11,10 @@ import { addEveEcs, looksLikeEve } from '../suricata/eve-ecs.js';
 import { addZeekEcs, looksLikeZeek, zeekPathOf } from '../zeek/zeek-ecs.js';
 import { windowsEventFromJson } from '../windows/windows-json-shapes.js';
 import { addCloudTrailEcs, addGcpAuditEcs, looksLikeCloudTrail, looksLikeGcpAudit } from '../cloud/cloud-audit-ecs.js';
+import { addAzureEcs, azureShapeOf } from '../cloud/azure-ecs.js';
 import { addJournaldEcs, looksLikeJournald } from '../journald/journald-ecs.js';
 import { addOsqueryEcs, looksLikeOsquery } from '../osquery/osquery-ecs.js';
+import { addLogAnalyticsSyslogEcs, looksLikeLogAnalyticsSyslog } from './log-analytics-syslog.js';
 
 /** Time and flags for flattened fields: shared by every JSON-shaped input. */
 export function finishRecord(fields: Fields, truncated: boolean, time?: number): MappedRecord {
@@ -58,7 +60,10 @@ export function addSensorEcs(fields: Fields, record?: JsonObject): number | unde
   // EventBridge delivers CloudTrail records as `detail` of an envelope.
   if (fields['detail-type'] === 'AWS API Call via CloudTrail' && typeof fields['detail.eventName'] === 'string') return addCloudTrailEcs(fields, 'detail.');
   if (looksLikeGcpAudit(fields)) return addGcpAuditEcs(fields);
+  const azure = azureShapeOf(fields);
+  if (azure) return addAzureEcs(fields, azure);
   if (looksLikeJournald(fields)) return addJournaldEcs(fields);
   if (looksLikeOsquery(fields)) return addOsqueryEcs(fields);
+  if (looksLikeLogAnalyticsSyslog(fields)) return addLogAnalyticsSyslogEcs(fields);
   return undefined;
 }

@@ -170,4 +170,12 @@ describe('FileRecordMapper (vigil ingest)', () => {
     const forced = mapper('syslog');
     assert.deepEqual(lines.flatMap((l) => forced.take(l, false)).map((e) => e.format), ['rfc3164', 'raw']);
   });
+
+  it('expands an envelope written on one line into its records', () => {
+    const m = mapper('json');
+    const events = m.take('{"Records":[{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"CreateUser","eventTime":"2026-11-28T10:00:00Z"},{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventTime":"2026-11-28T10:00:01Z"}]}', false);
+    assert.deepEqual(events.map((e) => e.fields['eventName']), ['CreateUser', 'GetObject']);
+    assert.equal(events[0]!.fields['cloud.provider'], 'aws');
+    assert.deepEqual(m.counts, { read: 2, unparsed: 0, truncated: 0 });
+  });
 });

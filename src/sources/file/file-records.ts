@@ -19,6 +19,7 @@ import { isWindowsEventTree, windowsEventFields } from '../../parsers/windows/wi
 import { addZeekEcs, zeekPathOf } from '../../parsers/zeek/zeek-ecs.js';
 import type { MappingLimits, RecordMapping } from '../http/record-mapping.js';
 import { ConcatenatedJsonSplitter } from '../http/concatenated-json.js';
+import { envelopeRecords } from '../http/record-envelope.js';
 
 export const FILE_FORMATS = ['syslog', 'json', 'json-document', 'web', 'w3c', 'auditd', 'zeek', 'wazuh-logtest'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
@@ -61,6 +62,14 @@ export function detectFileFormat(firstLine: string): FileFormat {
   // Apache's error log also starts with `[`: a web line wins over a JSON array.
   if (parseWebLine(firstLine)) return 'web';
   return start === '[' || start.startsWith('[{') || start.startsWith('[ {') ? 'json-document' : 'syslog';
+}
+
+function envelopeOf(text: string): readonly unknown[] | undefined {
+  try {
+    return envelopeRecords(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
 }
 
 /** `[SSHD brute force]`: a section of a Wazuh test file (an Apache error line goes on past `]`). */
@@ -136,6 +145,11 @@ export class FileRecordMapper {
       if (this.zeek.header(text)) return [];
       return [this.count(this.zeekEvent(text, truncated, received))];
     }
+    if (this.format === 'json' && !truncated && (text.includes('"Records"') || text.includes('"records"'))) {
+      // One envelope per line (an Event Hub capture, CloudTrail files joined with jq -c).
+      const inner = envelopeOf(text);
+      if (inner) return inner.map((r) => this.count(this.json(JSON.stringify(r), false, received)));
+    }
     if (this.format !== 'auditd') return [this.mapOne(text, truncated, received)];
     const { done, record } = this.audit.push(text);
     const events = done.map((g) => this.count(this.auditEvent(g, received)));
@@ -187,14 +201,7 @@ export class FileRecordMapper {
       // Not JSON after all: keep every line, raw, as any other unparsed line is kept.
       return text.split('\n').filter((l) => l.trim() !== '').map((l) => this.count(this.syslog(l, false, received)));
     }
-    const envelope = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { Records?: unknown; records?: unknown }) : undefined;
-    const records = Array.isArray(value)
-      ? value
-      : Array.isArray(envelope?.Records)
-        ? envelope.Records
-        : Array.isArray(envelope?.records)
-          ? envelope.records
-          : [value];
+    const records = Array.isArray(value) ? value : (envelopeRecords(value) ?? [value]);
     return records.map((r) => this.count(this.json(JSON.stringify(r), false, received)));
   }
 

@@ -45,3 +45,14 @@ test('a long deeply nested line is refused by the depth scan before JSON.parse',
   assert.throws(() => records(`{"a":${deep}}`, 64), (error: unknown) => error instanceof IngestRecordError && /deeper than 64/.test(error.reason));
   assert.ok(performance.now() - started < 200, 'refused quickly');
 });
+
+test('an envelope (CloudTrail `Records`, Azure `records`) yields the records inside, on a line or as the whole body', () => {
+  const line = records('{"Records":[{"eventName":"A"},{"eventName":"B"}]}\n{"a":1}\n');
+  assert.deepEqual(line.map((r) => r.position), ['line 1, record 1', 'line 1, record 2', 'line 2']);
+  assert.deepEqual(line.map((r) => r.original), ['{"eventName":"A"}', '{"eventName":"B"}', '{"a":1}']);
+  const whole = records('{\n  "records": [\n    {"operationName": "x"}\n  ]\n}');
+  assert.deepEqual(whole.map((r) => r.value), [{ operationName: 'x' }]);
+  // A record that merely has such a field is not an envelope.
+  assert.equal(records('{"records":[{"a":1}],"user":"ann"}').length, 1);
+  assert.equal(records('{"records":[1,2]}').length, 1);
+});

@@ -5,6 +5,7 @@
  * is always the record's JSON text: the exact line, or JSON.stringify of an array element.
  */
 import type { JsonObject } from './record-mapping.js';
+import { envelopeRecords } from './record-envelope.js';
 import { JsonDepthError, nonBlankLines, parseJsonLine, syntaxReason, type ParsedLine } from './ndjson-lines.js';
 
 export interface IngestRecord {
@@ -107,7 +108,18 @@ function singleObject(body: Buffer, maxDepth: number): IngestRecord | undefined 
   }
 }
 
-/** Yields the body's records in order; throws IngestRecordError at the first bad one. */
-export function ingestRecords(body: Buffer, maxDepth: number): Generator<IngestRecord> {
-  return firstByte(body) === 0x5b ? arrayRecords(body, maxDepth) : lineRecords(body, maxDepth);
+/**
+ * Yields the body's records in order; throws IngestRecordError at the first bad one. A record
+ * that is an envelope (`{"Records":[…]}`) yields the records it holds.
+ */
+export function* ingestRecords(body: Buffer, maxDepth: number): Generator<IngestRecord> {
+  const records = firstByte(body) === 0x5b ? arrayRecords(body, maxDepth) : lineRecords(body, maxDepth);
+  for (const record of records) {
+    const inner = envelopeRecords(record.value);
+    if (!inner) {
+      yield record;
+      continue;
+    }
+    for (const [i, value] of inner.entries()) yield { position: `${record.position}, record ${i + 1}`, value, original: JSON.stringify(value) };
+  }
 }
