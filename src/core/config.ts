@@ -118,6 +118,19 @@ export const configSchema = z.strictObject({
       checkpointThreshold: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/, 'e.g. 256MB').default('256MB'),
     })
     .prefault({}),
+  /** Sigma detection on every event (`vigil serve`, `vigil ingest`). */
+  detection: z
+    .strictObject({
+      /** Folders (searched recursively for .yml/.yaml) or files of Sigma rules, correlations and filters. */
+      rules: z.array(z.string().min(1, 'a folder or file of Sigma rules')).default([]),
+      /** Values for `%placeholder%` in rules with the `expand` modifier. */
+      placeholders: z.record(z.string(), z.array(z.string())).default({}),
+      /** Extra log-source mapping files (same format as config/sigma/logsources.yml); later ones win. */
+      logsources: z.array(z.string().min(1)).default([]),
+      /** How often rule folders are checked for changes; changed rules apply without a restart. 0: never. */
+      reloadSeconds: z.number().int().min(0).max(86_400).default(30),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -152,7 +165,9 @@ export function parseConfig(raw: unknown, file = 'vigil.yaml', baseDir = process
     // Patterns are matched in the last segment only; the folder is resolved like any path.
     file.path = abs(file.path);
   }
-  for (const tls of [config.http.tls, config.syslog.tls]) {
+  config.detection.rules = config.detection.rules.map(abs);
+  config.detection.logsources = config.detection.logsources.map(abs);
+  for (const tls of [config.http.tls, config.syslog.tls, ...config.syslog.inputs.map((i) => i.tls)]) {
     if (!tls) continue;
     tls.cert = abs(tls.cert);
     tls.key = abs(tls.key);

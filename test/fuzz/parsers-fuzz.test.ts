@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSyslog } from '../../src/parsers/syslog/syslog-parser.js';
 import { parseWebLine } from '../../src/parsers/web/web-log.js';
+import { parseLine } from '../../src/parsers/line/line-parser.js';
 import { parseAuditRecord } from '../../src/parsers/auditd/audit-record.js';
 import { AuditGrouper } from '../../src/parsers/auditd/audit-grouper.js';
 import { auditEventFields } from '../../src/parsers/auditd/audit-event.js';
@@ -75,7 +76,31 @@ describe('parser fuzzing', () => {
     '%ASA-4-106023: Deny tcp src outside:203.0.113.9/51515 dst inside:10.0.0.5/22 by access-group "outside_in"',
     'date=2016-06-14 time=12:22:01 devname=Edge devid=FGT logid=1 user="root" action=login status=failed srcip=1.2.3.4',
     '<134>Nov  8 12:37:34 pfSense filterlog: 5,,,1000102433,em0,match,block,in,4,0x0,,128,24677,0,none,17,udp,186,10.9.0.119,10.9.0.255,17500,17600,166',
+    '172.16.5.10 6705: Feb 17 13:40:03.673: %PARSER-5-CFGLOG_LOGGEDCMD: User:admin  logged command:no access-session port-control',
+    '<189>Feb 17 13:40:03 r1 6705: *Feb 17 13:40:03.673 UTC: %SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: admin] [Source: 10.1.1.9] [localport: 22]',
+    '2018/10/05 09:52:14 USG6300 %%01URL/4/FILTER(l): The URL filtering policy was matched. (SyslogId=1906054, SrcIp=1.1.1.1)',
+    '2020-03-23 06:47:42.801612-0700  localhost sshd[3186]: error: PAM: unknown user',
+    '2015 Nov 13 13:40:01 ether rsyslogd-2177: imuxsock begins',
+    '1 2019-05-15T16:25:50Z HOSTNAME CheckPoint 19710 - [action:"Drop"; ifdir:"inbound"; src:"11.22.33.77"; dst:"11.22.33.55"; proto:"17"; ike::"a; b"; x:"\\"q\\""]',
+    '<14>Apr 30 06:00:00 pa1 1,2021/07/15 11:58:58,1321564321,TRAFFIC,end,0,2021/07/15 11:59:02,10.210.0.84,51.11.168.232,,,DENY-ALL,,,not-applicable,vsys1,IN,OUT,ethernet1/1,,LF,2021/07/15 11:59:02,0,1,500,500,0,0,0x0,udp,deny,"a,b",0',
+    'device="SFW" date=2019-10-09 time=17:19:06 timezone="+08" device_name="XG210" log_id=010101010101 log_type="Firewall" status="Deny" src_ip=1.1.1.1 dst_ip=2.2.2.2 src_port=1 dst_port=2 protocol="TCP"',
+    'Oct  5 2018 10:52:19 USG6300 %%01POLICY/6/POLICYPERMIT(l):vsys=public, protocol=17, source-ip=1.1.1.1, source-port=2426, destination-ip=2.2.2.2',
+    'Sep 23 13:54:55 192.168.1.1 junos-flow: 2017-09-23T13:54:54.803Z srx RT_FLOW - RT_FLOW_SESSION_DENY [junos@2636.1.1.1.2.39 source-address="192.168.1.1" source-port="1080" destination-address="192.168.1.2"]',
+    'Jul  7 05:02:34 ssg5 ssg5: NetScreen device_id=ssg5  [Root]system-emergency-00005: SYN flood! From 192.168.18.53:41437 to 192.168.17.251:9612, proto TCP (zone Untrust int  ethernet0/0). Occurred 1 times. (2016-07-07 05:02:32)',
   ], (l) => parseSyslog(l, Date.now()));
+
+  fuzz('any line (auto-detected)', [
+    '{"TimeGenerated":"2022-05-11T18:10:21Z","Computer":"U5","ProcessName":"auoms","SyslogMessage":"type=AUOMS_EXECVE audit(1652292621.986:84138): pid=1 exe=\\"/bin/sh\\"","Type":"Syslog"}',
+    '{"time":"2026-11-28T10:00:00Z","resourceId":"/SUBSCRIPTIONS/1/RESOURCEGROUPS/G","operationName":"MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE","category":"Administrative","resultType":"Success","callerIpAddress":"1.2.3.4"}',
+    '{"category":"SignInLogs","operationName":"Sign-in activity","properties":{"userPrincipalName":"a@b.c","ipAddress":"1.2.3.4","status":{"errorCode":50126}},"resourceId":"/tenants/x/providers/Microsoft.aadiam"}',
+    '{"Records":[{"eventSource":"iam.amazonaws.com","eventName":"CreateUser","eventTime":"2026-11-28T10:00:00Z"}]}',
+    'type=EXECVE msg=audit(1604994496.155:92733): argc=2 a0="arp" a1=2D61',
+    '10.0.0.5 - - [1/Apr/2014:00:00:01 -0500] "POST /wp-comments-post.php HTTP/1.1" 403 181 "-" "Googlebot/1',
+    'www.example.com:80 1.1.1.1 - - [12/Mar/2019:10:09:12 +0000] "GET /x HTTP/1.1" 200 1 "-" "-"',
+    '[error] [client 64.94.163.159] Client sent malformed Host header',
+  ], (l) => {
+    for (const format of ['auto', 'cef', 'json'] as const) parseLine(l, format, Date.now(), { limits });
+  });
 
   fuzz('web logs', [
     '203.0.113.9 - alice [10/Oct/2000:13:55:36 -0700] "GET /a?b=c HTTP/1.1" 200 512 "http://x/" "curl/8.0"',

@@ -53,8 +53,21 @@ export function parseRfc5424(s: string, prival: number, start: number, end: numb
     i++;
   }
   if (s.charCodeAt(i) !== SPACE) return undefined;
-  i++;
+  return parseAfterVersion(s, prival, version, i + 1, end, zone);
+}
 
+/**
+ * An RFC 5424 record from its TIMESTAMP on, without PRI and VERSION: what Juniper's
+ * `junos-*` relays and other senders embed in an RFC 3164 message
+ * (`junos-flow: 2017-09-23T13:54:54.803Z host RT_FLOW - RT_FLOW_SESSION_DENY [junos@2636… …]`).
+ * The result has no `log.syslog.version` and no priority fields.
+ */
+export function parseRfc5424FromTimestamp(s: string, start: number, end: number, zone: TimeZone): ParsedSyslog | undefined {
+  return parseAfterVersion(s, -1, 0, start, end, zone);
+}
+
+function parseAfterVersion(s: string, prival: number, version: number, start: number, end: number, zone: TimeZone): ParsedSyslog | undefined {
+  let i = start;
   const flags: EventFlag[] = [];
   let time: number | undefined;
   let e = tokenEnd(s, i, end);
@@ -74,14 +87,24 @@ export function parseRfc5424(s: string, prival: number, start: number, end: numb
   for (let n = 0; n < 4; n++) {
     e = tokenEnd(s, i, end);
     if (e === i || (e === end && n < 3)) return undefined;
+    // A sender that leaves MSGID out entirely (`CheckPoint 19710 [action:"Drop"; …]`) puts its
+    // structured data, or its own bracketed pairs, where MSGID belongs; a `[` token holding a
+    // quote is that, not a message id, so it is read as STRUCTURED-DATA / MSG below.
+    if (n === 3 && s.charCodeAt(i) === OPEN) {
+      const quote = s.indexOf('"', i);
+      if (quote >= 0 && quote < e) {
+        header.push('');
+        break;
+      }
+    }
     header.push(isNil(s, i, e) ? '' : s.slice(i, e));
     i = e + 1;
   }
   const [hostname = '', appName = '', procId = '', msgId = ''] = header;
 
   const fields: Fields = { message: '' };
-  addPriorityFields(fields, prival);
-  fields['log.syslog.version'] = version;
+  if (prival >= 0) addPriorityFields(fields, prival);
+  if (version > 0) fields['log.syslog.version'] = version;
   if (hostname) {
     fields['host.hostname'] = hostname;
     fields['host.name'] = hostname;
@@ -99,7 +122,8 @@ export function parseRfc5424(s: string, prival: number, start: number, end: numb
 
   if (i < end) {
     // STRUCTURED-DATA: `-`, or elements. Malformed elements (-1) stay in the message text rather
-    // than costing the record its valid header; anything else means the sender left
+    // than costing the record its valid header: Check Point's `[key:"value"; …]` is the common
+    // case, read later from the message by its own parser. Anything else means the sender left
     // STRUCTURED-DATA out and MSG starts here.
     const c = s.charCodeAt(i);
     let sdEnd = -1;

@@ -111,7 +111,7 @@ const ALPHABET = '<>0123456789 -:[]"\\=.TZz+@JanFebOct\uFEFF\r\n\u00e9';
 
 function checkShape(line: string): void {
   const parsed = parseSyslogUnguarded(line, received);
-  assert.ok(['rfc5424', 'rfc3164', 'raw'].includes(parsed.format), JSON.stringify(line));
+  assert.ok(['rfc5424', 'rfc3164', 'device', 'raw'].includes(parsed.format), JSON.stringify(line));
   assert.equal(typeof parsed.fields.message, 'string', JSON.stringify(line));
   if (parsed.time !== undefined) assert.ok(Number.isFinite(parsed.time), JSON.stringify(line));
   if (parsed.format === 'raw') assert.deepEqual(parsed.flags, ['unparsed']);
