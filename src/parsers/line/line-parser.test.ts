@@ -68,4 +68,9 @@ describe('one line, whatever its format', () => {
     assert.equal(capped.format, 'json');
     assert.ok(capped.flags.includes('truncated'));
   });
+
+  it('a CR left by CRLF framing does not stop a web or audit line from being read', () => {
+    assert.equal(parseLine('[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok\r', 'auto', NOW).format, 'web-error');
+    assert.equal(parseLine('type=DAEMON_END msg=audit(1450876093.165:8729): res=success\r\n', 'auto', NOW).format, 'auditd');
+  });
 });

@@ -52,7 +52,9 @@ function rawLine(text: string, unparsed: boolean): ParsedLine {
 }
 
 /** `parseSyslog` never throws; the others are guarded here so a bad line costs only itself. */
-export function parseLine(text: string, format: LineFormat, received: number, options: LineParseOptions = {}): ParsedLine {
+export function parseLine(line: string, format: LineFormat, received: number, options: LineParseOptions = {}): ParsedLine {
+  // A CR left by CRLF framing is framing, not content (the web and audit patterns end at `$`).
+  const text = line.endsWith('\r') ? line.slice(0, line.endsWith('\r\n') ? -2 : -1) : line.endsWith('\n') ? line.slice(0, -1) : line;
   const syslogOptions = options.zone ? { zone: options.zone } : {};
   try {
     switch (format) {

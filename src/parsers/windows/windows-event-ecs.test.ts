@@ -86,4 +86,19 @@ describe('Windows events', () => {
     assert.deepEqual(creation['event.category'], ['process']);
     assert.equal(creation['event.module'], 'sysmon');
   });
+
+  it('map Security 4688 to the new process, with its ProcessId as the parent', () => {
+    const { fields } = windowsEventFields({
+      Event: {
+        System: { Provider: { '#attributes': { Name: 'Microsoft-Windows-Security-Auditing' } }, EventID: 4688, Channel: 'Security', Computer: 'fs01' },
+        EventData: { NewProcessId: '0x1a2c', NewProcessName: 'C:\\Windows\\System32\\whoami.exe', ProcessId: '0x3e8', ParentProcessName: 'C:\\Windows\\System32\\cmd.exe', CommandLine: 'whoami /all' },
+      },
+    });
+    assert.equal(fields['process.pid'], '0x1a2c');
+    assert.equal(fields['process.parent.pid'], '0x3e8');
+    assert.equal(fields['process.executable'], 'C:\\Windows\\System32\\whoami.exe');
+    assert.equal(fields['process.name'], 'whoami.exe');
+    assert.equal(fields['process.parent.executable'], 'C:\\Windows\\System32\\cmd.exe');
+    assert.equal(fields['process.command_line'], 'whoami /all');
+  });
 });

@@ -87,6 +87,15 @@ export function addWindowsEcs(fields: Fields): WindowsEvent {
   put(fields, 'winlog.record_id', fields['EventRecordID']);
   put(fields, 'host.name', fields['Computer']);
   put(fields, 'winlog.user.identifier', fields['UserID']);
+  // Security 4688 names the new process NewProcessId/NewProcessName; its ProcessId is the parent.
+  if (id === 4688 && fields['Channel'] === 'Security') {
+    put(fields, 'process.pid', fields['NewProcessId']);
+    put(fields, 'process.parent.pid', fields['ProcessId']);
+    put(fields, 'process.executable', fields['NewProcessName']);
+    put(fields, 'process.parent.executable', fields['ParentProcessName']);
+    const name = fields['NewProcessName'];
+    if (typeof name === 'string') put(fields, 'process.name', name.split(/[\\/]/).pop());
+  }
   for (const [native, ecs] of Object.entries(GENERIC)) put(fields, ecs, fields[native]);
   const image = fields['Image'];
   if (typeof image === 'string') put(fields, 'process.name', image.split(/[\\/]/).pop());
@@ -111,7 +120,6 @@ export function addWindowsEcs(fields: Fields): WindowsEvent {
     put(fields, 'event.category', sysmonCategory[id]);
   } else if (id === 4688) {
     put(fields, 'event.category', ['process']);
-    put(fields, 'process.executable', fields['NewProcessName']);
   }
   put(fields, 'event.module', sysmon ? 'sysmon' : 'windows');
   const created = fields['TimeCreated'];
