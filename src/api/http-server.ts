@@ -28,6 +28,7 @@ import { TokenCache, type TokenCacheOptions } from './auth/token-cache.js';
 import { healthRoutes, type HealthCheck } from './health-routes.js';
 import { DEFAULT_TIMEOUTS, loadTls, parseListen, serverFactory, type HttpTimeouts, type TlsOptions } from './http-listener.js';
 import { searchRoutes } from './search-routes.js';
+import { alertRoutes } from './alert-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { fileImportRoutes } from '../sources/file/file-import-routes.js';
 import type { TimeZone } from '../parsers/syslog/syslog-parser.js';
@@ -147,6 +148,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
   await app.register(async (scope) => healthRoutes(scope, { metrics: options.metrics, health: options.health }));
   await app.register(async (scope) => searchRoutes(scope, { store: options.store }));
+  await app.register(async (scope) => alertRoutes(scope, { store: options.store }));
   await app.register(async (scope) => tokenRoutes(scope, { store: options.store, tokens }));
   await registerIngestRoutes(app, ctx, { health: options.health });
   await app.register(async (scope) => fileImportRoutes(scope, ctx, options.fileImport ?? { maxLineBytes: options.limits.maxEventBytes }));

@@ -10,6 +10,8 @@ import { searchCommand } from './commands/search.js';
 import { ingestCommand } from './commands/ingest.js';
 import { tokenCommand } from './commands/token.js';
 import { parsersCommand } from './commands/parsers.js';
+import { rulesCommand } from './commands/rules.js';
+import { scanCommand } from './commands/scan.js';
 
 const program = new Command('vigil')
   .description('Vigil: security monitoring that runs with two commands on one small machine')
@@ -21,6 +23,8 @@ program.addCommand(ingestCommand());
 program.addCommand(searchCommand());
 program.addCommand(tokenCommand());
 program.addCommand(parsersCommand());
+program.addCommand(rulesCommand());
+program.addCommand(scanCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -26,6 +26,9 @@ export class Metrics {
   readonly walSyncSeconds: Histogram;
   readonly connections: Gauge<'input'>;
   readonly storeErrors: Counter;
+  readonly detections: Counter<'kind' | 'level'>;
+  readonly rulesLoaded: Gauge<'state'>;
+  readonly detectSeconds: Histogram;
 
   constructor(options: { defaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -57,6 +60,24 @@ export class Metrics {
       name: 'vigil_events_dropped_total',
       help: 'Events or requests refused or lost, by input and reason.',
       labelNames: ['input', 'reason'],
+      registers,
+    });
+    this.detections = new Counter({
+      name: 'vigil_detections_total',
+      help: 'Sigma rule matches and correlation hits that became alerts, by kind and level.',
+      labelNames: ['kind', 'level'],
+      registers,
+    });
+    this.rulesLoaded = new Gauge({
+      name: 'vigil_rules',
+      help: 'Detection rules of the live rule set: loaded, failed, skipped, unmapped (no log source), correlations.',
+      labelNames: ['state'],
+      registers,
+    });
+    this.detectSeconds = new Histogram({
+      name: 'vigil_detect_seconds',
+      help: 'Time to run the rules over one batch of events.',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
     this.queueDepth = new Gauge({

@@ -11,6 +11,7 @@ import { WorkerStore } from '../store/worker/worker-store.js';
 import type { Store } from '../core/store.js';
 import { Pipeline, STORE_CONSUMER } from '../pipeline/pipeline.js';
 import { SyslogSource } from '../sources/syslog/syslog-source.js';
+import { SigmaDetector } from '../detect/sigma-detector.js';
 import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
@@ -163,6 +164,8 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
 }
 
 export interface EmbeddedPipeline {
+  /** Live Sigma detection, when rules are configured. */
+  readonly detector: SigmaDetector | undefined;
   readonly store: Store;
   readonly bus: FileLog;
   readonly pipeline: Pipeline;
@@ -193,10 +196,23 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       onWarning: (m) => log.warn(m),
     });
     if (bus.depth() > 0) log.info({ events: bus.depth() }, 'replaying events that were durable but not yet stored');
+    const sigma =
+      config.detection.rules.length === 0
+        ? undefined
+        : await SigmaDetector.open({
+            rules: config.detection.rules,
+            placeholders: config.detection.placeholders,
+            logsources: config.detection.logsources,
+            reloadSeconds: config.detection.reloadSeconds,
+            metrics,
+            log,
+          });
+    if (!sigma) log.info('no detection rules configured (detection.rules in vigil.yaml): events are stored without Sigma detection');
     const pipeline = new Pipeline({
       bus,
       store,
       metrics,
+      detectors: sigma ? [sigma] : [],
       batchSize: config.pipeline.batchSize,
       onError: (message, error) => log.error({ err: error }, message),
       deadLetter: (event, error) =>
@@ -207,7 +223,9 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       store,
       bus,
       pipeline,
+      detector: sigma,
       close: async () => {
+        sigma?.close();
         await pipeline.stop();
         await bus.close();
         await store.close();
