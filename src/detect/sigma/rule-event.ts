@@ -53,18 +53,41 @@ export class MappedRuleEvent implements RuleEvent {
   keywordTexts(): readonly string[] {
     if (this.#keywords) return this.#keywords;
     // A text record (a syslog line, an audit record) is searched as written; a JSON one by its
-    // values, since JSON escaping would hide `C:\Windows` behind `C:\\Windows`.
+    // values, since JSON escaping would hide `C:\\Windows` behind `C:\\\\Windows`. The values are
+    // joined into one text, lower-cased in one call (a rule's keyword list is one native scan).
     const texts: string[] = [];
     if (TEXT_FORMATS.has(this.event.format)) texts.push(this.event.original.toLowerCase());
     else {
-      for (const v of Object.values(this.event.fields)) {
-        if (typeof v === 'string') texts.push(v.toLowerCase());
-        else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string') texts.push(x.toLowerCase());
+      const parts: string[] = [];
+      // Windows native names are never dotted, so there the dotted ECS copies are safe to skip;
+      // other sources (Suricata's `http.hostname`) have dotted native names of their own.
+      const module = this.event.fields['event.module'];
+      const skipEcs = module === 'windows' || module === 'sysmon';
+      for (const key in this.event.fields) {
+        if (skipEcs && isEcsCopy(key)) continue;
+        const v = this.event.fields[key];
+        if (typeof v === 'string') parts.push(v);
+        else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string') parts.push(x);
       }
+      texts.push(parts.join('\n').toLowerCase());
     }
     this.#keywords = texts;
     return texts;
   }
+}
+
+/** ECS field sets Vigil's parsers add beside a record's own fields. */
+const ECS_PREFIXES = ['event.', 'process.', 'source.', 'destination.', 'user.', 'host.', 'winlog.', 'file.', 'registry.', 'network.', 'dns.', 'url.', 'http.', 'related.', 'cloud.', 'service.', 'dll.', 'powershell.', 'log.', 'observer.', 'rule.', 'user_agent.', 'group.', 'error.', 'tls.', 'sysmon.'];
+const ecsCopy = new Map<string, boolean>();
+
+function isEcsCopy(key: string): boolean {
+  let known = ecsCopy.get(key);
+  if (known === undefined) {
+    known = ECS_PREFIXES.some((p) => key.startsWith(p));
+    // Bounded: field names come from events, so the cache must not grow without end.
+    if (ecsCopy.size < 50_000) ecsCopy.set(key, known);
+  }
+  return known;
 }
 
 function elementOf(value: FieldValue | undefined, index: number): FieldValue | undefined {

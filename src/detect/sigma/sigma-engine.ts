@@ -77,7 +77,9 @@ export class SigmaEngine {
       }
       let bucket = this.#buckets.get(key);
       if (!bucket) this.#buckets.set(key, (bucket = new Bucket()));
-      const indexable = rule.witnesses.length > 0 && rule.witnesses.every((w) => w.literal.length > 0);
+      // A keyword witness would mean scanning every value of every event in JS before the rule
+      // scans them again with its own (native) pattern: such rules are cheaper evaluated directly.
+      const indexable = rule.witnesses.length > 0 && rule.witnesses.every((w) => w.literal.length > 0 && w.field !== undefined);
       (indexable ? bucket.indexed : bucket.always).push(rule);
     }
     for (const bucket of this.#buckets.values()) bucket.seal();
@@ -112,29 +114,35 @@ export class SigmaEngine {
     return matches;
   }
 
+  // Scan state, kept on the engine so the per-hit callback is one bound method, not a closure
+  // allocated per field and event.
+  #scanMarks = new Uint32Array(0);
+  #scanRuleOf: readonly number[] = [];
+  #scanFound: number[] = [];
+  readonly #hit = (pattern: number): void => {
+    const r = this.#scanRuleOf[pattern]!;
+    if (this.#scanMarks[r] !== this.#epoch) {
+      this.#scanMarks[r] = this.#epoch;
+      this.#scanFound.push(r);
+    }
+  };
+
   #candidates(bucket: Bucket, view: MappedRuleEvent): number[] {
     // A fresh epoch marks "already a candidate" without clearing the array per event.
     if (++this.#epoch === 0xffffffff) {
       for (const b of this.#buckets.values()) b.marks.fill(0);
       this.#epoch = 1;
     }
-    const epoch = this.#epoch;
-    const marks = bucket.marks;
-    const found: number[] = [];
+    this.#scanMarks = bucket.marks;
+    const found: number[] = (this.#scanFound = []);
     for (const index of bucket.fields) {
-      const hit = (pattern: number) => {
-        const r = index.ruleOf[pattern]!;
-        if (marks[r] !== epoch) {
-          marks[r] = epoch;
-          found.push(r);
-        }
-      };
-      const values = index.field === undefined ? view.keywordTexts() : view.lowered(index.field);
+      this.#scanRuleOf = index.ruleOf;
+      const values = view.lowered(index.field!);
       if (values === undefined) continue;
-      if (typeof values === 'string') index.automaton.scan(values, hit);
-      else for (const v of values) index.automaton.scan(v, hit);
+      if (typeof values === 'string') index.automaton.scan(values, this.#hit);
+      else for (const v of values) index.automaton.scan(v, this.#hit);
     }
-    return found.sort((a, b) => a - b);
+    return found.length > 1 ? found.sort((a, b) => a - b) : found;
   }
 
   /** Number of rules per log-source key (for lint and the benchmark). */
