@@ -110,10 +110,15 @@ function userOf(e: Event): string | undefined {
   return text(e.fields['user.name'] ?? e.fields['TargetUserName'] ?? e.fields['SubjectUserName'] ?? e.fields['User']);
 }
 
+const DETAIL_FIELDS = [
+  'CommandLine', 'process.command_line', 'Image', 'ServiceName', 'ImagePath', 'TargetFilename', 'TargetObject', 'Details', 'QueryName',
+  'DestinationIp', 'TargetImage', 'ObjectName', 'ShareName', 'IpAddress', 'eventName', 'url.original', 'source.ip', 'message',
+];
+
 /** The rule's own `fields:` first, then the fields that usually say what happened. */
 function detailsOf(d: Detection & { kind: 'rule' }): string {
   const f = d.event.fields;
-  const names = d.rule.fields.length > 0 ? d.rule.fields : ['CommandLine', 'process.command_line', 'Image', 'TargetFilename', 'TargetObject', 'eventName', 'url.original', 'source.ip', 'message'];
+  const names = d.rule.fields.length > 0 ? d.rule.fields : DETAIL_FIELDS;
   const parts: string[] = [];
   for (const n of names) {
     const v = text(f[n]);
@@ -124,7 +129,7 @@ function detailsOf(d: Detection & { kind: 'rule' }): string {
 }
 
 function formatTable(header: string[], rows: string[][]): string {
-  const MAX = [20, 13, 60, 24, 24, 20, 100];
+  const MAX = [20, 13, 72, 24, 24, 20, 110];
   const clip = (s: string, i: number) => {
     const clean = escapeForTerminal(s);
     return clean.length > MAX[i]! ? `${clean.slice(0, MAX[i]! - 1)}…` : clean;
