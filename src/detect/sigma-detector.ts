@@ -114,7 +114,8 @@ export class SigmaDetector implements Detector {
   #alert(d: Detection): AlertRecord {
     this.options.metrics?.detections.inc({ kind: d.kind, level: d.rule.level });
     const rule = d.rule;
-    const common = {
+    const details: Record<string, unknown> = {
+      kind: d.kind === 'rule' ? 'sigma' : 'correlation',
       tags: rule.tags,
       references: rule.references,
       description: rule.description,
@@ -122,23 +123,19 @@ export class SigmaDetector implements Detector {
       file: rule.file,
       time: new Date(d.time).toISOString(),
     };
-    if (d.kind === 'rule') {
-      return {
-        id: newId(),
-        tenant: d.event.tenant,
-        created: Date.now(),
-        ruleId: rule.id,
-        ruleTitle: rule.title,
-        ruleAuthor: rule.author,
-        level: rule.level,
-        eventIds: d.eventIds,
-        state: 'open',
-        details: { kind: 'sigma', ...common, logsource: d.rule.logsource, host: text(d.event.fields['host.name']), user: text(d.event.fields['user.name']) },
-      };
+    if (d.kind === 'rule') Object.assign(details, { logsource: d.rule.logsource, host: text(d.event.fields['host.name']), user: text(d.event.fields['user.name']) });
+    else {
+      Object.assign(details, {
+        type: d.hit.type,
+        group: d.hit.group,
+        value: d.hit.value,
+        window: { start: new Date(d.hit.windowStart).toISOString(), end: new Date(d.hit.windowEnd).toISOString() },
+        eventIdsTruncated: d.hit.eventIdsTruncated,
+      });
     }
     return {
       id: newId(),
-      tenant: d.tenant,
+      tenant: d.kind === 'rule' ? d.event.tenant : d.tenant,
       created: Date.now(),
       ruleId: rule.id,
       ruleTitle: rule.title,
@@ -146,15 +143,7 @@ export class SigmaDetector implements Detector {
       level: rule.level,
       eventIds: d.eventIds,
       state: 'open',
-      details: {
-        kind: 'correlation',
-        ...common,
-        type: d.hit.type,
-        group: d.hit.group,
-        value: d.hit.value,
-        window: { start: new Date(d.hit.windowStart).toISOString(), end: new Date(d.hit.windowEnd).toISOString() },
-        eventIdsTruncated: d.hit.eventIdsTruncated,
-      },
+      details,
     };
   }
 }

@@ -4,33 +4,14 @@ import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { corpusHas, corpusPath } from '../../../test/support/corpus.js';
-import { createEvent, type FieldValue, type Fields } from '../../core/event.js';
+import type { Fields } from '../../core/event.js';
 import { windowsEventFields } from '../../parsers/windows/windows-event-ecs.js';
 import type { JsonTree } from '../../parsers/evtx/index.js';
 import { applyFilter, compileFilter, compileRule } from './rule-compiler.js';
 import { RuleError, documentKind, readRuleDocument } from './rule-document.js';
 import type { CompiledRule, RuleEvent } from './sigma-types.js';
+import { ruleEvent } from './rule-event.test-support.js';
 
-/** A Map-backed RuleEvent: lowered values and keyword texts computed once, as the product does. */
-function ruleEvent(fields: Record<string, FieldValue>, original = JSON.stringify(fields)): RuleEvent {
-  const values = new Map<string, FieldValue>(Object.entries(fields));
-  const lowered = new Map<string, string | readonly string[] | undefined>();
-  let keywords: string[] | undefined;
-  const lower = (v: FieldValue | undefined): string | string[] | undefined => {
-    if (v === undefined || v === null) return undefined;
-    if (Array.isArray(v)) return v.flatMap((x) => lower(x) ?? []);
-    return String(v).toLowerCase();
-  };
-  return {
-    event: createEvent({ tenant: 'default', received: 0, source: { input: 'test', kind: 'file' }, format: 'json', original, fields }),
-    value: (field) => values.get(field),
-    lowered(field) {
-      if (!lowered.has(field)) lowered.set(field, lower(values.get(field)));
-      return lowered.get(field);
-    },
-    keywordTexts: () => (keywords ??= [...[...values.values()].flatMap((v) => lower(v) ?? []), original.toLowerCase()]),
-  };
-}
 
 function yamlDoc(text: string): unknown {
   return parseAllDocuments(text)[0]!.toJS();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createEvent, type FieldValue } from '../../core/event.js';
+import type { FieldValue } from '../../core/event.js';
 import { RuleError } from './rule-document.js';
-import type { RuleEvent } from './sigma-types.js';
+import { ruleEvent } from './rule-event.test-support.js';
 import {
   base64OffsetVariants,
   compileDetectionItem,
@@ -42,26 +42,6 @@ function referenceGlob(pattern: string, text: string, windash: boolean): boolean
   return row[text.length]!;
 }
 
-/** A Map-backed RuleEvent: lowered values and keyword texts computed once, as the product does. */
-function ruleEvent(fields: Record<string, FieldValue>, original = JSON.stringify(fields)): RuleEvent {
-  const values = new Map<string, FieldValue>(Object.entries(fields));
-  const lowered = new Map<string, string | readonly string[] | undefined>();
-  let keywords: string[] | undefined;
-  const lower = (v: FieldValue | undefined): string | string[] | undefined => {
-    if (v === undefined || v === null) return undefined;
-    if (Array.isArray(v)) return v.flatMap((x) => lower(x) ?? []);
-    return String(v).toLowerCase();
-  };
-  return {
-    event: createEvent({ tenant: 'default', received: 0, source: { input: 'test', kind: 'file' }, format: 'json', original, fields }),
-    value: (field) => values.get(field),
-    lowered(field) {
-      if (!lowered.has(field)) lowered.set(field, lower(values.get(field)));
-      return lowered.get(field);
-    },
-    keywordTexts: () => (keywords ??= [...[...values.values()].flatMap((v) => lower(v) ?? []), original.toLowerCase()]),
-  };
-}
 
 /** Does `key: value` match an event with `fields`? */
 function matches(key: string, value: unknown, fields: Record<string, FieldValue>, options?: MatcherOptions): boolean {
