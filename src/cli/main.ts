@@ -12,6 +12,7 @@ import { tokenCommand } from './commands/token.js';
 import { parsersCommand } from './commands/parsers.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
+import { alertsCommand } from './commands/alerts.js';
 
 const program = new Command('vigil')
   .description('Vigil: security monitoring that runs with two commands on one small machine')
@@ -25,6 +26,7 @@ program.addCommand(tokenCommand());
 program.addCommand(parsersCommand());
 program.addCommand(rulesCommand());
 program.addCommand(scanCommand());
+program.addCommand(alertsCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -121,6 +121,8 @@ export const configSchema = z.strictObject({
   /** Sigma detection on every event (`vigil serve`, `vigil ingest`). */
   detection: z
     .strictObject({
+      /** Vigil's built-in rule pack (config/rules): on unless turned off. */
+      builtin: z.boolean().default(true),
       /** Folders (searched recursively for .yml/.yaml) or files of Sigma rules, correlations and filters. */
       rules: z.array(z.string().min(1, 'a folder or file of Sigma rules')).default([]),
       /** Values for `%placeholder%` in rules with the `expand` modifier. */

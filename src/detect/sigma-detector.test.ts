@@ -50,6 +50,7 @@ describe('live Sigma detection', () => {
       assert.deepEqual(alert?.eventIds, [event.id]);
       assert.deepEqual(alert?.details['tags'], ['attack.execution', 'attack.t1059']);
       assert.equal(alert?.details['host'], 'ws1');
+      assert.deepEqual(alert?.details['entities'], { 'host.name': 'ws1' });
       const text = await metrics.registry.getSingleMetricAsString('vigil_detections_total');
       assert.match(text, /kind="rule",level="high"} 1/);
       detector.close();

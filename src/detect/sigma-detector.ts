@@ -123,9 +123,10 @@ export class SigmaDetector implements Detector {
       file: rule.file,
       time: new Date(d.time).toISOString(),
     };
-    if (d.kind === 'rule') Object.assign(details, { logsource: d.rule.logsource, host: text(d.event.fields['host.name']), user: text(d.event.fields['user.name']) });
+    if (d.kind === 'rule') Object.assign(details, { logsource: d.rule.logsource, host: text(d.event.fields['host.name']), user: text(d.event.fields['user.name']), entities: entitiesOf(d.event.fields) });
     else {
       Object.assign(details, {
+        entities: groupEntities(d.hit.group),
         type: d.hit.type,
         group: d.hit.group,
         value: d.hit.value,
@@ -146,6 +147,30 @@ export class SigmaDetector implements Detector {
       details,
     };
   }
+}
+
+/** The ECS fields that name who and what an alert is about, for triage and pivoting. */
+const ENTITY_FIELDS = [
+  'host.name', 'host.ip', 'user.name', 'user.target.name', 'source.ip', 'destination.ip', 'destination.port',
+  'process.executable', 'process.command_line', 'file.path', 'registry.path', 'url.original', 'dns.question.name',
+  'cloud.account.id', 'service.name',
+];
+
+export function entitiesOf(fields: Readonly<Record<string, FieldValue>>): Record<string, FieldValue> {
+  const out: Record<string, FieldValue> = {};
+  for (const k of ENTITY_FIELDS) {
+    const v = fields[k];
+    if (v !== undefined && v !== null && v !== '') out[k] = v;
+  }
+  return out;
+}
+
+/** A correlation's group values, named by ECS field where the group-by is a native name for one. */
+function groupEntities(group: Readonly<Record<string, string | number>>): Record<string, string | number> {
+  const NATIVE: Record<string, string> = { IpAddress: 'source.ip', TargetUserName: 'user.name', SubjectUserName: 'user.name', Computer: 'host.name', Hostname: 'host.name' };
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(group)) out[NATIVE[k] ?? k] = v;
+  return out;
 }
 
 function text(v: FieldValue | undefined): string | undefined {

@@ -12,6 +12,7 @@ import type { Store } from '../core/store.js';
 import { Pipeline, STORE_CONSUMER } from '../pipeline/pipeline.js';
 import { SyslogSource } from '../sources/syslog/syslog-source.js';
 import { SigmaDetector } from '../detect/sigma-detector.js';
+import { rulePaths } from '../detect/builtin-rules.js';
 import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
@@ -196,18 +197,19 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       onWarning: (m) => log.warn(m),
     });
     if (bus.depth() > 0) log.info({ events: bus.depth() }, 'replaying events that were durable but not yet stored');
+    const rules = rulePaths(config.detection.builtin, config.detection.rules);
     const sigma =
-      config.detection.rules.length === 0
+      rules.length === 0
         ? undefined
         : await SigmaDetector.open({
-            rules: config.detection.rules,
+            rules,
             placeholders: config.detection.placeholders,
             logsources: config.detection.logsources,
             reloadSeconds: config.detection.reloadSeconds,
             metrics,
             log,
           });
-    if (!sigma) log.info('no detection rules configured (detection.rules in vigil.yaml): events are stored without Sigma detection');
+    if (!sigma) log.info('no detection rules (detection.builtin is off and detection.rules is empty): events are stored without detection');
     const pipeline = new Pipeline({
       bus,
       store,

@@ -10,6 +10,7 @@ import { FILE_FORMATS, type FileFormat } from '../../sources/file/file-records.j
 import { checkFile } from '../../sources/file/file-check.js';
 import { DetectionRun, type Detection } from '../../detect/detection.js';
 import { loadRules } from '../../detect/sigma/rule-loader.js';
+import { rulePaths } from '../../detect/builtin-rules.js';
 import { LogsourceMap } from '../../detect/sigma/logsource-map.js';
 import { VigilError } from '../../core/errors.js';
 import { escapeForTerminal } from '../terminal-escape.js';
@@ -17,6 +18,7 @@ import { inputFiles } from '../input-files.js';
 
 interface ScanOptions {
   rules: string[];
+  builtin: boolean;
   format: FileFormat | 'auto';
   json?: boolean;
   logsources: string[];
@@ -29,16 +31,18 @@ export function scanCommand(): Command {
   return new Command('scan')
     .description('run Sigma rules over log files (any format vigil reads) and print the detections; stores nothing')
     .argument('<paths...>', 'files or folders of logs')
-    .requiredOption('--rules <path...>', 'folders or files of Sigma rules (e.g. a checkout of SigmaHQ/sigma/rules)')
+    .option('--rules <path...>', 'folders or files of Sigma rules (e.g. a checkout of SigmaHQ/sigma/rules)', [])
+    .option('--no-builtin', "leave out Vigil's built-in rule pack (config/rules)")
     .addOption(new Option('--format <format>', 'force a format instead of detecting it per file').choices(['auto', ...FILE_FORMATS]).default('auto'))
     .option('--logsources <file...>', 'extra log-source mapping files (format of config/sigma/logsources.yml)', [])
     .addOption(new Option('--min-level <level>', 'leave out detections below this level').choices(LEVELS).default('informational'))
     .option('--json', 'NDJSON, one detection per line: {"rule":{"id","title","level","author","tags"},"timestamp","host","event":{…}}')
     .action(async (paths: string[], options: ScanOptions) => {
       const files = inputFiles(paths);
-      const ruleSet = loadRules(options.rules);
+      const rulesToLoad = rulePaths(options.builtin, options.rules);
+      const ruleSet = loadRules(rulesToLoad);
       if (ruleSet.rules.length === 0) {
-        throw new VigilError('not-found', `no usable Sigma rules in ${options.rules.join(', ')} (${ruleSet.failed.length} failed to load; see vigil rules lint)`);
+        throw new VigilError('not-found', `no usable Sigma rules in ${rulesToLoad.join(', ') || '(none given; pass --rules)'} (${ruleSet.failed.length} failed to load; see vigil rules lint)`);
       }
       const run = new DetectionRun(ruleSet, LogsourceMap.load(options.logsources));
       const minRank = LEVELS.indexOf(options.minLevel);
