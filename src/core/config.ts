@@ -131,6 +131,15 @@ export const configSchema = z.strictObject({
       logsources: z.array(z.string().min(1)).default([]),
       /** How often rule folders are checked for changes; changed rules apply without a restart. 0: never. */
       reloadSeconds: z.number().int().min(0).max(86_400).default(30),
+      /** Threat-intelligence indicators (lists, CSV, STIX 2.1, MISP JSON) matched on every event. */
+      intel: z
+        .strictObject({
+          /** Files or folders of indicators; reloaded on change like rules. */
+          paths: z.array(z.string().min(1)).default([]),
+          /** Indicators without their own expiry expire this many days after their file was written; 0: never. */
+          defaultTtlDays: z.number().int().min(0).max(3650).default(90),
+        })
+        .prefault({}),
     })
     .prefault({}),
   log: z
@@ -169,6 +178,7 @@ export function parseConfig(raw: unknown, file = 'vigil.yaml', baseDir = process
   }
   config.detection.rules = config.detection.rules.map(abs);
   config.detection.logsources = config.detection.logsources.map(abs);
+  config.detection.intel.paths = config.detection.intel.paths.map(abs);
   for (const tls of [config.http.tls, config.syslog.tls, ...config.syslog.inputs.map((i) => i.tls)]) {
     if (!tls) continue;
     tls.cert = abs(tls.cert);

@@ -13,6 +13,7 @@ import { Pipeline, STORE_CONSUMER } from '../pipeline/pipeline.js';
 import { SyslogSource } from '../sources/syslog/syslog-source.js';
 import { SigmaDetector } from '../detect/sigma-detector.js';
 import { rulePaths } from '../detect/builtin-rules.js';
+import { IntelDetector } from '../detect/intel/intel-detector.js';
 import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
@@ -209,12 +210,22 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
             metrics,
             log,
           });
+    const intel =
+      config.detection.intel.paths.length === 0
+        ? undefined
+        : await IntelDetector.open({
+            paths: config.detection.intel.paths,
+            defaultTtlDays: config.detection.intel.defaultTtlDays,
+            reloadSeconds: config.detection.reloadSeconds,
+            metrics,
+            log,
+          });
     if (!sigma) log.info('no detection rules (detection.builtin is off and detection.rules is empty): events are stored without detection');
     const pipeline = new Pipeline({
       bus,
       store,
       metrics,
-      detectors: sigma ? [sigma] : [],
+      detectors: [...(sigma ? [sigma] : []), ...(intel ? [intel] : [])],
       batchSize: config.pipeline.batchSize,
       onError: (message, error) => log.error({ err: error }, message),
       deadLetter: (event, error) =>
@@ -228,6 +239,7 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       detector: sigma,
       close: async () => {
         sigma?.close();
+        intel?.close();
         await pipeline.stop();
         await bus.close();
         await store.close();
