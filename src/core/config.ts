@@ -140,6 +140,22 @@ export const configSchema = z.strictObject({
           defaultTtlDays: z.number().int().min(0).max(3650).default(90),
         })
         .prefault({}),
+      /** Malware beacons: periodic connections from an internal host to one external destination. */
+      beacons: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** CIDRs of the monitored networks; default RFC 1918 and fc00::/7. */
+          internalNetworks: z.array(z.string().min(1)).optional(),
+          /** Connections before a pair is scored. */
+          minConnections: z.number().int().min(5).max(100_000).default(20),
+          /** Sliding window of event time, hours. */
+          windowHours: z.number().positive().max(24 * 30).default(24),
+          /** Score (0..1) from which a pair alerts. */
+          threshold: z.number().min(0).max(1).default(0.8),
+          /** Destinations never reported: IPs, CIDRs, domains (and their subdomains). */
+          allowlist: z.array(z.string().min(1)).default([]),
+        })
+        .prefault({}),
     })
     .prefault({}),
   log: z

@@ -14,6 +14,7 @@ import { SyslogSource } from '../sources/syslog/syslog-source.js';
 import { SigmaDetector } from '../detect/sigma-detector.js';
 import { rulePaths } from '../detect/builtin-rules.js';
 import { IntelDetector } from '../detect/intel/intel-detector.js';
+import { BeaconDetector } from '../detect/behaviour/beacon-detector.js';
 import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
@@ -220,12 +221,21 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
             metrics,
             log,
           });
+    const beacons = config.detection.beacons.enabled
+      ? new BeaconDetector({
+          ...(config.detection.beacons.internalNetworks ? { internalNetworks: config.detection.beacons.internalNetworks } : {}),
+          minConnections: config.detection.beacons.minConnections,
+          windowHours: config.detection.beacons.windowHours,
+          threshold: config.detection.beacons.threshold,
+          allowlist: config.detection.beacons.allowlist,
+        })
+      : undefined;
     if (!sigma) log.info('no detection rules (detection.builtin is off and detection.rules is empty): events are stored without detection');
     const pipeline = new Pipeline({
       bus,
       store,
       metrics,
-      detectors: [...(sigma ? [sigma] : []), ...(intel ? [intel] : [])],
+      detectors: [...(sigma ? [sigma] : []), ...(intel ? [intel] : []), ...(beacons ? [beacons] : [])],
       batchSize: config.pipeline.batchSize,
       onError: (message, error) => log.error({ err: error }, message),
       deadLetter: (event, error) =>
