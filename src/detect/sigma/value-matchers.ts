@@ -27,6 +27,7 @@
  * Every predicate carries `witnesses`: literals of which at least one must occur in the
  * lowered value of its field whenever the predicate is true (see `CompiledRule.witnesses`).
  */
+import { parseIPv4, parseIPv6 as parseIPv6Words } from '../ip-networks.js';
 import { RE2JS } from 're2js';
 import { RuleError, isMap, kindOf, splitItemKey } from './rule-document.js';
 import type { RuleEvent, Witness } from './sigma-types.js';
@@ -1186,86 +1187,11 @@ interface Network {
 
 const SCRATCH = new Uint16Array(8);
 
-/** Parses dotted IPv4 in s[start, end); -1 when it is not one. */
-function parseIPv4(s: string, start: number, end: number): number {
-  let value = 0;
-  let octet = -1;
-  let dots = 0;
-  let digits = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (digits === 3 || (digits > 0 && octet === 0)) return -1; // too long, or a leading zero
-      octet = (octet < 0 ? 0 : octet * 10) + (c - 48);
-      digits++;
-      if (octet > 255) return -1;
-    } else if (c === 46) {
-      if (octet < 0 || dots === 3) return -1;
-      value = value * 256 + octet;
-      octet = -1;
-      digits = 0;
-      dots++;
-    } else return -1;
-  }
-  if (octet < 0 || dots !== 3) return -1;
-  return value * 256 + octet;
-}
-
-/** Parses IPv6 (with '::', an IPv4 tail, a %zone) into `out`; false when it is not one. */
-function parseIPv6(s: string, out: Uint16Array): boolean {
-  let end = s.indexOf('%');
-  if (end < 0) end = s.length;
-  let start = 0;
-  if (s.charCodeAt(0) === 91 && s.charCodeAt(end - 1) === 93) {
-    start = 1;
-    end--;
-  }
-  out.fill(0);
-  let n = 0;
-  let gap = -1;
-  let i = start;
-  if (s.startsWith('::', i)) {
-    gap = 0;
-    i += 2;
-    if (i === end) return true;
-  }
-  while (i < end) {
-    let j = i;
-    let word = 0;
-    while (j < end && j - i < 5) {
-      const c = s.charCodeAt(j);
-      const h = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
-      if (h < 0) break;
-      word = word * 16 + h;
-      j++;
-    }
-    if (j < end && s.charCodeAt(j) === 46) {
-      // IPv4 tail
-      const v4 = parseIPv4(s, i, end);
-      if (v4 < 0 || n > 6) return false;
-      out[n++] = v4 >>> 16;
-      out[n++] = v4 & 0xffff;
-      i = end;
-      break;
-    }
-    if (j === i || j - i > 4 || n === 8) return false;
-    out[n++] = word;
-    i = j;
-    if (i === end) break;
-    if (s.charCodeAt(i) !== 58) return false;
-    i++;
-    if (s.charCodeAt(i) === 58) {
-      if (gap >= 0) return false;
-      gap = n;
-      i++;
-      if (i === end) break;
-    } else if (i === end) return false;
-  }
-  if (gap < 0) return n === 8;
-  if (n === 8) return false;
-  const moved = n - gap;
-  for (let k = 0; k < moved; k++) out[7 - k] = out[n - 1 - k]!;
-  for (let k = gap; k < 8 - moved; k++) out[k] = 0;
+/** IPv6 into `out` (the shared parser allocates; this keeps the matcher's scratch buffer). */
+function parseIPv6(text: string, out: Uint16Array): boolean {
+  const words = parseIPv6Words(text);
+  if (!words) return false;
+  out.set(words);
   return true;
 }
 
