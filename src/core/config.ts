@@ -127,6 +127,24 @@ export const configSchema = z.strictObject({
       rules: z.array(z.string().min(1, 'a folder or file of Sigma rules')).default([]),
       /** Values for `%placeholder%` in rules with the `expand` modifier. */
       placeholders: z.record(z.string(), z.array(z.string())).default({}),
+      /** Resources whose access the built-in rules report; each list adds to Vigil's defaults. */
+      sensitive: z
+        .strictObject({
+          /** Linux file paths, wildcards allowed (auditd, osquery file events). */
+          paths: z.array(z.string().min(1)).default([]),
+          /** Windows object names for 4663 object access events, wildcards allowed. */
+          windowsObjects: z.array(z.string().min(1)).default([]),
+          /** S3 buckets, or bucket/prefix (CloudTrail data events). */
+          s3: z.array(z.string().min(1).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'an S3 bucket name, optionally followed by /prefix')).default([]),
+          /** Cloud Storage buckets, or bucket/prefix (GCP data access audit logs). */
+          gcs: z.array(z.string().min(1).regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/, 'a Cloud Storage bucket name, optionally followed by /prefix')).default([]),
+        })
+        .prefault({}),
+      /**
+       * When changes are allowed, e.g. `mon-fri 08:00-18:00 Europe/Berlin`; changes the built-in
+       * rules detect outside every window raise "Change Outside the Change Window". Empty: off.
+       */
+      changeWindows: z.array(z.string().min(1)).default([]),
       /** Extra log-source mapping files (same format as config/sigma/logsources.yml); later ones win. */
       logsources: z.array(z.string().min(1)).default([]),
       /** How often rule folders are checked for changes; changed rules apply without a restart. 0: never. */

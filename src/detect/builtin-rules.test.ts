@@ -28,14 +28,14 @@ import { createEvent, type Event } from '../core/event.js';
 import { jsonRecordMapping } from '../parsers/json/index.js';
 import { parseLine } from '../parsers/line/line-parser.js';
 import { checkFile } from '../sources/file/file-check.js';
-import { BUILTIN_RULES } from './builtin-rules.js';
+import { BUILTIN_RULES, builtinPlaceholders } from './builtin-rules.js';
 import { DetectionRun, type Detection } from './detection.js';
 import { LogsourceMap } from './sigma/logsource-map.js';
 import { isExampleFile, loadRules, ruleFiles } from './sigma/rule-loader.js';
 import { runRuleTests } from './sigma/rule-tests.js';
 
 const routing = LogsourceMap.load();
-const pack = loadRules([BUILTIN_RULES]);
+const pack = loadRules([BUILTIN_RULES], { placeholders: builtinPlaceholders() });
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const TACTICS = new Set([
@@ -66,7 +66,7 @@ function titles(detections: readonly Detection[]): string[] {
 
 /** The group-by value of a correlation hit, or the field of the matched event for a rule match. */
 function valueOf(d: Detection, field: string): string | undefined {
-  const v = d.kind === 'correlation' ? d.hit.group[field] : d.event.fields[field];
+  const v = d.kind === 'rule' ? d.event.fields[field] : d.hit.group[field];
   return v === undefined || v === null ? undefined : String(v);
 }
 
@@ -131,11 +131,14 @@ describe('built-in rule pack: content', () => {
       assert.ok(tags.some((t) => TECHNIQUE.test(t)), `${where}: no ATT&CK technique tag`);
       for (const t of tags) assert.ok(TACTICS.has(t.slice(7)) || TECHNIQUE.test(t), `${where}: tag ${t}`);
       assert.ok(Array.isArray(doc['falsepositives']) && doc['falsepositives'].length > 0, `${where}: falsepositives`);
-      assert.ok(Array.isArray(doc['fields']) && doc['fields'].length > 0, `${where}: fields`);
-      // Correlations alert; the rules they read only feed them (no generate: true in the pack).
-      assert.notEqual(doc['generate'], true, `${where}: generate`);
+      // Behaviour alerts name their group and what was unusual instead of event fields.
+      if (doc['behaviour'] === undefined) assert.ok(Array.isArray(doc['fields']) && doc['fields'].length > 0, `${where}: fields`);
+      // Correlations and behaviour rules alert; the rules they read only feed them. The one
+      // exception watches the change alerts for their timing and must not silence them.
+      const watchesVisibleAlerts = (doc['behaviour'] as { type?: string } | undefined)?.type === 'outside_window';
+      assert.equal(doc['generate'] === true, watchesVisibleAlerts, `${where}: generate`);
     }
-    assert.equal(ids.size, pack.rules.length + pack.correlations.length);
+    assert.equal(ids.size, pack.rules.length + pack.correlations.length + pack.behaviours.length);
   });
 
   it('every base rule has its own .tests.yml with positive and negative examples, each of its log source', () => {
@@ -165,7 +168,7 @@ describe('built-in rule pack: content', () => {
   });
 
   it('vigil rules test passes on the whole pack', async () => {
-    const results = await runRuleTests([BUILTIN_RULES], { routing, mapping: jsonRecordMapping });
+    const results = await runRuleTests([BUILTIN_RULES], { routing, mapping: jsonRecordMapping, placeholders: builtinPlaceholders() });
     const failed = results.filter((r) => !r.passed).map((r) => `${r.title} [${r.test}] ${r.detail}`);
     assert.deepEqual(failed, []);
     assert.ok(results.length >= pack.rules.length * 2, `${results.length} example tests`);
@@ -182,6 +185,60 @@ function burstTitles(records: readonly (Record<string, unknown> | string)[]): st
 }
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 28, 9, 0, second)).toISOString();
+
+describe('built-in rule pack: behaviour rules', () => {
+  const day = (d: number, hour: number, minute = 0) => new Date(Date.UTC(2026, 10, 2 + d, hour, minute)).toISOString();
+  // NXLog's flat shape, which gets ECS names (user.name, source.ip); the GeoIP fields stand in for the enricher's.
+  const logon = (time: string, user: string, ip: string, geo: { country: string; lat: number; lon: number }) => ({
+    EventTime: time.replace('T', ' ').replace(/\.\d+Z$/, ''), Hostname: 'vpn01', SourceName: 'Microsoft-Windows-Security-Auditing', Channel: 'Security', EventID: 4624,
+    TargetUserName: user, LogonType: 10, IpAddress: ip,
+    'source.geo.country_iso_code': geo.country, 'source.geo.location.lat': geo.lat, 'source.geo.location.lon': geo.lon,
+  });
+  const BERLIN = { country: 'DE', lat: 52.52, lon: 13.4 };
+  const HANOI = { country: 'VN', lat: 21.03, lon: 105.85 };
+
+  it('a login from a new country after a week of history, and impossible travel when it comes an hour after the last', () => {
+    const history = Array.from({ length: 8 }, (_, d) => logon(day(d, 9), 'alice', '198.51.100.10', BERLIN));
+    const titlesSeen = burstTitles([...history, logon(day(8, 9), 'alice', '198.51.100.10', BERLIN), logon(day(8, 10), 'alice', '203.0.113.50', HANOI)]);
+    assert.deepEqual(titlesSeen.sort(), ['Impossible Travel Between Two Logins', 'Login From a Country New for the User']);
+    // The base logons only feed the behaviour rules: no informational alert per logon.
+    assert.deepEqual(burstTitles(history), []);
+    // A week later from Hanoi again, not an hour after Berlin: known country, possible travel.
+    assert.deepEqual(burstTitles([...history, logon(day(8, 10), 'alice', '198.51.100.10', BERLIN), logon(day(9, 10), 'alice', '203.0.113.50', HANOI), logon(day(10, 10), 'alice', '203.0.113.50', HANOI)]).filter((t) => t.startsWith('Impossible')), []);
+  });
+
+  it('sudo to root by a user who never did on the host', () => {
+    const sudo = (d: number, user: string) => `Nov ${2 + d} 10:00:00 web1 sudo:    ${user} : TTY=pts/0 ; PWD=/home/${user} ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx`;
+    const history = Array.from({ length: 8 }, (_, d) => sudo(d, 'alice'));
+    assert.deepEqual(burstTitles(history), []);
+    assert.deepEqual(burstTitles([...history, sudo(8, 'mallory')]), ['Sudo to Root by a User Who Never Did on This Host']);
+  });
+
+  it('a change outside the configured change window raises its own alert beside the change alert', () => {
+    const windowed = loadRules([BUILTIN_RULES], { placeholders: builtinPlaceholders({}, {}, ['mon-fri 08:00-18:00 Europe/Berlin']) });
+    const run = new DetectionRun(windowed, routing);
+    const useradd = (when: string) => exampleEvent({ line: `${when} web1 useradd[4242]: new user: name=backdoor, UID=1002, GID=1002, home=/home/backdoor, shell=/bin/bash, from=/dev/pts/0` });
+    // Wednesday 2026-11-04 10:00 UTC is 11:00 in Berlin: inside. 23:30 UTC is outside.
+    const inside = run.process({ ...useradd('Nov  4 10:00:00'), time: Date.UTC(2026, 10, 4, 10) });
+    assert.deepEqual(titles(inside), ['Linux Local User Account Created']);
+    const outside = run.process({ ...useradd('Nov  4 23:30:00'), time: Date.UTC(2026, 10, 4, 23, 30) });
+    assert.deepEqual(titles(outside).sort(), ['Change Outside the Change Window', 'Linux Local User Account Created']);
+    // Without windows configured (the default) the rule is off.
+    assert.deepEqual(titles(new DetectionRun(pack, routing).process({ ...useradd('Nov  4 23:30:00'), time: Date.UTC(2026, 10, 4, 23, 30) })), ['Linux Local User Account Created']);
+  });
+
+  it('sensitive resources: the configured bucket alerts, others do not', () => {
+    const read = (bucket: string) => ({
+      eventVersion: '1.08', eventTime: at(1), awsRegion: 'us-east-1', eventSource: 's3.amazonaws.com', eventName: 'GetObject', sourceIPAddress: '198.51.100.7',
+      userIdentity: { type: 'IAMUser', userName: 'alice', accountId: '111122223333' }, requestParameters: { bucketName: bucket, key: 'a.csv' },
+    });
+    const configured = loadRules([BUILTIN_RULES], { placeholders: builtinPlaceholders({}, { s3: ['payroll-exports'] }) });
+    const run = new DetectionRun(configured, routing);
+    assert.deepEqual(titles(run.process(exampleEvent(read('payroll-exports')))), ['Sensitive S3 Data Accessed']);
+    assert.deepEqual(titles(run.process(exampleEvent(read('website-assets')))), []);
+    assert.deepEqual(burstTitles([read('payroll-exports')]), [], 'no bucket is sensitive by default');
+  });
+});
 
 describe('built-in rule pack: correlations the corpus has no data for, on made-up bursts', () => {
   it('Windows: 10 failed network logons from one address for 10 accounts; NTLM spraying and brute force', () => {

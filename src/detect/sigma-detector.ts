@@ -6,15 +6,17 @@
  *
  * Rule folders are checked every `reloadSeconds`; when a file changed, the set is loaded again
  * (yielding to the event loop, so inputs keep flowing) and swapped in whole. A reload that
- * fails to load anything keeps the previous set. Correlation windows start afresh after a swap.
+ * fails to load anything keeps the previous set. Correlation windows start afresh after a swap;
+ * what behaviour rules learned (baselines of days) is carried over to unchanged rules, and saved
+ * to `stateFile` every minute and at close, so a restart does not start learning again.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { Event, FieldValue } from '../core/event.js';
 import { newId } from '../core/ids.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Detector } from '../core/stage.js';
 import type { AlertRecord } from '../core/store.js';
-import { DetectionRun, type Detection } from './detection.js';
+import { DetectionRun, type BehaviourState, type Detection } from './detection.js';
 import { LogsourceMap } from './sigma/logsource-map.js';
 import { loadRulesAsync, ruleFiles, type RuleSet } from './sigma/rule-loader.js';
 
@@ -25,6 +27,8 @@ export interface SigmaDetectorOptions {
   readonly logsources?: readonly string[];
   /** 0: never reload. */
   readonly reloadSeconds: number;
+  /** Where behaviour baselines are kept across restarts (JSON); none: in memory only. */
+  readonly stateFile?: string | undefined;
   readonly metrics?: Metrics;
   readonly log?: { info(o: object, m: string): void; warn(o: object, m: string): void };
 }
@@ -34,6 +38,7 @@ export class SigmaDetector implements Detector {
   #run: DetectionRun;
   #fingerprint: string;
   #timer: NodeJS.Timeout | undefined;
+  #saveTimer: NodeJS.Timeout | undefined;
   #reloading = false;
 
   private constructor(
@@ -50,11 +55,16 @@ export class SigmaDetector implements Detector {
     const routing = LogsourceMap.load(options.logsources ?? []);
     const fingerprint = fingerprintOf(options.rules);
     const set = await loadRulesAsync(options.rules, { placeholders: options.placeholders });
-    const detector = new SigmaDetector(options, routing, new DetectionRun(set, routing), fingerprint);
+    const behaviourState = options.stateFile ? readState(options.stateFile, options.log) : undefined;
+    const detector = new SigmaDetector(options, routing, new DetectionRun(set, routing, { behaviourState }), fingerprint);
     detector.#report(set, 'rules loaded');
     if (options.reloadSeconds > 0) {
       detector.#timer = setInterval(() => void detector.reload(), options.reloadSeconds * 1000);
       detector.#timer.unref();
+    }
+    if (options.stateFile && set.behaviours.length > 0) {
+      detector.#saveTimer = setInterval(() => detector.saveState(), 60_000);
+      detector.#saveTimer.unref();
     }
     return detector;
   }
@@ -83,7 +93,7 @@ export class SigmaDetector implements Detector {
         this.options.log?.warn({ failed: set.failed.length }, 'rule reload loaded no rules; keeping the previous set');
         return false;
       }
-      this.#run = new DetectionRun(set, this.routing);
+      this.#run = new DetectionRun(set, this.routing, { behaviourState: this.#run.behaviourSnapshot() });
       this.#fingerprint = fingerprint;
       this.#report(set, 'rules reloaded');
       return true;
@@ -97,6 +107,20 @@ export class SigmaDetector implements Detector {
 
   close(): void {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#saveTimer) clearInterval(this.#saveTimer);
+    this.saveState();
+  }
+
+  /** Writes the behaviour baselines to `stateFile` (whole file, then renamed: never half-written). */
+  saveState(): void {
+    const file = this.options.stateFile;
+    if (!file || this.#run.ruleSet.behaviours.length === 0) return;
+    try {
+      writeFileSync(`${file}.tmp`, JSON.stringify(this.#run.behaviourSnapshot()), { mode: 0o600 });
+      renameSync(`${file}.tmp`, file);
+    } catch (error) {
+      this.options.log?.warn({ err: error, file }, 'could not save behaviour baselines; they will be learned again after a restart');
+    }
   }
 
   #report(set: RuleSet, message: string): void {
@@ -115,7 +139,7 @@ export class SigmaDetector implements Detector {
     this.options.metrics?.detections.inc({ kind: d.kind, level: d.rule.level });
     const rule = d.rule;
     const details: Record<string, unknown> = {
-      kind: d.kind === 'rule' ? 'sigma' : 'correlation',
+      kind: d.kind === 'rule' ? 'sigma' : d.kind,
       tags: rule.tags,
       references: rule.references,
       description: rule.description,
@@ -124,7 +148,9 @@ export class SigmaDetector implements Detector {
       time: new Date(d.time).toISOString(),
     };
     if (d.kind === 'rule') Object.assign(details, { logsource: d.rule.logsource, host: text(d.event.fields['host.name']), user: text(d.event.fields['user.name']), entities: entitiesOf(d.event.fields) });
-    else {
+    else if (d.kind === 'behaviour') {
+      Object.assign(details, { entities: groupEntities(d.hit.group), type: d.hit.type, group: d.hit.group, value: d.hit.value, observed: d.hit.observed });
+    } else {
       Object.assign(details, {
         entities: groupEntities(d.hit.group),
         type: d.hit.type,
@@ -175,6 +201,23 @@ function groupEntities(group: Readonly<Record<string, string | number>>): Record
 
 function text(v: FieldValue | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
+}
+
+function readState(file: string, log: SigmaDetectorOptions['log']): BehaviourState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const state = JSON.parse(text) as unknown;
+    if (typeof state === 'object' && state !== null && !Array.isArray(state)) return state as BehaviourState;
+  } catch {
+    // Reported below.
+  }
+  log?.warn({ file }, 'behaviour baselines file is damaged; starting to learn again');
+  return undefined;
 }
 
 /** Paths, sizes and modification times of every rule file: a change in any means reload. */

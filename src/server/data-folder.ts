@@ -16,6 +16,8 @@ export interface DataFolder {
   readonly deadLetter: string;
   /** Committed read offsets of followed files. */
   readonly fileOffsets: string;
+  /** What behaviour rules have learned (first-seen values, usual hours…), saved every minute. */
+  readonly behaviourState: string;
 }
 
 export function dataFolder(root: string): DataFolder {
@@ -27,6 +29,7 @@ export function dataFolder(root: string): DataFolder {
     serverInfo: join(root, 'server.json'),
     deadLetter: join(root, 'dead-letter.ndjson'),
     fileOffsets: join(root, 'file-offsets.json'),
+    behaviourState: join(root, 'behaviour-state.json'),
   };
 }
 

@@ -12,7 +12,7 @@ import type { Store } from '../core/store.js';
 import { Pipeline, STORE_CONSUMER } from '../pipeline/pipeline.js';
 import { SyslogSource } from '../sources/syslog/syslog-source.js';
 import { SigmaDetector } from '../detect/sigma-detector.js';
-import { rulePaths } from '../detect/builtin-rules.js';
+import { builtinPlaceholders, rulePaths } from '../detect/builtin-rules.js';
 import { IntelDetector } from '../detect/intel/intel-detector.js';
 import { BeaconDetector } from '../detect/behaviour/beacon-detector.js';
 import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
@@ -205,9 +205,10 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
         ? undefined
         : await SigmaDetector.open({
             rules,
-            placeholders: config.detection.placeholders,
+            placeholders: builtinPlaceholders(config.detection.placeholders, config.detection.sensitive, config.detection.changeWindows),
             logsources: config.detection.logsources,
             reloadSeconds: config.detection.reloadSeconds,
+            stateFile: folder.behaviourState,
             metrics,
             log,
           });
@@ -251,6 +252,8 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
         sigma?.close();
         intel?.close();
         await pipeline.stop();
+        // After the pipeline has drained, so the baselines include every stored event.
+        sigma?.saveState();
         await bus.close();
         await store.close();
       },

@@ -8,6 +8,7 @@
 import { Command } from 'commander';
 import { jsonRecordMapping } from '../../parsers/json/index.js';
 import { loadRules } from '../../detect/sigma/rule-loader.js';
+import { builtinPlaceholders } from '../../detect/builtin-rules.js';
 import { LogsourceMap } from '../../detect/sigma/logsource-map.js';
 import { runRuleTests } from '../../detect/sigma/rule-tests.js';
 import { SigmaEngine } from '../../detect/sigma/sigma-engine.js';
@@ -25,21 +26,21 @@ export function rulesCommand(): Command {
     .description('load every rule, correlation and filter; report what fails and why')
     .argument('<paths...>', 'folders (searched recursively for .yml/.yaml) or files')
     .option('--logsources <file...>', 'extra log-source mapping files', [])
-    .option('--json', 'print {"loaded","skipped","failed":[{"file","reason"}],"unmapped":[{"file","reason"}],"correlations","filters"}')
+    .option('--json', 'print {"loaded","skipped","failed":[{"file","reason"}],"unmapped":[{"file","reason"}],"correlations","behaviours","filters"}')
     .action((paths: string[], options: LintOptions) => {
-      const set = loadRules(paths);
+      const set = loadRules(paths, { placeholders: builtinPlaceholders() });
       const engine = new SigmaEngine(set.rules, LogsourceMap.load(options.logsources));
       const unmapped = engine.unrouted.map((r) => ({
         file: r.meta.file ?? r.meta.id,
         reason: `no log source mapping for ${JSON.stringify(r.meta.logsource)}: the rule never runs (add one with --logsources or detection.logsources)`,
       }));
-      const report = { loaded: set.rules.length, skipped: set.skipped.length, failed: set.failed, unmapped, correlations: set.correlations.length, filters: set.filters.length };
+      const report = { loaded: set.rules.length, skipped: set.skipped.length, failed: set.failed, unmapped, correlations: set.correlations.length, behaviours: set.behaviours.length, filters: set.filters.length };
       if (options.json) process.stdout.write(JSON.stringify(report) + '\n');
       else {
         for (const f of set.failed) process.stdout.write(escapeForTerminal(`FAILED   ${f.file}: ${f.reason}`) + '\n');
         for (const u of unmapped) process.stdout.write(escapeForTerminal(`UNMAPPED ${u.file}: ${u.reason}`) + '\n');
         process.stdout.write(
-          `${set.files} files: ${set.rules.length} rules loaded, ${set.correlations.length} correlations, ${set.filters.length} filters, ${set.skipped.length} skipped (deprecated or unsupported), ${set.failed.length} failed, ${unmapped.length} without a log source mapping\n`,
+          `${set.files} files: ${set.rules.length} rules loaded, ${set.correlations.length} correlations, ${set.behaviours.length} behaviour rules, ${set.filters.length} filters, ${set.skipped.length} skipped (deprecated or unsupported), ${set.failed.length} failed, ${unmapped.length} without a log source mapping\n`,
         );
       }
       process.exitCode = set.failed.length > 0 ? 1 : 0;
@@ -52,7 +53,7 @@ export function rulesCommand(): Command {
     .option('--json', 'one JSON object per test: {"file","ruleId","title","test","passed","detail"}')
     .option('--verbose', 'list passing tests too')
     .action(async (paths: string[], options: LintOptions & { verbose?: boolean }) => {
-      const results = await runRuleTests(paths, { routing: LogsourceMap.load(options.logsources), mapping: jsonRecordMapping });
+      const results = await runRuleTests(paths, { routing: LogsourceMap.load(options.logsources), mapping: jsonRecordMapping, placeholders: builtinPlaceholders() });
       const failed = results.filter((r) => !r.passed);
       for (const r of results) {
         if (options.json) process.stdout.write(JSON.stringify(r) + '\n');

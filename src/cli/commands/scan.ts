@@ -10,7 +10,7 @@ import { FILE_FORMATS, type FileFormat } from '../../sources/file/file-records.j
 import { checkFile } from '../../sources/file/file-check.js';
 import { DetectionRun, type Detection } from '../../detect/detection.js';
 import { loadRules } from '../../detect/sigma/rule-loader.js';
-import { rulePaths } from '../../detect/builtin-rules.js';
+import { builtinPlaceholders, rulePaths } from '../../detect/builtin-rules.js';
 import { LogsourceMap } from '../../detect/sigma/logsource-map.js';
 import { VigilError } from '../../core/errors.js';
 import { escapeForTerminal } from '../terminal-escape.js';
@@ -40,7 +40,7 @@ export function scanCommand(): Command {
     .action(async (paths: string[], options: ScanOptions) => {
       const files = inputFiles(paths);
       const rulesToLoad = rulePaths(options.builtin, options.rules);
-      const ruleSet = loadRules(rulesToLoad);
+      const ruleSet = loadRules(rulesToLoad, { placeholders: builtinPlaceholders() });
       if (ruleSet.rules.length === 0) {
         throw new VigilError('not-found', `no usable Sigma rules in ${rulesToLoad.join(', ') || '(none given; pass --rules)'} (${ruleSet.failed.length} failed to load; see vigil rules lint)`);
       }
@@ -82,6 +82,9 @@ export function detectionJson(d: Detection): Record<string, unknown> {
   if (d.kind === 'rule') {
     return { rule, timestamp: new Date(d.time).toISOString(), host: hostOf(d.event), event: { id: d.event.id, source: d.event.source.address, format: d.event.format, fields: d.event.fields } };
   }
+  if (d.kind === 'behaviour') {
+    return { rule: { ...rule, behaviour: d.hit.type }, timestamp: new Date(d.time).toISOString(), group: d.hit.group, value: d.hit.value, observed: d.hit.observed, events: d.eventIds };
+  }
   return {
     rule: { ...rule, correlation: d.hit.type },
     timestamp: new Date(d.time).toISOString(),
@@ -97,6 +100,11 @@ function detectionRow(d: Detection): string[] {
   if (d.kind === 'correlation') {
     const group = Object.entries(d.hit.group).map(([k, v]) => `${k}=${v}`).join(' ');
     return [time, d.rule.level, d.rule.title, d.rule.author, '', '', `${d.hit.type} ${d.hit.value} (${d.eventIds.length} events) ${group}`];
+  }
+  if (d.kind === 'behaviour') {
+    const group = Object.entries(d.hit.group).map(([k, v]) => `${k}=${v}`).join(' ');
+    const g = d.hit.group;
+    return [time, d.rule.level, d.rule.title, d.rule.author, String(g['host.name'] ?? ''), String(g['user.name'] ?? ''), `${d.hit.type} ${d.hit.value} ${group}`];
   }
   return [time, d.rule.level, d.rule.title, d.rule.author, hostOf(d.event) ?? '', userOf(d.event) ?? '', detailsOf(d)];
 }

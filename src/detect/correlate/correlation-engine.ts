@@ -199,13 +199,18 @@ export class CorrelationEngine {
    * `generate: true`: its matches feed correlations but should not alert on their own.
    */
   suppressesBaseAlerts(rule: RuleRef): boolean {
+    return this.baseAlertPolicy(rule) === 'suppress';
+  }
+
+  /** Whether correlations reference the base rule, and if so whether one asks for its own alerts. */
+  baseAlertPolicy(rule: RuleRef): 'unreferenced' | 'suppress' | 'generate' {
     let referenced = false;
     for (const ref of this.resolver(rule)) {
       const generate = this.generateByRef.get(ref);
-      if (generate === true) return false;
+      if (generate === true) return 'generate';
       if (generate === false) referenced = true;
     }
-    return referenced;
+    return referenced ? 'suppress' : 'unreferenced';
   }
 
   /** True when some correlation reads this base rule's matches. */

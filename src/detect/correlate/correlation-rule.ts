@@ -134,8 +134,41 @@ export function readCorrelationRule(doc: unknown, file?: string): CorrelationRul
   const add = (where: string, what: string) => problems.push(`${where}: ${what}`);
   if (!isMap(doc)) throw new CorrelationError([`a Sigma correlation is a YAML map, not ${kindOf(doc)}`], file);
 
+  const header = readRuleHeader(doc, add);
+  const correlation = readSpec(doc['correlation'], add);
+  if (problems.length > 0 || correlation === undefined) throw new CorrelationError(problems, file);
+  const h = header as RuleHeader;
+  return {
+    ...h,
+    id: h.id ?? h.name ?? derivedId(h.title, file),
+    idDerived: h.id === undefined,
+    correlation,
+    file,
+  };
+}
+
+/** The metadata every Sigma correlation (and Vigil behaviour rule) document shares. */
+export interface RuleHeader {
+  readonly id: string | undefined;
+  readonly name: string | undefined;
+  readonly title: string;
+  readonly status: SigmaStatus | undefined;
+  readonly level: SigmaLevel | undefined;
+  readonly author: string;
+  readonly description: string | undefined;
+  readonly references: readonly string[];
+  readonly tags: readonly string[];
+  readonly falsepositives: readonly string[];
+  readonly date: string | undefined;
+  readonly modified: string | undefined;
+  readonly taxonomy: string | undefined;
+  readonly generate: boolean;
+}
+
+/** Reads the header fields; problems go to `add`. The result is only complete when none were added. */
+export function readRuleHeader(doc: Record<string, unknown>, add: Add): RuleHeader | undefined {
   const title = doc['title'];
-  if (typeof title !== 'string' || title.trim() === '') add('title', 'required, a short text saying what the correlation detects');
+  if (typeof title !== 'string' || title.trim() === '') add('title', 'required, a short text saying what the rule detects');
   else if (title.length > 256) add('title', `at most 256 characters (it has ${title.length})`);
   const id = optionalText(doc, 'id', add);
   const name = optionalText(doc, 'name', add);
@@ -147,36 +180,23 @@ export function readCorrelationRule(doc: unknown, file?: string): CorrelationRul
   if (generate !== undefined && generate !== null && typeof generate !== 'boolean') {
     add('generate', `must be true or false, not ${kindOf(generate)}`);
   }
-
-  const correlation = readSpec(doc['correlation'], add);
-  const author = readAuthor(doc['author'], add);
-  const references = textList(doc, 'references', add);
-  const tags = textList(doc, 'tags', add);
-  const falsepositives = textList(doc, 'falsepositives', add);
-  const date = readDate(doc, 'date', add);
-  const modified = readDate(doc, 'modified', add);
-  const taxonomy = optionalText(doc, 'taxonomy', add);
-  if (problems.length > 0 || correlation === undefined) throw new CorrelationError(problems, file);
-  const titleText = title as string;
-  return {
-    id: id ?? name ?? derivedId(titleText, file),
-    idDerived: id === undefined,
+  const header = {
+    id,
     name,
-    title: titleText,
+    title: typeof title === 'string' ? title : '',
     status,
     level,
-    author,
+    author: readAuthor(doc['author'], add),
     description,
-    references,
-    tags,
-    falsepositives,
-    date,
-    modified,
-    taxonomy,
+    references: textList(doc, 'references', add),
+    tags: textList(doc, 'tags', add),
+    falsepositives: textList(doc, 'falsepositives', add),
+    date: readDate(doc, 'date', add),
+    modified: readDate(doc, 'modified', add),
+    taxonomy: optionalText(doc, 'taxonomy', add),
     generate: generate === true,
-    correlation,
-    file,
   };
+  return typeof title === 'string' && title.trim() !== '' ? header : undefined;
 }
 
 /** True for a document with a `correlation` section (and no `detection` or `filter`). */
@@ -208,7 +228,7 @@ export function parseTimespan(value: unknown): Timespan | string {
   return `'${text}' is not a timespan: write a number and one of s, m, h, d (or w), e.g. 5m`;
 }
 
-type Add = (where: string, what: string) => void;
+export type Add = (where: string, what: string) => void;
 
 function readSpec(raw: unknown, add: Add): CorrelationSpec | undefined {
   if (raw === undefined || raw === null) {
@@ -362,7 +382,7 @@ function readAliases(raw: unknown, rules: readonly string[] | undefined, add: Ad
   return out;
 }
 
-function readTextList(raw: unknown, where: string, what: string, add: Add, allowEmpty = false): string[] | undefined {
+export function readTextList(raw: unknown, where: string, what: string, add: Add, allowEmpty = false): string[] | undefined {
   if (raw === undefined || raw === null) {
     add(where, `required: ${what}`);
     return undefined;
@@ -385,7 +405,7 @@ function readTextList(raw: unknown, where: string, what: string, add: Add, allow
   return out.length === list.length ? out : undefined;
 }
 
-function hint(key: string, valid: ReadonlySet<string>): string {
+export function hint(key: string, valid: ReadonlySet<string>): string {
   const lower = key.toLowerCase();
   if (valid.has(lower)) return ` (keys are lower-case: '${lower}')`;
   const h = KEY_HINTS[key] ?? KEY_HINTS[lower];
@@ -445,11 +465,11 @@ function derivedId(title: string, file: string | undefined): string {
   return `correlation-${createHash('sha256').update(`${file ?? ''}\0${title}`).digest('hex').slice(0, 16)}`;
 }
 
-function isMap(v: unknown): v is Record<string, unknown> {
+export function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
-function kindOf(v: unknown): string {
+export function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';

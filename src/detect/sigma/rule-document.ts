@@ -30,7 +30,7 @@ export class RuleError extends Error {
   }
 }
 
-export type DocumentKind = 'rule' | 'correlation' | 'filter' | 'unknown';
+export type DocumentKind = 'rule' | 'correlation' | 'filter' | 'behaviour' | 'unknown';
 
 /**
  * What a Sigma document is: a detection rule (has `detection`), a correlation rule (has
@@ -43,6 +43,7 @@ export function documentKind(doc: unknown): DocumentKind {
   if ('detection' in doc) kinds.push('rule');
   if ('correlation' in doc) kinds.push('correlation');
   if ('filter' in doc) kinds.push('filter');
+  if ('behaviour' in doc) kinds.push('behaviour');
   return kinds.length === 1 ? kinds[0]! : 'unknown';
 }
 

@@ -1,13 +1,14 @@
 /**
  * Loading a rule set: any mix of folders (searched recursively, as a checkout of SigmaHQ/sigma
  * is laid out) and files of `.yml`/`.yaml`, each holding one or more YAML documents: detection
- * rules, correlation rules and filters. Every document that cannot be used is reported with its
+ * rules, correlation rules, filters and Vigil behaviour rules (behaviour/behaviour-rule.ts). Every document that cannot be used is reported with its
  * file and a reason; deprecated and unsupported rules are skipped and counted, not failed.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { CorrelationError, readCorrelationRule, type CorrelationRule } from '../correlate/correlation-rule.js';
+import { readBehaviourRule, type BehaviourRule } from '../behaviour/behaviour-rule.js';
 import { RuleError, documentKind } from './rule-document.js';
 import { applyFilter, compileFilter, compileRule, type CompiledFilter } from './rule-compiler.js';
 import type { CompiledRule } from './sigma-types.js';
@@ -20,6 +21,8 @@ export interface RuleProblem {
 export interface RuleSet {
   readonly rules: readonly CompiledRule[];
   readonly correlations: readonly CorrelationRule[];
+  /** Vigil behaviour rules: first-seen, rare, unusual hour, impossible travel, periodic, volume spike. */
+  readonly behaviours: readonly BehaviourRule[];
   readonly filters: readonly CompiledFilter[];
   /** Deprecated or unsupported rules: not loaded, by design. */
   readonly skipped: readonly RuleProblem[];
@@ -92,6 +95,7 @@ function listRuleFiles(paths: readonly string[], builder: RuleSetBuilder): strin
 class RuleSetBuilder {
   readonly rules: CompiledRule[] = [];
   readonly correlations: CorrelationRule[] = [];
+  readonly behaviours: BehaviourRule[] = [];
   readonly filters: CompiledFilter[] = [];
   readonly skipped: RuleProblem[] = [];
   readonly failed: RuleProblem[] = [];
@@ -150,11 +154,20 @@ class RuleSetBuilder {
       case 'correlation':
         this.correlations.push(readCorrelationRule(value, file));
         return;
+      case 'behaviour': {
+        const rule = readBehaviourRule(value, file, this.options.placeholders ?? {});
+        if (typeof status === 'string' && SKIPPED_STATUS.has(status)) {
+          this.skipped.push({ file: where, reason: `status: ${status}` });
+          return;
+        }
+        this.behaviours.push(rule);
+        return;
+      }
       case 'filter':
         this.filters.push(compileFilter(value, { placeholders: this.options.placeholders, file }));
         return;
       case 'unknown':
-        this.failed.push({ file: where, reason: 'not a Sigma rule, correlation or filter: a document needs exactly one of detection, correlation or filter' });
+        this.failed.push({ file: where, reason: 'not a Sigma rule, correlation or filter: a document needs exactly one of detection, correlation, filter or behaviour' });
     }
   }
 
@@ -162,6 +175,6 @@ class RuleSetBuilder {
     const { rules, filters } = this;
     // Filters tune the rules they name (or every rule of their log source): AND NOT, once each.
     const filtered = filters.length === 0 ? rules : rules.map((rule) => filters.reduce((r, f) => (f.appliesTo(r.meta) ? applyFilter(r, f) : r), rule));
-    return { rules: filtered, correlations: this.correlations, filters, skipped: this.skipped, failed: this.failed, files: this.#files };
+    return { rules: filtered, correlations: this.correlations, behaviours: this.behaviours, filters, skipped: this.skipped, failed: this.failed, files: this.#files };
   }
 }

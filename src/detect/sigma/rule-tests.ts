@@ -11,7 +11,9 @@
  * - Vigil's example files: `<rule>.tests.yml` beside `<rule>.yml`, with `positive:` (events the
  *   rule must match) and `negative:` (events it must not). An example is a map of fields (read
  *   as a JSON record would be, so `{"Event": {...}}`, Winlogbeat or flat fields all work), or
- *   `{line: "<a log line>"}` read as any input reads a line.
+ *   `{line: "<a log line>"}` read as any input reads a line. A `placeholders:` map in the file
+ *   gives `%name%` values for the examples (a rule over configured resources, such as the
+ *   sensitive buckets, has nothing to match until some are configured).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -58,7 +60,7 @@ export async function runRuleTests(paths: readonly string[], options: RuleTestOp
         const base = { file, ruleId: typeof meta.id === 'string' ? meta.id : undefined, title: typeof meta.title === 'string' ? meta.title : undefined };
         let rule: CompiledRule;
         try {
-          rule = compileRule(value, { placeholders: options.placeholders, file });
+          rule = compileRule(value, { placeholders: { ...options.placeholders, ...examplePlaceholders(examplesFile(file)) }, file });
         } catch (error) {
           const reason = error instanceof RuleError ? error.reason : (error as Error).message;
           if (typeof meta.regression_tests_path === 'string' || existsSync(examplesFile(file))) results.push({ ...base, test: 'compile', passed: false, detail: reason });
@@ -71,6 +73,21 @@ export async function runRuleTests(paths: readonly string[], options: RuleTestOp
     }
   }
   return results;
+}
+
+/** The `placeholders:` map of an examples file, if it has one (any problem is reported by exampleTests). */
+function examplePlaceholders(file: string): Record<string, string[]> {
+  if (!existsSync(file)) return {};
+  try {
+    const doc = parseYaml(readFileSync(file, 'utf8')) as { placeholders?: unknown } | null;
+    const p = doc?.placeholders;
+    if (typeof p !== 'object' || p === null || Array.isArray(p)) return {};
+    const out: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(p)) if (Array.isArray(v)) out[k] = v.map(String);
+    return out;
+  } catch {
+    return {};
+  }
 }
 
 function examplesFile(ruleFile: string): string {
@@ -171,5 +188,5 @@ function exampleEvent(example: unknown): Event | undefined {
 }
 
 function single(rule: CompiledRule) {
-  return { rules: [rule], correlations: [], filters: [], skipped: [], failed: [], files: 1 };
+  return { rules: [rule], correlations: [], behaviours: [], filters: [], skipped: [], failed: [], files: 1 };
 }

@@ -358,6 +358,12 @@ describe('Sigma values', () => {
     it('expand: a placeholder without values rejects the rule', () => {
       ruleError(() => compileDetectionItem('User|expand', '%Workstations%', 'detection.sel.User|expand', { placeholders }), /detection\.sel\.User\|expand: placeholder '%Workstations%' has no values; configure placeholders\.Workstations/);
     });
+    it('expand: a placeholder configured as an empty list matches nothing (the rule still loads)', () => {
+      const none = { Nobody: [] as string[] };
+      assert.equal(matches('User|expand', '%Nobody%', { User: 'root' }, { placeholders: none }), false);
+      assert.equal(matches('User|expand', '%Nobody%', { User: '' }, { placeholders: none }), false);
+      assert.equal(matches('User|re|expand', '^%Nobody%$', { User: '' }, { placeholders: none }), false);
+    });
     it('fieldref: compares with another field of the same event, also with neq', () => {
       assert.equal(matches('TargetFilename|fieldref', 'Image', { TargetFilename: 'C:\\a.exe', Image: 'c:\\A.EXE' }), true);
       assert.equal(matches('TargetFilename|fieldref', 'Image', { TargetFilename: 'C:\\a.exe', Image: 'C:\\b.exe' }), false);

@@ -204,9 +204,11 @@ function expandPlaceholders(p: Pattern, options: MatcherOptions, path: string): 
   for (const t of p.toks) {
     if (typeof t === 'object') {
       const values = options.placeholders?.[t.placeholder];
-      if (values === undefined || values.length === 0) {
+      if (values === undefined) {
         throw new RuleError(`${path}: placeholder '%${t.placeholder}%' has no values; configure placeholders.${t.placeholder} (a list of values) or disable the rule`);
       }
+      // Configured, but to nothing (no sensitive buckets listed yet): the item matches nothing.
+      if (values.length === 0) return [];
       const parsed = values.map((v) => parseSigmaString(v, false));
       out = out.flatMap((prefix) => parsed.map((v) => [...prefix, ...v]));
       if (out.length > 10000) throw new RuleError(`${path}: expanding the placeholders gives more than 10000 values`);
@@ -910,9 +912,11 @@ function expandRegexPlaceholders(source: string, options: MatcherOptions, path: 
   return source.replace(/(\\?)%([\w.-]+)%/g, (whole, escape: string, name: string) => {
     if (escape) return whole.slice(1);
     const values = options.placeholders?.[name];
-    if (values === undefined || values.length === 0) {
+    if (values === undefined) {
       throw new RuleError(`${path}: placeholder '%${name}%' has no values; configure placeholders.${name} (a list of values) or disable the rule`);
     }
+    // An empty list: a class nothing is in, so the expression cannot match.
+    if (values.length === 0) return '[^\\s\\S]';
     return `(?:${values.map((v) => RE2JS.quote(v)).join('|')})`;
   });
 }
