@@ -25,6 +25,21 @@ describe('ECS fields from Linux program messages', () => {
     assert.equal(f['event.reason'], 'invalid user');
   });
 
+  it('keeps user names with spaces as sshd logged them, so the attempt still counts (loghub OpenSSH_2k lines 185 and 189)', () => {
+    const invalid = fieldsOf('Dec 10 08:24:32 LabSZ sshd[24361]: Invalid user  0101 from 5.188.10.180');
+    assert.equal(invalid['event.action'], 'ssh_invalid_user');
+    assert.equal(invalid['user.name'], ' 0101');
+    assert.equal(invalid['source.ip'], '5.188.10.180');
+    const failed = fieldsOf('Dec 10 08:24:35 LabSZ sshd[24361]: Failed password for invalid user  0101 from 5.188.10.180 port 36279 ssh2');
+    assert.equal(failed['event.action'], 'ssh_login');
+    assert.equal(failed['event.outcome'], 'failure');
+    assert.equal(failed['user.name'], ' 0101');
+    assert.equal(failed['source.port'], 36279);
+    const named = fieldsOf('Dec 10 11:04:45 LabSZ sshd[25539]: Failed password for invalid user user from 103.99.0.122 port 52683 ssh2');
+    assert.equal(named['user.name'], 'user');
+    assert.equal(fieldsOf('Dec 10 08:24:32 LabSZ sshd[24361]: input_userauth_request: invalid user  0101 [preauth]')['user.name'], ' 0101');
+  });
+
   it('reads an accepted publickey login as a successful ssh_login', () => {
     const f = fieldsOf('<38>1 2026-11-28T10:00:00Z web-1 sshd 99 - - Accepted publickey for deploy from 2001:db8::7 port 50022 ssh2: ED25519 SHA256:abc');
     assert.equal(f['event.outcome'], 'success');

@@ -3,9 +3,11 @@ import type { MessageRule } from './message-rule.js';
 
 const auth = (action: string, outcome: string) => ({ 'event.category': ['authentication'], 'event.action': action, 'event.outcome': outcome });
 
+// sshd logs user names as the client sent them, spaces included ("Invalid user  0101 from …"), so
+// a name is read lazily up to the fixed text after it, never as one \S+ token.
 export const SSHD_RULES: readonly MessageRule[] = [
   {
-    pattern: /^(?<result>Accepted|Failed) (?<method>[\w/-]+) for (?<invalid>invalid user )?(?<user>\S*) from (?<ip>\S+) port (?<port>\d+)/,
+    pattern: /^(?<result>Accepted|Failed) (?<method>[\w/-]+) for (?<invalid>invalid user )?(?<user>.*?) from (?<ip>\S+) port (?<port>\d+)/,
     fields: { 'event.category': ['authentication'], 'event.action': 'ssh_login' },
     derive: (g) => ({
       'event.outcome': g.result === 'Accepted' ? 'success' : 'failure',
@@ -14,8 +16,8 @@ export const SSHD_RULES: readonly MessageRule[] = [
       ...(g.invalid ? { 'event.reason': 'invalid user' } : {}),
     }),
   },
-  { pattern: /^Invalid user (?<user>\S*) from (?<ip>\S+)(?: port (?<port>\d+))?/, fields: { ...auth('ssh_invalid_user', 'failure'), 'event.reason': 'invalid user' } },
-  { pattern: /^input_userauth_request: invalid user (?<user>\S*)/, fields: { ...auth('ssh_invalid_user', 'failure'), 'event.reason': 'invalid user' } },
+  { pattern: /^Invalid user (?<user>.*?) from (?<ip>\S+)(?: port (?<port>\d+))?\s*$/, fields: { ...auth('ssh_invalid_user', 'failure'), 'event.reason': 'invalid user' } },
+  { pattern: /^input_userauth_request: invalid user (?<user>.*?)(?: \[preauth\])?$/, fields: { ...auth('ssh_invalid_user', 'failure'), 'event.reason': 'invalid user' } },
   {
     pattern: /^reverse mapping checking getaddrinfo for \S+ \[(?<ip>[^\]\s]+)\] failed - POSSIBLE BREAK-IN ATTEMPT!/,
     fields: { 'event.category': ['authentication', 'intrusion_detection'], 'event.action': 'ssh_break_in_attempt', 'event.outcome': 'unknown' },
