@@ -4,7 +4,7 @@
  *   npm run bench -- --only syslog-tcp --duration 10
  *   npm run bench -- --only search --events 100000
  *
- * Options: --only NAME[,NAME] (parsers, sigma, syslog-tcp, ndjson-ingest, search), --duration SECONDS (every
+ * Options: --only NAME[,NAME] (parsers, enrich, sigma, syslog-tcp, ndjson-ingest, search), --duration SECONDS (every
  * run; default 60 for syslog-tcp, 20 per batch size for ndjson-ingest), --events N (search and sigma,
  * default 1,000,000), --server src|dist|PATH (the CLI to start: TypeScript sources through tsx,
  * the build, or any CLI entry file; default src), --connections N (syslog, default 4),
@@ -21,10 +21,11 @@ import { benchSearchIfPresent } from './search-bench-loader.js';
 import type { SyslogFraming } from './syslog-load.js';
 import { benchSyslogTcp } from './syslog-tcp-bench.js';
 import { benchParsers } from './parsers-bench.js';
+import { benchEnrich } from './enrich-bench.js';
 import { benchSigma } from './sigma-bench.js';
 import { REPO_ROOT, type ServerBuild } from './vigil-server.js';
 
-const BENCHMARKS = ['parsers', 'sigma', 'syslog-tcp', 'ndjson-ingest', 'search'] as const;
+const BENCHMARKS = ['parsers', 'enrich', 'sigma', 'syslog-tcp', 'ndjson-ingest', 'search'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 const FRAMINGS: readonly SyslogFraming[] = ['newline', 'octet-counted', 'mixed'];
@@ -75,6 +76,7 @@ const runners: Record<BenchName, () => Promise<BenchResult>> = {
     concurrency: Math.round(positive(values.concurrency, 'concurrency', 8)),
   }),
   parsers: () => benchParsers(log),
+  enrich: () => benchEnrich(log),
   sigma: () => benchSigma(log, Math.round(positive(values.events, 'events', 1_000_000))),
   search: () => benchSearchIfPresent(Math.round(positive(values.events, 'events', 1_000_000)), log),
 };

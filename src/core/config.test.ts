@@ -41,4 +41,13 @@ describe('vigil.yaml', () => {
     assert.match(refusal({ syslog: { inputs: [{ name: 'Bad Name' }] } }), /syslog\.inputs\.0\.name/);
     assert.match(refusal({ files: [{ path: '/var/log/x', format: 'pcap' }] }), /files\.0\.format/);
   });
+
+  it('turns GeoIP enrichment on with the bundled data, and resolves operator files against the config folder', () => {
+    assert.deepEqual(parseConfig({}).enrich.geoip, { enabled: true });
+    const config = parseConfig({ enrich: { geoip: { city: 'geo/City.mmdb', asn: '/abs/ASN.mmdb' } } }, 'vigil.yaml', '/etc/vigil');
+    assert.equal(config.enrich.geoip.city, '/etc/vigil/geo/City.mmdb');
+    assert.equal(config.enrich.geoip.asn, '/abs/ASN.mmdb');
+    assert.match(refusal({ enrich: { geoip: { city: '' } } }), /enrich\.geoip\.city: path to a City \.mmdb/);
+    assert.match(refusal({ enrich: { geoip: { country: 'x' } } }), /enrich\.geoip: unknown key\(s\) country/);
+  });
 });

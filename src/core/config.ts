@@ -118,6 +118,21 @@ export const configSchema = z.strictObject({
       checkpointThreshold: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/, 'e.g. 256MB').default('256MB'),
     })
     .prefault({}),
+  /** Context added to every event before detection, so rules can read it. */
+  enrich: z
+    .strictObject({
+      /** Country, region, city, coordinates and autonomous system of public addresses. */
+      geoip: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** An .mmdb in MaxMind's City layout (GeoLite2-City, DB-IP City); default the bundled DB-IP City Lite. */
+          city: z.string().min(1, 'path to a City .mmdb file, e.g. /var/lib/GeoIP/GeoLite2-City.mmdb').optional(),
+          /** An .mmdb in MaxMind's ASN layout (GeoLite2-ASN); default the bundled ip-location-db ASN data. */
+          asn: z.string().min(1, 'path to an ASN .mmdb file, e.g. /var/lib/GeoIP/GeoLite2-ASN.mmdb').optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   /** Sigma detection on every event (`vigil serve`, `vigil ingest`). */
   detection: z
     .strictObject({
@@ -213,6 +228,8 @@ export function parseConfig(raw: unknown, file = 'vigil.yaml', baseDir = process
   config.detection.rules = config.detection.rules.map(abs);
   config.detection.logsources = config.detection.logsources.map(abs);
   config.detection.intel.paths = config.detection.intel.paths.map(abs);
+  if (config.enrich.geoip.city) config.enrich.geoip.city = abs(config.enrich.geoip.city);
+  if (config.enrich.geoip.asn) config.enrich.geoip.asn = abs(config.enrich.geoip.asn);
   for (const tls of [config.http.tls, config.syslog.tls, ...config.syslog.inputs.map((i) => i.tls)]) {
     if (!tls) continue;
     tls.cert = abs(tls.cert);

@@ -15,6 +15,7 @@ import { SigmaDetector } from '../detect/sigma-detector.js';
 import { builtinPlaceholders, rulePaths } from '../detect/builtin-rules.js';
 import { IntelDetector } from '../detect/intel/intel-detector.js';
 import { BeaconDetector } from '../detect/behaviour/beacon-detector.js';
+import { GeoIpEnricher } from '../enrich/geoip/geoip-enricher.js';
 import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
@@ -181,6 +182,9 @@ export interface EmbeddedPipeline {
  * ingest` also runs when no server holds the folder, so a file goes through the same path.
  */
 export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFolder, metrics: Metrics, log: Logger): Promise<EmbeddedPipeline> {
+  // Before the store opens: a wrong enrich.geoip path stops the start with nothing to undo.
+  const geoip = config.enrich.geoip.enabled ? GeoIpEnricher.open({ city: config.enrich.geoip.city, asn: config.enrich.geoip.asn }) : undefined;
+  if (geoip) log.info({ data: geoip.description }, 'GeoIP enrichment on');
   // The store runs on its own thread, so storing does not compete with parsing and fsync.
   const store = await WorkerStore.open({
     path: folder.database,
@@ -236,6 +240,7 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       bus,
       store,
       metrics,
+      enrichers: geoip ? [geoip] : [],
       detectors: [...(sigma ? [sigma] : []), ...(intel ? [intel] : []), ...(beacons ? [beacons] : [])],
       batchSize: config.pipeline.batchSize,
       onError: (message, error) => log.error({ err: error }, message),

@@ -12,6 +12,7 @@ import { DetectionRun, type Detection } from '../../detect/detection.js';
 import { loadRules } from '../../detect/sigma/rule-loader.js';
 import { builtinPlaceholders, rulePaths } from '../../detect/builtin-rules.js';
 import { LogsourceMap } from '../../detect/sigma/logsource-map.js';
+import { GeoIpEnricher } from '../../enrich/geoip/geoip-enricher.js';
 import { VigilError } from '../../core/errors.js';
 import { escapeForTerminal } from '../terminal-escape.js';
 import { inputFiles } from '../input-files.js';
@@ -23,6 +24,7 @@ interface ScanOptions {
   json?: boolean;
   logsources: string[];
   minLevel: string;
+  geoip: boolean;
 }
 
 const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
@@ -36,6 +38,7 @@ export function scanCommand(): Command {
     .addOption(new Option('--format <format>', 'force a format instead of detecting it per file').choices(['auto', ...FILE_FORMATS]).default('auto'))
     .option('--logsources <file...>', 'extra log-source mapping files (format of config/sigma/logsources.yml)', [])
     .addOption(new Option('--min-level <level>', 'leave out detections below this level').choices(LEVELS).default('informational'))
+    .option('--no-geoip', 'leave out GeoIP and ASN enrichment (source.geo.*, source.as.*) before the rules run')
     .option('--json', 'NDJSON, one detection per line: {"rule":{"id","title","level","author","tags"},"timestamp","host","event":{…}}')
     .action(async (paths: string[], options: ScanOptions) => {
       const files = inputFiles(paths);
@@ -45,6 +48,8 @@ export function scanCommand(): Command {
         throw new VigilError('not-found', `no usable Sigma rules in ${rulesToLoad.join(', ') || '(none given; pass --rules)'} (${ruleSet.failed.length} failed to load; see vigil rules lint)`);
       }
       const run = new DetectionRun(ruleSet, LogsourceMap.load(options.logsources));
+      // As live: rules see the event enriched (bundled GeoIP data; `serve` reads enrich.geoip).
+      const geoip = options.geoip ? GeoIpEnricher.open() : undefined;
       const minRank = LEVELS.indexOf(options.minLevel);
       const counts = new Map<string, number>();
       let events = 0;
@@ -59,7 +64,8 @@ export function scanCommand(): Command {
       for (const file of files) {
         await checkFile(file, options.format, jsonRecordMapping, (event) => {
           events++;
-          for (const d of run.process({ ...event, tenant: 'scan' })) emit(d);
+          const scanned: Event = { ...event, tenant: 'scan' };
+          for (const d of run.process(geoip ? geoip.enrichEvent(scanned) : scanned)) emit(d);
         });
       }
       for (const d of run.flush()) emit(d);

@@ -49,7 +49,7 @@ import { newId } from '../../core/ids.js';
 import type { Detector } from '../../core/stage.js';
 import type { AlertRecord } from '../../core/store.js';
 import { scoreBeacon, type BeaconScore } from './beacon-score.js';
-import { NOT_ROUTED, NetworkSet, RFC1918_AND_ULA, isIpText, parseIp } from '../ip-networks.js';
+import { NOT_ROUTED, NetworkSet, RFC1918_AND_ULA, isIpText, parseIp } from '../../core/ip-networks.js';
 
 export interface BeaconDetectorOptions {
   /** CIDRs of the monitored networks. Default RFC 1918 + fc00::/7. */

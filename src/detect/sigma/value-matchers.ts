@@ -27,7 +27,7 @@
  * Every predicate carries `witnesses`: literals of which at least one must occur in the
  * lowered value of its field whenever the predicate is true (see `CompiledRule.witnesses`).
  */
-import { parseIPv4, parseIPv6 as parseIPv6Words } from '../ip-networks.js';
+import { parseIPv4, parseIPv6 as parseIPv6Words } from '../../core/ip-networks.js';
 import { RE2JS } from 're2js';
 import { RuleError, isMap, kindOf, splitItemKey } from './rule-document.js';
 import type { RuleEvent, Witness } from './sigma-types.js';

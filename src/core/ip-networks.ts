@@ -1,7 +1,8 @@
 /**
- * IP addresses and networks for behaviour detectors: which side of a connection is internal,
- * whether an address or name is allowlisted. Hand-parsed (no allocation for IPv4), because the
- * beacon detector asks for every connection event.
+ * IP addresses and networks, shared by the stages that read addresses: enrichment (is this a
+ * public address worth a GeoIP lookup), Sigma `|cidr`, and behaviour detectors (which side of a
+ * connection is internal, whether an address is allowlisted). Hand-parsed (no allocation for
+ * IPv4), because these run for every event.
  */
 
 /** A parsed address: IPv4 as an unsigned 32-bit number, IPv6 as eight 16-bit words. */
@@ -176,3 +177,29 @@ export const NOT_ROUTED: readonly string[] = [
   '0.0.0.0/8', '127.0.0.0/8', '169.254.0.0/16', '224.0.0.0/4', '240.0.0.0/4',
   '::/128', '::1/128', 'fe80::/10', 'ff00::/8',
 ];
+
+/**
+ * Ranges that never locate a host on the public internet (RFC 6890 special-purpose registries):
+ * the private and unrouted ranges above, plus shared address space for carrier-grade NAT
+ * (RFC 6598), IETF protocol assignments, benchmarking (RFC 2544), the documentation ranges
+ * (RFC 5737, RFC 3849) and the NAT64 well-known prefix (RFC 6052), whose IPv4 tail is looked up
+ * on its own when it matters.
+ */
+export const NOT_PUBLIC: readonly string[] = [
+  ...RFC1918_AND_ULA,
+  ...NOT_ROUTED,
+  '100.64.0.0/10', '192.0.0.0/24', '192.0.2.0/24', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24',
+  '2001:db8::/32', '64:ff9b::/96', '100::/64',
+];
+
+const notPublic = new NetworkSet(NOT_PUBLIC);
+
+/** Whether `a` can be a host on the public internet (so a GeoIP or ASN lookup means something). */
+export function isPublicAddress(a: IpAddress): boolean {
+  return !notPublic.hasAddress(a);
+}
+
+/** Canonical text of an IPv4 address held as a number (`8.8.8.8`). */
+export function formatIPv4(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NOT_ROUTED, NetworkSet, RFC1918_AND_ULA, parseIPv4, parseIPv6, parseIp } from './ip-networks.js';
+import { NOT_ROUTED, NetworkSet, RFC1918_AND_ULA, formatIPv4, isPublicAddress, parseIPv4, parseIPv6, parseIp } from './ip-networks.js';
 
 describe('IP networks', () => {
   it('parses dotted IPv4 strictly (four octets, no leading zeros, none above 255)', () => {
@@ -36,5 +36,27 @@ describe('IP networks', () => {
     assert.ok(!new NetworkSet(['198.51.100.0/31']).has('198.51.100.2'));
     assert.throws(() => new NetworkSet(['10.0.0.0/33']), /prefix/);
     assert.throws(() => new NetworkSet(['example.com']), /not an IP/);
+  });
+});
+
+describe('public addresses', () => {
+  it('counts addresses on the internet as public, in IPv4, IPv6 and IPv4-mapped IPv6', () => {
+    for (const text of ['8.8.8.8', '81.2.69.142', '183.62.140.253', '2001:4860:4860::8888', '::ffff:8.8.8.8']) {
+      assert.equal(isPublicAddress(parseIp(text)!), true, text);
+    }
+  });
+
+  it('leaves out private, loopback, link-local, CGNAT, multicast, reserved and documentation ranges', () => {
+    for (const text of [
+      '10.1.2.3', '172.16.0.1', '192.168.1.1', '127.0.0.1', '169.254.1.1', '100.64.0.1', '224.0.0.1', '240.0.0.1', '255.255.255.255', '0.0.0.0',
+      '192.0.2.10', '198.51.100.7', '203.0.113.9', '198.18.0.1', '::1', '::', 'fe80::1', 'fd00::1', 'ff02::1', '2001:db8::1', '::ffff:10.0.0.1',
+    ]) {
+      assert.equal(isPublicAddress(parseIp(text)!), false, text);
+    }
+  });
+
+  it('formats an IPv4 number back to dotted text', () => {
+    assert.equal(formatIPv4(parseIPv4('203.0.113.255')), '203.0.113.255');
+    assert.equal(formatIPv4(2 ** 32 - 1), '255.255.255.255');
   });
 });
