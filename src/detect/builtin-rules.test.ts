@@ -250,6 +250,20 @@ describe('built-in rule pack: correlations the corpus has no data for, on made-u
     assert.deepEqual(burstTitles(Array.from({ length: 10 }, (_, i) => ntlm(i, 'backup'))), ['NTLM Brute Force Against One Account']);
   });
 
+  it('credential stuffing: one source failing on 5 hosts, one account failing on 5 hosts', () => {
+    const line = (i: number, host: string, user: string, ip: string) => `Nov 28 09:0${i}:00 ${host} sshd[${4000 + i}]: Failed password for ${user} from ${ip} port ${40000 + i} ssh2`;
+    assert.deepEqual(burstTitles([0, 1, 2, 3].map((i) => line(i, `web${i}`, `user${i}`, '45.155.205.17'))), []);
+    // Five user names from one source is also password spraying.
+    assert.deepEqual(burstTitles([0, 1, 2, 3, 4].map((i) => line(i, `web${i}`, `user${i}`, '45.155.205.17'))).sort(), ['Login Failures on Many Hosts From One Source', 'SSH Password Spraying From One Source']);
+    assert.deepEqual(burstTitles([0, 1, 2, 3, 4].map((i) => line(i, `web${i}`, 'deploy', `198.51.100.${i}`))), ['One Account Failing on Many Hosts']);
+  });
+
+  it('su: three refusals for one user on one host within 10 minutes', () => {
+    const su = (i: number) => `Nov 28 09:0${i}:00 web1 su[${5000 + i}]: FAILED SU (to root) alice on pts/0`;
+    assert.deepEqual(burstTitles([0, 1].map(su)), []);
+    assert.deepEqual(burstTitles([0, 1, 2].map(su)), ['Repeated Su Failures for One User']);
+  });
+
   it('AWS console: 5 failed sign-ins from one address within 10 minutes', () => {
     const failure = (i: number) => ({
       eventVersion: '1.08', eventTime: at(i * 20), awsRegion: 'us-east-1', eventSource: 'signin.amazonaws.com', eventName: 'ConsoleLogin', eventType: 'AwsConsoleSignIn',

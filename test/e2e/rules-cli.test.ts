@@ -31,7 +31,7 @@ it('vigil rules lint reports loaded, skipped and failed rules with reasons, and 
     assert.match(report.failed.find((f) => f.file.endsWith('typo.yml'))!.reason, /endswit/);
     assert.match(report.failed.find((f) => f.file.endsWith('cond.yml'))!.reason, /selectoin/);
     const text = await runCli(['rules', 'lint', dir]);
-    assert.match(text.stdout, /1 rules loaded, 0 correlations, 0 filters, 1 skipped \(deprecated or unsupported\), 2 failed/);
+    assert.match(text.stdout, /1 rules loaded, 0 correlations, 0 behaviour rules, 0 filters, 1 skipped \(deprecated or unsupported\), 2 failed/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

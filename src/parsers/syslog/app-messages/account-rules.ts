@@ -15,11 +15,13 @@ export const SUDO_RULES: readonly MessageRule[] = [
 
 export const SU_RULES: readonly MessageRule[] = [
   {
-    pattern: /^(?<result>FAILED SU|Successful su) for (?<target>\S+) by (?<user>\S+)/,
+    // shadow-utils writes "FAILED su for root by alice", older versions "FAILED SU for …".
+    pattern: /^(?<result>FAILED [Ss][Uu]|Successful su) for (?<target>\S+) by (?<user>\S+)/,
     fields: { 'event.category': ['authentication'], 'event.action': 'su' },
     derive: (g) => ({ 'event.outcome': g.result === 'Successful su' ? 'success' : 'failure' }),
   },
-  { pattern: /^(?<result>FAILED )?\(to (?<target>\S+)\) (?<user>\S+) on (?<tty>\S+)/, fields: { 'event.category': ['authentication'], 'event.action': 'su' }, derive: (g) => ({ 'event.outcome': g.result ? 'failure' : 'success' }) },
+  // util-linux: "(to root) alice on pts/0", and "FAILED SU (to root) alice on pts/0" when refused.
+  { pattern: /^(?<result>FAILED (?:SU )?)?\(to (?<target>\S+)\) (?<user>\S+) on (?<tty>\S+)/, fields: { 'event.category': ['authentication'], 'event.action': 'su' }, derive: (g) => ({ 'event.outcome': g.result ? 'failure' : 'success' }) },
 ];
 
 export const ACCOUNT_RULES: readonly MessageRule[] = [
