@@ -17,20 +17,10 @@ import { parseSyslog } from '../src/parsers/syslog/syslog-parser.js';
 import { AsnDatabase } from '../src/enrich/geoip/asn-database.js';
 import { GeoDatabase } from '../src/enrich/geoip/geo-database.js';
 import { GeoIpEnricher } from '../src/enrich/geoip/geoip-enricher.js';
+import { rate } from './steady-rate.js';
 
 const CORPUS = process.env.VIGIL_CORPUS ?? fileURLToPath(new URL('../../shared/corpus', import.meta.url));
 
-/** Runs `work` (which handles `units` items) repeatedly for ~2 s after a warm-up; returns units/s. */
-function rate(units: number, work: () => void): number {
-  for (let i = 0; i < 3; i++) work();
-  let done = 0;
-  const started = performance.now();
-  while (performance.now() - started < 2000) {
-    work();
-    done += units;
-  }
-  return done / ((performance.now() - started) / 1000);
-}
 
 function timeMs(work: () => void): number {
   const started = performance.now();

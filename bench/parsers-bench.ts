@@ -16,21 +16,11 @@ import { addZeekEcs } from '../src/parsers/zeek/zeek-ecs.js';
 import { decodeEvtx } from '../src/parsers/evtx/index.js';
 import { windowsEventFields } from '../src/parsers/windows/windows-event-ecs.js';
 import { parseWebLine } from '../src/parsers/web/web-log.js';
+import { rate } from './steady-rate.js';
 
 const CORPUS = process.env.VIGIL_CORPUS ?? fileURLToPath(new URL('../../shared/corpus', import.meta.url));
 const SYSTEM_PYTHON = '/usr/bin/python3';
 
-/** Runs `work` (which handles `units` records or bytes) repeatedly for ~2 s; returns units/s. */
-function rate(units: number, work: () => void): number {
-  for (let i = 0; i < 3; i++) work();
-  let done = 0;
-  const started = performance.now();
-  while (performance.now() - started < 2000) {
-    work();
-    done += units;
-  }
-  return done / ((performance.now() - started) / 1000);
-}
 
 function lines(...parts: string[]): string[] {
   return readFileSync(join(CORPUS, ...parts), 'utf8').split('\n').map((l) => l.replace(/\r$/, '')).filter(Boolean);

@@ -25,6 +25,7 @@
  */
 import type { FieldValue } from '../../core/event.js';
 import type { CorrelationMatch } from '../correlate/correlation-engine.js';
+import { hitMeta } from '../correlate/correlation-rule.js';
 import type { SigmaLevel } from '../sigma/sigma-types.js';
 import { scoreBeacon } from './beacon-score.js';
 import type { BehaviourRule, BehaviourType, TimeWindow } from './behaviour-rule.js';
@@ -342,18 +343,7 @@ export function haversineKm(lat1: number, lon1: number, lat2: number, lon2: numb
 }
 
 function metaOf(rule: BehaviourRule): BehaviourMeta {
-  return {
-    id: rule.id,
-    name: rule.name,
-    title: rule.title,
-    level: rule.level,
-    author: rule.author,
-    description: rule.description,
-    tags: rule.tags,
-    references: rule.references,
-    falsepositives: rule.falsepositives,
-    file: rule.file,
-  };
+  return hitMeta(rule, rule.level);
 }
 
 const zoneFormats = new Map<string, Intl.DateTimeFormat>();

@@ -63,26 +63,11 @@ export interface CorrelationSpec {
   readonly aliases: ReadonlyMap<string, ReadonlyMap<string, string>>;
 }
 
-export interface CorrelationRule {
+export interface CorrelationRule extends Omit<RuleHeader, 'id'> {
   /** `id`, else `name`, else a stable id derived from the file and title. */
   readonly id: string;
   /** True when the document gave no `id`. */
   readonly idDerived: boolean;
-  readonly name: string | undefined;
-  readonly title: string;
-  readonly status: SigmaStatus | undefined;
-  /** Undefined when the document sets none: the engine then uses the highest level of the matches it saw. */
-  readonly level: SigmaLevel | undefined;
-  readonly author: string;
-  readonly description: string | undefined;
-  readonly references: readonly string[];
-  readonly tags: readonly string[];
-  readonly falsepositives: readonly string[];
-  readonly date: string | undefined;
-  readonly modified: string | undefined;
-  readonly taxonomy: string | undefined;
-  /** True: the referenced rules also alert on their own. False (the default): they only feed this correlation. */
-  readonly generate: boolean;
   readonly correlation: CorrelationSpec;
   readonly file: string | undefined;
 }
@@ -153,6 +138,7 @@ export interface RuleHeader {
   readonly name: string | undefined;
   readonly title: string;
   readonly status: SigmaStatus | undefined;
+  /** Undefined when the document sets none: a correlation then uses the highest level of the matches it saw. */
   readonly level: SigmaLevel | undefined;
   readonly author: string;
   readonly description: string | undefined;
@@ -162,7 +148,28 @@ export interface RuleHeader {
   readonly date: string | undefined;
   readonly modified: string | undefined;
   readonly taxonomy: string | undefined;
+  /** True: the referenced rules also alert on their own. False (the default): they only feed this rule. */
   readonly generate: boolean;
+}
+
+/** What a hit shows of the rule that fired: every view of it names id, title and author (the DRL asks for it). */
+export function hitMeta<L extends SigmaLevel>(
+  rule: Pick<RuleHeader, 'name' | 'title' | 'status' | 'author' | 'description' | 'tags' | 'references' | 'falsepositives'> & { readonly id: string; readonly file: string | undefined },
+  level: L,
+) {
+  return {
+    id: rule.id,
+    name: rule.name,
+    title: rule.title,
+    level,
+    status: rule.status,
+    author: rule.author,
+    description: rule.description,
+    tags: rule.tags,
+    references: rule.references,
+    falsepositives: rule.falsepositives,
+    file: rule.file,
+  };
 }
 
 /** Reads the header fields; problems go to `add`. The result is only complete when none were added. */

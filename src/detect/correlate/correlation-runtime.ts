@@ -5,7 +5,7 @@
 import type { SigmaLevel } from '../sigma/sigma-types.js';
 import type { CorrelationMeta, RuleRef, RuleResolver } from './correlation-engine.js';
 import { planFor, type EvaluationPlan } from './correlation-plan.js';
-import type { CorrelationRule } from './correlation-rule.js';
+import { hitMeta, type CorrelationRule } from './correlation-rule.js';
 import type { Aggregate, DropCounter } from './window-aggregates.js';
 import { WindowRing } from './window-ring.js';
 
@@ -73,19 +73,7 @@ export class Runtime implements DropCounter {
   ) {
     this.ts = rule.correlation.timespan.ms;
     this.plan = planFor(rule, maxEntries);
-    this.metas = LEVELS.map((level) => ({
-      id: rule.id,
-      name: rule.name,
-      title: rule.title,
-      level: rule.level ?? level,
-      status: rule.status,
-      author: rule.author,
-      description: rule.description,
-      tags: rule.tags,
-      references: rule.references,
-      falsepositives: rule.falsepositives,
-      file: rule.file,
-    }));
+    this.metas = LEVELS.map((level) => hitMeta(rule, rule.level ?? level));
   }
 
   meta(levelRank: number): CorrelationMeta {
