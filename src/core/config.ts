@@ -171,6 +171,8 @@ export const configSchema = z.strictObject({
           paths: z.array(z.string().min(1)).default([]),
           /** Indicators without their own expiry expire this many days after their file was written; 0: never. */
           defaultTtlDays: z.number().int().min(0).max(3650).default(90),
+          /** New indicators are also matched against stored events of this many past days; 0: live only. */
+          retroDays: z.number().int().min(0).max(3650).default(30),
         })
         .prefault({}),
       /** Malware beacons: periodic connections from an internal host to one external destination. */

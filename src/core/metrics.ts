@@ -27,6 +27,8 @@ export class Metrics {
   readonly connections: Gauge<'input'>;
   readonly storeErrors: Counter;
   readonly detections: Counter<'kind' | 'level'>;
+  readonly intelRetroHunts: Counter;
+  readonly intelRetroAlerts: Counter;
   readonly rulesLoaded: Gauge<'state'>;
   readonly detectSeconds: Histogram;
 
@@ -66,6 +68,16 @@ export class Metrics {
       name: 'vigil_detections_total',
       help: 'Sigma rule matches and correlation hits that became alerts, by kind and level.',
       labelNames: ['kind', 'level'],
+      registers,
+    });
+    this.intelRetroHunts = new Counter({
+      name: 'vigil_intel_retro_hunts_total',
+      help: 'Searches of stored events for newly loaded threat-intelligence indicators.',
+      registers,
+    });
+    this.intelRetroAlerts = new Counter({
+      name: 'vigil_intel_retro_alerts_total',
+      help: 'Alerts raised by matching newly loaded indicators against stored events.',
       registers,
     });
     this.rulesLoaded = new Gauge({

@@ -66,6 +66,15 @@ export interface AlertStore {
   listAlerts(tenant: string, limit: number): Promise<readonly AlertRecord[]>;
 }
 
+/**
+ * What a detector that looks back needs of the store: search stored events and record alerts
+ * (threat-intelligence retro-matching). Every `Store` is one.
+ */
+export interface EventHistory {
+  search(request: SearchRequest): Promise<SearchResult>;
+  appendAlerts(alerts: readonly AlertRecord[]): Promise<void>;
+}
+
 export interface Store extends TokenStore, AlertStore {
   /**
    * Appends events atomically; when a checkpoint is given it is written in the same

@@ -18,6 +18,8 @@ export interface DataFolder {
   readonly fileOffsets: string;
   /** What behaviour rules have learned (first-seen values, usual hours…), saved every minute. */
   readonly behaviourState: string;
+  /** Which threat-intelligence indicators have been retro-hunted in stored events. */
+  readonly intelRetroState: string;
 }
 
 export function dataFolder(root: string): DataFolder {
@@ -30,6 +32,7 @@ export function dataFolder(root: string): DataFolder {
     deadLetter: join(root, 'dead-letter.ndjson'),
     fileOffsets: join(root, 'file-offsets.json'),
     behaviourState: join(root, 'behaviour-state.json'),
+    intelRetroState: join(root, 'intel-retro-hunted.json'),
   };
 }
 

@@ -13,6 +13,7 @@ import { Pipeline, STORE_CONSUMER } from '../pipeline/pipeline.js';
 import { SyslogSource } from '../sources/syslog/syslog-source.js';
 import { SigmaDetector } from '../detect/sigma-detector.js';
 import { builtinPlaceholders, rulePaths } from '../detect/builtin-rules.js';
+import { IntelRetroHunter } from '../detect/intel/intel-retro-hunt.js';
 import { IntelDetector } from '../detect/intel/intel-detector.js';
 import { BeaconDetector } from '../detect/behaviour/beacon-detector.js';
 import { GeoIpEnricher } from '../enrich/geoip/geoip-enricher.js';
@@ -225,6 +226,18 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
             reloadSeconds: config.detection.reloadSeconds,
             metrics,
             log,
+            retro:
+              config.detection.intel.retroDays === 0
+                ? undefined
+                : new IntelRetroHunter({
+                    history: store,
+                    // Every tenant that can have events: the default one and those of ingest tokens.
+                    tenants: async () => [...new Set([config.tenant, ...(await store.listTokens()).map((t) => t.tenant)])],
+                    lookbackDays: config.detection.intel.retroDays,
+                    stateFile: folder.intelRetroState,
+                    metrics,
+                    log,
+                  }),
           });
     const beacons = config.detection.beacons.enabled
       ? new BeaconDetector({
@@ -256,6 +269,7 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       close: async () => {
         sigma?.close();
         intel?.close();
+        await intel?.stopHunting();
         await pipeline.stop();
         // After the pipeline has drained, so the baselines include every stored event.
         sigma?.saveState();

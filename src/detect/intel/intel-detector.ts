@@ -36,6 +36,7 @@ import { entitiesOf } from '../sigma-detector.js';
 import { levelOf, parseIp, parseUrl, type Indicator, type IndicatorType } from './indicator.js';
 import { DEFAULT_TTL_DAYS, indicatorFingerprint, loadIndicatorFiles, type IndicatorFileReport } from './indicator-files.js';
 import { IndicatorIndex } from './indicator-index.js';
+import type { IntelRetroHunter } from './intel-retro-hunt.js';
 
 export interface IntelDetectorOptions {
   /** Indicator files and folders (see indicator-files.ts for the formats). */
@@ -48,6 +49,8 @@ export interface IntelDetectorOptions {
   readonly maxFileBytes?: number;
   readonly metrics?: Metrics;
   readonly log?: { info(o: object, m: string): void; warn(o: object, m: string): void };
+  /** Searches stored events for indicators not hunted before, after each load (intel-retro-hunt.ts). */
+  readonly retro?: Pick<IntelRetroHunter, 'hunt' | 'stop'> | undefined;
 }
 
 /** An indicator found in an event: what matched, in which field, as the event wrote it. */
@@ -292,9 +295,10 @@ export class IntelDetector implements Detector {
 
   static async open(options: IntelDetectorOptions): Promise<IntelDetector> {
     const fingerprint = indicatorFingerprint(options.paths);
-    const { index, files } = await load(options);
+    const { index, files, indicators } = await load(options);
     const detector = new IntelDetector(options, index, files, fingerprint);
     detector.#report('intel indicators loaded');
+    detector.#retroHunt(indicators);
     if (options.reloadSeconds > 0) {
       detector.#timer = setInterval(() => void detector.reload(), options.reloadSeconds * 1000);
       detector.#timer.unref();
@@ -335,7 +339,7 @@ export class IntelDetector implements Detector {
     try {
       const fingerprint = indicatorFingerprint(this.options.paths);
       if (!force && fingerprint === this.#fingerprint) return false;
-      const { index, files } = await load(this.options);
+      const { index, files, indicators } = await load(this.options);
       if (index.size === 0 && this.#index.size > 0) {
         this.options.log?.warn({ files: files.length }, 'intel reload loaded no indicators; keeping the previous set');
         return false;
@@ -344,6 +348,7 @@ export class IntelDetector implements Detector {
       this.#files = files;
       this.#fingerprint = fingerprint;
       this.#report('intel indicators reloaded');
+      this.#retroHunt(indicators);
       return true;
     } catch (error) {
       this.options.log?.warn({ err: error }, 'intel reload failed; keeping the previous set');
@@ -355,6 +360,24 @@ export class IntelDetector implements Detector {
 
   close(): void {
     if (this.#timer) clearInterval(this.#timer);
+  }
+
+  /** Stops a retro-hunt in progress (between two batches); call before closing the store. */
+  async stopHunting(): Promise<void> {
+    await this.options.retro?.stop();
+  }
+
+  /** The last retro-hunt started (resolves when it has run); for tests and shutdown. */
+  get retroHunt(): Promise<unknown> {
+    return this.#lastHunt;
+  }
+
+  #lastHunt: Promise<unknown> = Promise.resolve();
+
+  #retroHunt(indicators: readonly Indicator[]): void {
+    const retro = this.options.retro;
+    if (!retro || indicators.length === 0) return;
+    this.#lastHunt = retro.hunt(indicators, Date.now()).catch((error: unknown) => this.options.log?.warn({ err: error }, 'intel retro-hunt failed; the indicators stay live'));
   }
 
   #report(message: string): void {
@@ -369,7 +392,7 @@ export class IntelDetector implements Detector {
   }
 }
 
-async function load(options: IntelDetectorOptions): Promise<{ index: IndicatorIndex; files: IndicatorFileReport[] }> {
+async function load(options: IntelDetectorOptions): Promise<{ index: IndicatorIndex; files: IndicatorFileReport[]; indicators: Indicator[] }> {
   const { indicators, files } = await loadIndicatorFiles(options.paths, {
     defaultTtlDays: options.defaultTtlDays ?? DEFAULT_TTL_DAYS,
     ...(options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes }),
@@ -379,5 +402,5 @@ async function load(options: IntelDetectorOptions): Promise<{ index: IndicatorIn
     index.add(indicators[n]!);
     if (n % 50_000 === 49_999) await new Promise<void>((r) => setImmediate(r));
   }
-  return { index, files };
+  return { index, files, indicators };
 }
