@@ -73,7 +73,7 @@ export async function benchSigma(log: (line: string) => void, total = TOTAL): Pr
   const parseDetectRate = parseTotal / ((performance.now() - started) / 1000);
 
   log('sigma: reference without the candidate index (100k events)...');
-  const unindexed: CompiledRule[] = set.rules.map((r) => ({ meta: r.meta, matches: r.matches.bind(r), witnesses: [] }));
+  const unindexed: CompiledRule[] = set.rules.map((r) => ({ meta: r.meta, matches: r.matches.bind(r), witnesses: [], needs: r.needs }));
   const naive = new SigmaEngine(unindexed, routing);
   const naiveTotal = Math.min(total, 100_000);
   for (let i = 0; i < 2000; i++) naive.match(events[i % events.length]!);

@@ -29,6 +29,7 @@ import { healthRoutes, type HealthCheck } from './health-routes.js';
 import { DEFAULT_TIMEOUTS, loadTls, parseListen, serverFactory, type HttpTimeouts, type TlsOptions } from './http-listener.js';
 import { searchRoutes } from './search-routes.js';
 import { alertRoutes } from './alert-routes.js';
+import { coverageRoutes, type CoverageProvider } from './coverage-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { fileImportRoutes } from '../sources/file/file-import-routes.js';
 import type { TimeZone } from '../parsers/syslog/syslog-parser.js';
@@ -58,6 +59,8 @@ export interface HttpServerOptions {
   readonly tokenCache?: TokenCacheOptions | undefined;
   /** The record parser; the JSON parser (`src/parsers/json`) by default. */
   readonly mapping?: RecordMapping | undefined;
+  /** Detection coverage of a tenant's data (`vigil coverage` while a server runs); absent: no route. */
+  readonly coverage?: CoverageProvider | undefined;
   /** File import through the server (`vigil ingest` while a server runs). */
   readonly fileImport?: { readonly maxLineBytes: number; readonly zone?: TimeZone } | undefined;
 }
@@ -149,6 +152,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   await app.register(async (scope) => healthRoutes(scope, { metrics: options.metrics, health: options.health }));
   await app.register(async (scope) => searchRoutes(scope, { store: options.store }));
   await app.register(async (scope) => alertRoutes(scope, { store: options.store }));
+  const coverage = options.coverage;
+  if (coverage) await app.register(async (scope) => coverageRoutes(scope, { coverage }));
   await app.register(async (scope) => tokenRoutes(scope, { store: options.store, tokens }));
   await registerIngestRoutes(app, ctx, { health: options.health });
   await app.register(async (scope) => fileImportRoutes(scope, ctx, options.fileImport ?? { maxLineBytes: options.limits.maxEventBytes }));

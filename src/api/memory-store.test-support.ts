@@ -5,7 +5,7 @@
  */
 import type { Event } from '../core/event.js';
 import type { SearchRequest } from '../core/query.js';
-import type { AlertRecord, Checkpoint, SearchResult, Store, TokenRecord } from '../core/store.js';
+import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../core/store.js';
 
 export class MemoryStore implements Store {
   readonly tokens: TokenRecord[] = [];
@@ -55,6 +55,18 @@ export class MemoryStore implements Store {
   }
   async countEvents(tenant: string): Promise<number> {
     return this.events.filter((event) => event.tenant === tenant).length;
+  }
+  async profileEvents(tenant: string, valueFields: readonly string[]): Promise<readonly EventShape[]> {
+    const shapes = new Map<string, EventShape & { count: number; first: number; last: number }>();
+    for (const e of this.events.filter((x) => x.tenant === tenant)) {
+      const fields = Object.keys(e.fields).sort();
+      const values = Object.fromEntries(valueFields.map((f) => [f, e.fields[f] === undefined || e.fields[f] === null ? null : String(e.fields[f])]));
+      const key = JSON.stringify([e.format, e.source.kind, fields, values]);
+      const s = shapes.get(key);
+      if (s) shapes.set(key, { ...s, count: s.count + 1, first: Math.min(s.first, e.time), last: Math.max(s.last, e.time) });
+      else shapes.set(key, { format: e.format, sourceKind: e.source.kind, fields, values, count: 1, first: e.time, last: e.time });
+    }
+    return [...shapes.values()];
   }
   async close(): Promise<void> {}
 }

@@ -8,6 +8,9 @@ import { Metrics } from '../core/metrics.js';
 import { createToken } from './auth/tokens.js';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from './http-server.js';
 import { MemoryStore } from './memory-store.test-support.js';
+import { computeCoverage } from '../detect/coverage.js';
+import { LogsourceMap } from '../detect/sigma/logsource-map.js';
+import { EMPTY_RULE_SET } from '../detect/sigma/rule-loader.js';
 
 export class RecordingSink implements EventSink {
   readonly batches: Event[][] = [];
@@ -56,6 +59,8 @@ export async function startTestServer(overrides: Partial<HttpServerOptions> = {}
     sink,
     store,
     metrics,
+    // The coverage route exists on every test server, so the route-by-route auth test sees it.
+    coverage: async () => computeCoverage(EMPTY_RULE_SET, LogsourceMap.load(), await store.profileEvents('default', [])),
     ...overrides,
   });
   return {

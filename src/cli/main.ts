@@ -13,6 +13,7 @@ import { parsersCommand } from './commands/parsers.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { alertsCommand } from './commands/alerts.js';
+import { coverageCommand } from './commands/coverage.js';
 
 const program = new Command('vigil')
   .description('Vigil: security monitoring that runs with two commands on one small machine')
@@ -27,6 +28,7 @@ program.addCommand(parsersCommand());
 program.addCommand(rulesCommand());
 program.addCommand(scanCommand());
 program.addCommand(alertsCommand());
+program.addCommand(coverageCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -75,6 +75,23 @@ export interface EventHistory {
   appendAlerts(alerts: readonly AlertRecord[]): Promise<void>;
 }
 
+/**
+ * One kind of event as stored: its format, source kind and set of field names, with how many
+ * events have it. `vigil coverage` compares rules with these.
+ */
+export interface EventShape {
+  readonly format: string;
+  readonly sourceKind: string;
+  /** The field names, sorted. */
+  readonly fields: readonly string[];
+  /** Values of the requested fields (text; null when absent): what decides an event's log sources. */
+  readonly values: Readonly<Record<string, string | null>>;
+  readonly count: number;
+  /** Event time of the oldest and newest event of the shape, epoch ms. */
+  readonly first: number;
+  readonly last: number;
+}
+
 export interface Store extends TokenStore, AlertStore {
   /**
    * Appends events atomically; when a checkpoint is given it is written in the same
@@ -84,5 +101,7 @@ export interface Store extends TokenStore, AlertStore {
   readCheckpoint(consumer: string): Promise<Checkpoint | undefined>;
   search(request: SearchRequest): Promise<SearchResult>;
   countEvents(tenant: string): Promise<number>;
+  /** The distinct shapes of the tenant's events (see EventShape), with the values of `valueFields`. */
+  profileEvents(tenant: string, valueFields: readonly string[]): Promise<readonly EventShape[]>;
   close(): Promise<void>;
 }

@@ -73,6 +73,11 @@ export class SigmaDetector implements Detector {
     return this.#run.ruleSet;
   }
 
+  /** The log-source mappings the rules run with. */
+  get logsources(): LogsourceMap {
+    return this.routing;
+  }
+
   detect(batch: readonly Event[]): AlertRecord[] {
     const started = performance.now();
     const alerts: AlertRecord[] = [];

@@ -20,6 +20,9 @@ import { GeoIpEnricher } from '../enrich/geoip/geoip-enricher.js';
 import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
+import { coverageOf } from '../detect/coverage.js';
+import { LogsourceMap } from '../detect/sigma/logsource-map.js';
+import { EMPTY_RULE_SET } from '../detect/sigma/rule-loader.js';
 import { createToken } from '../api/auth/tokens.js';
 import { FileTailSource } from '../sources/file/file-tail-source.js';
 import { jsonRecordMapping } from '../parsers/json/index.js';
@@ -71,6 +74,11 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       log,
       health: () => ({ ok: true, details: { queueDepth: bus.depth() } }),
       fileImport: { maxLineBytes: config.http.maxEventBytes, zone },
+      coverage: (tenant) => {
+        const detector = core.detector;
+        const routing = detector?.logsources ?? LogsourceMap.load(config.detection.logsources);
+        return coverageOf(store, tenant, detector?.ruleSet ?? EMPTY_RULE_SET, routing);
+      },
     });
     cleanups.push(() => http.close());
 

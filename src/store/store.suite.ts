@@ -80,6 +80,25 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
         assert.equal(await store.countEvents('nobody'), 0);
       });
 
+      it('profiles events by shape: format, source kind, field names, the asked values, counts and times', async () => {
+        await store.appendEvents([
+          event({ minute: 0, fields: { Channel: 'Security', EventID: 4624, 'user.name': 'alice' } }),
+          event({ minute: 1, fields: { Channel: 'Security', EventID: 4624, 'user.name': 'bob' } }),
+          event({ minute: 2, fields: { Channel: 'System', EventID: 7045, 'service.name': 'x' } }),
+          event({ tenant: 'b', fields: { other: 1 } }),
+        ]);
+        const shapes = [...(await store.profileEvents('a', ['Channel', 'event.module', 'weird"name']))].sort((x, y) => y.count - x.count);
+        assert.equal(shapes.length, 2);
+        assert.deepEqual(shapes[0]!.fields, ['Channel', 'EventID', 'message', 'user.name'], 'a text message counts as a field');
+        assert.deepEqual(shapes[0]!.values, { Channel: 'Security', 'event.module': null, 'weird"name': null });
+        assert.equal(shapes[0]!.count, 2);
+        assert.equal(shapes[0]!.first, T0);
+        assert.equal(shapes[0]!.last, T0 + MINUTE);
+        assert.equal(shapes[1]!.values['Channel'], 'System');
+        assert.ok(shapes.every((x) => typeof x.format === 'string' && typeof x.sourceKind === 'string'));
+        assert.deepEqual(await store.profileEvents('nobody', []), []);
+      });
+
       it('never returns events of another tenant', async () => {
         const mine = event({ tenant: 'a', fields: { 'host.name': 'shared' } });
         const theirs = event({ tenant: 'b', fields: { 'host.name': 'shared' } });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { corpusHas, corpusPath } from '../support/corpus.js';
-import { runCli } from '../support/vigil-process.js';
+import { runCli, startVigil } from '../support/vigil-process.js';
 
 interface AlertLine {
   ruleTitle: string;
@@ -18,6 +18,12 @@ interface AlertLine {
   level: string;
   eventIds: string[];
   details: { entities?: Record<string, unknown>; tags?: string[] };
+}
+
+interface Coverage {
+  events: number;
+  cannotFire: { title: string; author: string; id: string; reason: string }[];
+  techniques: { technique: string }[];
 }
 
 const OPENSSH = ['loghub', 'OpenSSH_2k.log'];
@@ -55,6 +61,29 @@ it('vigil ingest then vigil alerts --json: SSH brute force from exactly the six 
     const search = await runCli(['search', 'source.ip:183.62.140.253', '--data', data, '--json', '--limit', '1']);
     assert.equal(search.code, 0, search.stderr);
     assert.match(search.stdout, /"source\.geo\.country_iso_code":"CN"/);
+
+    // vigil coverage, from the data folder, then from the running server: the same answer.
+    const offline = await runCli(['coverage', '--json', '--data', data]);
+    assert.equal(offline.code, 0, offline.stderr);
+    const report = JSON.parse(offline.stdout) as Coverage;
+    // Every stored event is judged: OpenSSH_2k's 2,000 lines and the spray file's 12 records.
+    assert.equal(report.events, 2012);
+    const cannot = new Map(report.cannotFire.map((c) => [c.title, c]));
+    assert.equal(cannot.get('SSH Brute Force From One Source'), undefined);
+    assert.equal(cannot.get('AWS CloudTrail Logging Stopped or Deleted')?.reason, 'log-source-never-seen');
+    assert.ok(report.cannotFire.every((c) => c.author === 'Vigil' && c.id.length > 0));
+    assert.ok(report.techniques.some((t) => t.technique === 'T1110'));
+    const server = await startVigil(data);
+    try {
+      const live = await runCli(['coverage', '--json', '--data', data]);
+      assert.equal(live.code, 0, live.stderr);
+      assert.deepEqual(JSON.parse(live.stdout), report);
+      const text = await runCli(['coverage', '--data', data]);
+      assert.match(text.stdout, /Rules that cannot fire here/);
+      assert.match(text.stdout, /ATT&CK techniques covered by rules that can fire/);
+    } finally {
+      await server.stop();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

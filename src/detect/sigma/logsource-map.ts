@@ -149,6 +149,7 @@ interface CacheNode {
 export class LogsourceMap {
   readonly #gates: readonly Gate[];
   readonly #keys: ReadonlySet<string>;
+  readonly #conditionFields = new Set<string>();
   readonly #cache: CacheNode = { result: undefined, next: new Map() };
   #cached = 0;
   readonly #renamesByContent = new Map<string, FieldRenames>();
@@ -172,6 +173,7 @@ export class LogsourceMap {
       const entry: CompiledEntry = { order, specificity: parts.filter((p) => p !== undefined).length, keys: generalisations(parts) };
       for (const k of entry.keys) keys.add(k);
       for (const alt of spec.alternatives) {
+        for (const f of [...alt.where.map((c) => c.field), ...alt.present, ...alt.absent, ...alt.not.map((c) => c.field)]) if (f !== '$format') this.#conditionFields.add(f);
         const compiled: CompiledAlternative = {
           id: id++,
           entry,
@@ -226,6 +228,11 @@ export class LogsourceMap {
     const entries = new Map<string, EntrySpec>();
     for (const source of sources) mergeFile(entries, source);
     return new LogsourceMap([...entries.values()]);
+  }
+
+  /** The event fields the mappings test (besides the format): what decides an event's log sources. */
+  conditionFields(): readonly string[] {
+    return [...this.#conditionFields].sort();
   }
 
   /** Every key some definition produces: what `ruleKey` can answer. */

@@ -8,6 +8,7 @@ import type { ConditionNode } from './condition-parser.js';
 import { RuleError, readFilterDocument, readRuleDocument, type RawDetection } from './rule-document.js';
 import type { CompiledRule, RuleEvent, RuleMeta, SigmaLogsource, Witness } from './sigma-types.js';
 import { andPredicates, compileSearchIdentifier, notPredicate, orPredicates, type MatcherOptions, type Predicate } from './value-matchers.js';
+import { ruleFieldNeeds, type RuleFieldNeeds } from './rule-fields.js';
 
 export interface CompileOptions {
   /** Values of `%name%` placeholders for `|expand` items; a rule using one that is absent is rejected. */
@@ -20,7 +21,7 @@ export interface CompileOptions {
 export function compileRule(doc: unknown, options: CompileOptions = {}): CompiledRule {
   const { meta, detection } = readRuleDocument(doc, options.file);
   const predicate = withFile(() => compileDetection(detection, options), options.file);
-  return makeRule(meta, predicate.test, predicate.witnesses ?? []);
+  return makeRule(meta, predicate.test, predicate.witnesses ?? [], ruleFieldNeeds(detection));
 }
 
 function withFile<T>(build: () => T, file: string | undefined): T {
@@ -60,9 +61,10 @@ function build(node: ConditionNode, identifiers: ReadonlyMap<string, Predicate>)
   }
 }
 
-function makeRule(meta: RuleMeta, test: (event: RuleEvent) => boolean, witnesses: readonly Witness[]): CompiledRule {
+function makeRule(meta: RuleMeta, test: (event: RuleEvent) => boolean, witnesses: readonly Witness[], needs: RuleFieldNeeds): CompiledRule {
   return {
     meta,
+    needs,
     matches(event: RuleEvent): boolean {
       try {
         return test(event);
@@ -132,7 +134,7 @@ export function compileFilter(doc: unknown, options: CompileOptions = {}): Compi
 export function applyFilter(rule: CompiledRule, filter: CompiledFilter | unknown, options: CompileOptions = {}): CompiledRule {
   const compiled = isCompiledFilter(filter) ? filter : compileFilter(filter, options);
   const ruleMatches = rule.matches.bind(rule);
-  return makeRule(rule.meta, (event) => ruleMatches(event) && !compiled.matches(event), rule.witnesses);
+  return makeRule(rule.meta, (event) => ruleMatches(event) && !compiled.matches(event), rule.witnesses, rule.needs);
 }
 
 function isCompiledFilter(v: unknown): v is CompiledFilter {

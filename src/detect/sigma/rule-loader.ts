@@ -32,6 +32,9 @@ export interface RuleSet {
   readonly files: number;
 }
 
+/** No rules at all (detection switched off). */
+export const EMPTY_RULE_SET: RuleSet = { rules: [], correlations: [], behaviours: [], filters: [], skipped: [], failed: [], files: 0 };
+
 export interface LoadOptions {
   readonly placeholders?: Readonly<Record<string, readonly string[]>> | undefined;
 }

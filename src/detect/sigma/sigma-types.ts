@@ -3,6 +3,7 @@
  * (`CompiledRule`), and what matching produces (`SigmaMatch`). The compiler, the log-source
  * mappings, the correlation engine and the live/scan drivers meet only here.
  */
+import type { RuleFieldNeeds } from './rule-fields.js';
 import type { Event, FieldValue } from '../../core/event.js';
 
 export type SigmaLevel = 'informational' | 'low' | 'medium' | 'high' | 'critical';
@@ -60,6 +61,8 @@ export interface CompiledRule {
    * is checked on every event of its log source.
    */
   readonly witnesses: readonly Witness[];
+  /** The fields the rule tests, and whether it can match on events with a given set of fields. */
+  readonly needs: RuleFieldNeeds;
 }
 
 export interface Witness {

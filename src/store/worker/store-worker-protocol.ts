@@ -11,6 +11,7 @@ export const STORE_METHODS = [
   'readCheckpoint',
   'search',
   'countEvents',
+  'profileEvents',
   'createToken',
   'findTokenByHash',
   'listTokens',

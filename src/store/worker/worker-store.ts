@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { Event } from '../../core/event.js';
 import { VigilError } from '../../core/errors.js';
 import type { SearchRequest } from '../../core/query.js';
-import type { AlertRecord, Checkpoint, SearchResult, Store, TokenRecord } from '../../core/store.js';
+import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import type { DuckDbOpenOptions } from '../duckdb/duckdb-store.js';
 import type { SerializedError, StoreCall, StoreMethod, StoreReady, StoreReply } from './store-worker-protocol.js';
 
@@ -114,6 +114,9 @@ export class WorkerStore implements Store {
   }
   search(request: SearchRequest): Promise<SearchResult> {
     return this.#call('search', [request]);
+  }
+  profileEvents(tenant: string, valueFields: readonly string[]): Promise<readonly EventShape[]> {
+    return this.#call('profileEvents', [tenant, valueFields]);
   }
   countEvents(tenant: string): Promise<number> {
     return this.#call('countEvents', [tenant]);
