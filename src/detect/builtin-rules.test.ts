@@ -258,6 +258,34 @@ describe('built-in rule pack: correlations the corpus has no data for, on made-u
     assert.deepEqual(burstTitles([0, 1, 2, 3, 4].map((i) => line(i, `web${i}`, 'deploy', `198.51.100.${i}`))), ['One Account Failing on Many Hosts']);
   });
 
+  it('success after a run of failures: Windows, Entra ID and the AWS console', () => {
+    const failed = (i: number) => ({ '@timestamp': at(i * 3), EventID: 4625, Channel: 'Security', Computer: 'rdp01', TargetUserName: 'administrator', LogonType: 3, SubStatus: '0xc000006a', IpAddress: '45.155.205.17' });
+    const logon = { '@timestamp': at(59), EventID: 4624, Channel: 'Security', Computer: 'rdp01', TargetUserName: 'administrator', LogonType: 10, IpAddress: '45.155.205.17' };
+    const windows = burstTitles([...Array.from({ length: 10 }, (_, i) => failed(i)), logon]);
+    assert.equal(windows.filter((t) => t === 'Windows Logon Success After Brute Force From Same Source').length, 1);
+    assert.ok(windows.includes('Windows Logon Brute Force From One Source'));
+    assert.ok(!burstTitles([...Array.from({ length: 9 }, (_, i) => failed(i)), logon]).includes('Windows Logon Success After Brute Force From Same Source'), 'nine failures are not a burst');
+
+    const entra = (i: number, result: string) => ({
+      time: at(i * 20), resourceId: '/tenants/8f3c1e2a-1111-4b2b-9c3d-0e1f2a3b4c5d/providers/Microsoft.aadiam', operationName: 'Sign-in activity', category: 'SignInLogs',
+      tenantId: '8f3c1e2a-1111-4b2b-9c3d-0e1f2a3b4c5d', resultType: result, callerIpAddress: '203.0.113.9',
+      properties: { userPrincipalName: 'peregrin@example.com', ipAddress: '203.0.113.9', status: { errorCode: Number(result) } },
+    });
+    assert.deepEqual(burstTitles([...Array.from({ length: 10 }, (_, i) => entra(i, '50126')), entra(11, '0')]).sort(), ['Entra ID Brute Force Against One User', 'Entra ID Sign-In Success After Repeated Failures']);
+
+    const console = (i: number, outcome: string) => ({
+      eventVersion: '1.08', eventTime: at(i * 20), awsRegion: 'us-east-1', eventSource: 'signin.amazonaws.com', eventName: 'ConsoleLogin', eventType: 'AwsConsoleSignIn',
+      sourceIPAddress: '198.51.100.77', responseElements: { ConsoleLogin: outcome }, userIdentity: { type: 'IAMUser', userName: 'alice', accountId: '111122223333' },
+    });
+    assert.deepEqual(burstTitles([...Array.from({ length: 5 }, (_, i) => console(i, 'Failure')), console(6, 'Success')]).sort(), ['AWS Console Login Brute Force From One Address', 'AWS Console Login Success After Repeated Failures']);
+  });
+
+  it('4648: one account using explicit credentials against 5 servers within 10 minutes', () => {
+    const explicit = (i: number) => ({ '@timestamp': at(i * 30), EventID: 4648, Channel: 'Security', Computer: 'ws7', SubjectUserName: 'alice', TargetUserName: 'administrator', TargetServerName: `srv0${i}`, ProcessName: 'C:\\Windows\\PSEXESVC.exe' });
+    assert.deepEqual(burstTitles(Array.from({ length: 4 }, (_, i) => explicit(i))), []);
+    assert.deepEqual(burstTitles(Array.from({ length: 5 }, (_, i) => explicit(i))), ['Explicit Credentials Used Against Many Servers']);
+  });
+
   it('su: three refusals for one user on one host within 10 minutes', () => {
     const su = (i: number) => `Nov 28 09:0${i}:00 web1 su[${5000 + i}]: FAILED SU (to root) alice on pts/0`;
     assert.deepEqual(burstTitles([0, 1].map(su)), []);
