@@ -3,6 +3,7 @@
  * only (the query tree is recorded, not evaluated: compiling queries is the store's job and is
  * tested there). Not for production.
  */
+import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type RuleDay, type Suppression } from '../core/alert.js';
 import type { Event } from '../core/event.js';
 import type { SearchRequest } from '../core/query.js';
 import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../core/store.js';
@@ -10,7 +11,7 @@ import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRec
 export class MemoryStore implements Store {
   readonly tokens: TokenRecord[] = [];
   readonly events: Event[] = [];
-  readonly alerts: AlertRecord[] = [];
+  readonly alerts: Alert[] = [];
   readonly searches: SearchRequest[] = [];
   tokenLookups = 0;
   private readonly checkpoints = new Map<string, Checkpoint>();
@@ -32,11 +33,67 @@ export class MemoryStore implements Store {
     this.tokens[index] = { ...token, revoked: true };
     return true;
   }
+  readonly suppressions: Suppression[] = [];
+  readonly days: RuleDay[] = [];
+
   async appendAlerts(alerts: readonly AlertRecord[]): Promise<void> {
-    this.alerts.push(...alerts);
+    this.alerts.push(...alerts.map(alertOf));
   }
-  async listAlerts(tenant: string, limit: number): Promise<readonly AlertRecord[]> {
-    return this.alerts.filter((alert) => alert.tenant === tenant).slice(0, limit);
+  async listAlerts(tenant: string, limit: number, filter: AlertFilter = {}): Promise<readonly Alert[]> {
+    return this.alerts
+      .filter((a) => a.tenant === tenant)
+      .filter((a) => (filter.state === undefined ? true : filter.state === 'open' ? a.state !== 'closed' : a.state === filter.state))
+      .filter((a) => filter.ruleId === undefined || a.ruleId === filter.ruleId)
+      .sort((a, b) => b.lastSeen - a.lastSeen || b.created - a.created)
+      .slice(0, limit);
+  }
+  async getAlert(tenant: string, id: string): Promise<Alert | undefined> {
+    return this.alerts.find((a) => a.tenant === tenant && a.id === id);
+  }
+  async applyAlertBatch(batch: AlertBatch): Promise<void> {
+    this.alerts.push(...batch.inserts);
+    for (const m of batch.merges) {
+      const i = this.alerts.findIndex((a) => a.tenant === m.tenant && a.id === m.id);
+      const a = this.alerts[i];
+      if (a) this.alerts[i] = { ...a, count: a.count + m.add, lastSeen: Math.max(a.lastSeen, m.lastSeen), eventIds: [...a.eventIds, ...m.eventIds].slice(-1000) };
+    }
+    this.days.push(...batch.days);
+  }
+  async updateAlert(tenant: string, id: string, change: AlertChange): Promise<Alert | undefined> {
+    const i = this.alerts.findIndex((a) => a.tenant === tenant && a.id === id);
+    const a = this.alerts[i];
+    if (!a) return undefined;
+    const next: Alert = {
+      ...a,
+      ...(change.state === undefined ? {} : { state: change.state }),
+      ...(change.assignee === undefined ? {} : { assignee: change.assignee }),
+      ...(change.verdict === undefined ? {} : { verdict: change.verdict }),
+      updated: change.updated,
+      history: [...a.history, ...change.entries],
+    };
+    this.alerts[i] = next;
+    return next;
+  }
+  async openAlertGroups(since: number): Promise<readonly AlertGroup[]> {
+    return this.alerts.filter((a) => a.state !== 'closed' && a.groupKey !== '' && a.lastSeen >= since).map((a) => ({ tenant: a.tenant, groupKey: a.groupKey, id: a.id, lastSeen: a.lastSeen, eventIds: a.eventIds.length }));
+  }
+  async saveSuppression(suppression: Suppression): Promise<void> {
+    this.suppressions.push(suppression);
+  }
+  async listSuppressions(tenant: string): Promise<readonly Suppression[]> {
+    return this.suppressions.filter((x) => x.tenant === tenant);
+  }
+  async deleteSuppression(tenant: string, id: string): Promise<boolean> {
+    const i = this.suppressions.findIndex((x) => x.tenant === tenant && x.id === id);
+    if (i < 0) return false;
+    this.suppressions.splice(i, 1);
+    return true;
+  }
+  async activeSuppressions(now: number): Promise<readonly Suppression[]> {
+    return this.suppressions.filter((x) => x.expires === undefined || x.expires > now);
+  }
+  async ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]> {
+    return this.days.filter((d) => (tenant === undefined || d.tenant === tenant) && d.day >= fromDay);
   }
   async appendEvents(batch: readonly Event[], checkpoint?: Checkpoint): Promise<void> {
     this.events.push(...batch);

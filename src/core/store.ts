@@ -3,6 +3,7 @@
  * (ClickHouse for events, PostgreSQL for alerts, tokens and configuration) implements the same
  * interface, and both must pass `src/store/store.suite.ts`.
  */
+import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, AlertState, RuleDay, Suppression } from './alert.js';
 import type { Event } from './event.js';
 import type { SearchRequest } from './query.js';
 
@@ -47,7 +48,10 @@ export interface TokenStore {
   revokeToken(id: string): Promise<boolean>;
 }
 
-/** A stored alert. The alert lifecycle (triage, cases) is its own issue; this is the table's seam. */
+/**
+ * What a detector raises: one detection as an alert, before the intake (src/alerts) groups,
+ * suppresses or throttles it. Stored, it becomes an `Alert` (alert.ts) with its lifecycle.
+ */
 export interface AlertRecord {
   readonly id: string;
   readonly tenant: string;
@@ -57,13 +61,30 @@ export interface AlertRecord {
   readonly ruleAuthor: string;
   readonly level: string;
   readonly eventIds: readonly string[];
-  readonly state: 'open' | 'acknowledged' | 'closed';
+  /** `new` when raised; the stored alert's state after triage. */
+  readonly state: AlertState;
   readonly details: Record<string, unknown>;
 }
 
 export interface AlertStore {
+  /** Stores detections as alerts of their own (count 1, no grouping). */
   appendAlerts(alerts: readonly AlertRecord[]): Promise<void>;
-  listAlerts(tenant: string, limit: number): Promise<readonly AlertRecord[]>;
+  /** The tenant's alerts, most recently active first. */
+  listAlerts(tenant: string, limit: number, filter?: AlertFilter): Promise<readonly Alert[]>;
+  getAlert(tenant: string, id: string): Promise<Alert | undefined>;
+  /** The intake's inserts, merges and counters, in one transaction. */
+  applyAlertBatch(batch: AlertBatch): Promise<void>;
+  /** Applies a triage change and appends its history entries; undefined when there is no such alert. */
+  updateAlert(tenant: string, id: string, change: AlertChange): Promise<Alert | undefined>;
+  /** Alerts not closed whose last detection is at or after `since`, for the intake's grouping index. */
+  openAlertGroups(since: number): Promise<readonly AlertGroup[]>;
+  saveSuppression(suppression: Suppression): Promise<void>;
+  listSuppressions(tenant: string): Promise<readonly Suppression[]>;
+  deleteSuppression(tenant: string, id: string): Promise<boolean>;
+  /** Every tenant's suppressions that have not expired at `now`: what the intake applies. */
+  activeSuppressions(now: number): Promise<readonly Suppression[]>;
+  /** Per-rule daily counts from `fromDay` on (days since 1970-01-01 UTC); all tenants when tenant is undefined. */
+  ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]>;
 }
 
 /**

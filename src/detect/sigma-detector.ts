@@ -174,7 +174,7 @@ export class SigmaDetector implements Detector {
       ruleAuthor: rule.author,
       level: rule.level,
       eventIds: d.eventIds,
-      state: 'open',
+      state: 'new',
       details,
     };
   }

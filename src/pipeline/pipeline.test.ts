@@ -112,7 +112,7 @@ describe('Pipeline', () => {
             ruleAuthor: 'vigil tests',
             level: 'low',
             eventIds: [e.id],
-            state: 'open' as const,
+            state: 'new' as const,
             details: {},
           })),
     };

@@ -57,7 +57,7 @@ export function alert(overrides: Partial<AlertRecord> = {}): AlertRecord {
     ruleAuthor: 'vigil',
     level: 'high',
     eventIds: ['e1', 'e2'],
-    state: 'open',
+    state: 'new',
     details: { count: 12, source: { ip: '203.0.113.7' } },
     ...overrides,
   };

@@ -16,6 +16,7 @@ import type { QueryNode } from '../core/query.js';
 import type { Store } from '../core/store.js';
 import { querySemantics } from './store-query.suite.js';
 import { MINUTE, T0, alert, event, f, not, or, t, token, type SuiteContext } from './store-suite-fixtures.js';
+import { alertOf } from '../core/alert.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -232,10 +233,73 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
         const a2 = alert({ id: 'al-2', created: T0 + 10, state: 'acknowledged', eventIds: [] });
         const b1 = alert({ id: 'al-3', tenant: 'b' });
         await store.appendAlerts([a1, a2, b1]);
-        assert.deepEqual(await store.listAlerts('a', 10), [a2, a1]);
-        assert.deepEqual(await store.listAlerts('a', 1), [a2]);
-        assert.deepEqual(await store.listAlerts('b', 10), [b1]);
+        assert.deepEqual(await store.listAlerts('a', 10), [alertOf(a2), alertOf(a1)]);
+        assert.deepEqual(await store.listAlerts('a', 1), [alertOf(a2)]);
+        assert.deepEqual(await store.listAlerts('b', 10), [alertOf(b1)]);
         assert.deepEqual(await store.listAlerts('c', 10), []);
+        // A detection stored on its own: one detection, seen at its event time, a history of one line.
+        const stored = await store.getAlert('a', 'al-1');
+        assert.equal(stored?.count, 1);
+        assert.equal(stored?.groupKey, '');
+        assert.deepEqual(stored?.history, [{ at: T0, by: 'vigil', action: 'created' }]);
+        assert.equal(await store.getAlert('b', 'al-1'), undefined, 'never another tenant');
+      });
+
+      it('applies an intake batch in one write: new alerts, grouped detections, rule counters, suppression hits', async () => {
+        const first = { ...alertOf(alert({ id: 'g-1' })), groupKey: 'r-1|source.ip=203.0.113.7', firstSeen: T0, lastSeen: T0 };
+        await store.saveSuppression({ id: 's-1', tenant: 'a', created: T0, author: 'ana', reason: 'our scanner', ruleId: 'r-1', fields: { 'source.ip': '198.51.100.1' }, hits: 0 });
+        await store.applyAlertBatch({
+          inserts: [first],
+          merges: [],
+          days: [{ tenant: 'a', ruleId: 'r-1', day: 100, raised: 1, grouped: 0, suppressed: 2, throttled: 0 }],
+          suppressionHits: [{ tenant: 'a', id: 's-1', add: 2 }],
+        });
+        await store.applyAlertBatch({
+          inserts: [],
+          merges: [{ tenant: 'a', id: 'g-1', add: 3, lastSeen: T0 + 5 * MINUTE, eventIds: ['e3', 'e4', 'e5'] }],
+          days: [{ tenant: 'a', ruleId: 'r-1', day: 100, raised: 0, grouped: 3, suppressed: 0, throttled: 1 }],
+          suppressionHits: [],
+        });
+        const g = await store.getAlert('a', 'g-1');
+        assert.equal(g?.count, 4);
+        assert.equal(g?.lastSeen, T0 + 5 * MINUTE);
+        assert.deepEqual(g?.eventIds, ['e1', 'e2', 'e3', 'e4', 'e5']);
+        assert.deepEqual(await store.ruleDays('a', 100), [{ tenant: 'a', ruleId: 'r-1', day: 100, raised: 1, grouped: 3, suppressed: 2, throttled: 1 }]);
+        assert.deepEqual(await store.ruleDays('a', 101), []);
+        assert.equal((await store.listSuppressions('a'))[0]?.hits, 2);
+        assert.deepEqual((await store.openAlertGroups(T0)).map((x) => [x.id, x.groupKey, x.lastSeen]), [['g-1', 'r-1|source.ip=203.0.113.7', T0 + 5 * MINUTE]]);
+      });
+
+      it('updates an alert with its history, and filters by state and rule', async () => {
+        await store.appendAlerts([alert({ id: 'al-1' }), alert({ id: 'al-2', ruleId: 'r-2', created: T0 + 1 })]);
+        const changed = await store.updateAlert('a', 'al-1', {
+          state: 'closed',
+          verdict: 'false_positive',
+          assignee: 'ana',
+          updated: T0 + MINUTE,
+          entries: [{ at: T0 + MINUTE, by: 'ana', action: 'state', from: 'new', to: 'closed', verdict: 'false_positive', text: 'our scanner' }],
+        });
+        assert.equal(changed?.state, 'closed');
+        const reread = await store.getAlert('a', 'al-1');
+        assert.deepEqual(reread, changed);
+        assert.equal(reread?.history.length, 2);
+        assert.equal(await store.updateAlert('b', 'al-1', { updated: 1, entries: [] }), undefined);
+        assert.deepEqual((await store.listAlerts('a', 10, { state: 'open' })).map((x) => x.id), ['al-2']);
+        assert.deepEqual((await store.listAlerts('a', 10, { state: 'closed' })).map((x) => x.id), ['al-1']);
+        assert.deepEqual((await store.listAlerts('a', 10, { ruleId: 'r-2' })).map((x) => x.id), ['al-2']);
+        assert.deepEqual(await store.openAlertGroups(0), [], 'alerts without a group key are not indexed');
+      });
+
+      it('keeps suppressions per tenant, expires them, and deletes them', async () => {
+        await store.saveSuppression({ id: 's-1', tenant: 'a', created: T0, author: 'ana', reason: 'change window', fields: {}, expires: T0 + MINUTE, hits: 0 });
+        await store.saveSuppression({ id: 's-2', tenant: 'b', created: T0, author: 'bo', reason: 'lab', ruleId: 'r-9', fields: { 'host.name': 'lab1' }, hits: 0 });
+        assert.deepEqual((await store.listSuppressions('a')).map((x) => x.id), ['s-1']);
+        assert.deepEqual((await store.activeSuppressions(T0)).map((x) => x.id).sort(), ['s-1', 's-2']);
+        assert.deepEqual((await store.activeSuppressions(T0 + MINUTE)).map((x) => x.id), ['s-2']);
+        assert.deepEqual((await store.listSuppressions('b'))[0], { id: 's-2', tenant: 'b', created: T0, author: 'bo', reason: 'lab', ruleId: 'r-9', fields: { 'host.name': 'lab1' }, hits: 0 });
+        assert.equal(await store.deleteSuppression('a', 's-2'), false, 'another tenant');
+        assert.equal(await store.deleteSuppression('b', 's-2'), true);
+        assert.deepEqual(await store.listSuppressions('b'), []);
       });
 
       it('keeps none of a batch with a duplicate id', async () => {

@@ -97,7 +97,7 @@ describe('beacon detector: what it reports', () => {
     assert.equal(alert.ruleTitle, BEACON_RULE_TITLE);
     assert.equal(alert.ruleAuthor, 'Vigil');
     assert.equal(alert.tenant, 'acme');
-    assert.equal(alert.state, 'open');
+    assert.equal(alert.state, 'new');
     assert.equal(alert.created, 0);
     assert.deepEqual(alert.details['entities'], { 'source.ip': '10.1.0.5', 'destination.ip': '203.0.113.10', 'destination.port': 443 });
     assert.equal(alert.details['kind'], 'behaviour');

@@ -598,7 +598,7 @@ export class BeaconDetector implements Detector {
       ruleAuthor: 'Vigil',
       level: r.score >= 0.9 ? 'high' : 'medium',
       eventIds: ids,
-      state: 'open',
+      state: 'new',
       details,
     };
   }

@@ -47,7 +47,7 @@ describe('threat-intelligence detection', () => {
     assert.equal(alert?.ruleTitle, 'Known-bad IP address (threat intelligence)');
     assert.equal(alert?.ruleAuthor, 'Vigil');
     assert.equal(alert?.level, 'high', 'confidence 85');
-    assert.equal(alert?.state, 'open');
+    assert.equal(alert?.state, 'new');
     assert.deepEqual(alert?.eventIds, [e.id]);
     const d = alert!.details;
     assert.equal(d['kind'], 'intel');

@@ -244,7 +244,7 @@ export function intelAlert(event: Event, match: IntelMatch, created: number = Da
     ruleAuthor: 'Vigil',
     level: levelOf(i.confidence),
     eventIds: [event.id],
-    state: 'open',
+    state: 'new',
     details: {
       kind: 'intel',
       indicator: {

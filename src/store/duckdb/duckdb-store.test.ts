@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -11,7 +11,7 @@ import { createEvent } from '../../core/event.js';
 import { isVigilError } from '../../core/errors.js';
 import { storeSuite } from '../store.suite.js';
 import { DuckDbStore } from './duckdb-store.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { MIGRATIONS, SCHEMA_VERSION, SCHEMA_VERSION_DDL } from './schema.js';
 
 const run = promisify(execFile);
 
@@ -116,17 +116,41 @@ describe('DuckDbStore: opening the file', () => {
     }
   });
 
-  it('migrates idempotently: reopening keeps one schema version row', async () => {
+  it('migrates idempotently: reopening records each migration once', async () => {
     await (await DuckDbStore.open({ path })).close();
     await (await DuckDbStore.open({ path })).close();
     const instance = await DuckDBInstance.create(path);
     try {
       const conn = await instance.connect();
       const rows = (await conn.runAndReadAll('SELECT version FROM schema_version')).getRowsJS();
-      assert.deepEqual(rows, [[SCHEMA_VERSION]]);
+      assert.deepEqual(rows, MIGRATIONS.map((m) => [m.version]));
+      assert.equal(MIGRATIONS.at(-1)?.version, SCHEMA_VERSION);
       conn.closeSync();
     } finally {
       instance.closeSync();
+    }
+  });
+
+  it('migrates a version-1 file: its open alerts become new alerts of one detection, nothing lost', async () => {
+    const old = join(dirname(path), 'v1.duckdb');
+    const instance = await DuckDBInstance.create(old);
+    const conn = await instance.connect();
+    await conn.run(SCHEMA_VERSION_DDL);
+    for (const statement of MIGRATIONS[0]!.statements) await conn.run(statement);
+    await conn.run('INSERT INTO schema_version VALUES (1, 0)');
+    await conn.run(`INSERT INTO alerts VALUES ('al-old', 'default', 1700000000000, 'r-1', 'Old rule', 'Vigil', 'high', ['e1'], 'open', '{}')`);
+    conn.closeSync();
+    instance.closeSync();
+    const store = await DuckDbStore.open({ path: old });
+    try {
+      const a = await store.getAlert('default', 'al-old');
+      assert.equal(a?.state, 'new');
+      assert.equal(a?.count, 1);
+      assert.equal(a?.firstSeen, 1700000000000);
+      assert.deepEqual(a?.eventIds, ['e1']);
+      assert.deepEqual(a?.history, []);
+    } finally {
+      await store.close();
     }
   });
 

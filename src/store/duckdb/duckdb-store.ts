@@ -11,11 +11,12 @@ import { listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBDataC
 import { VigilError, isVigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { SearchRequest } from '../../core/query.js';
+import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type RuleDay, type Suppression } from '../../core/alert.js';
 import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import { checkEventColumns, checkSchema, createInstance, lockedError, migrate, type DuckDbOpenOptions } from './duckdb-open.js';
 import { eventChunks, eventFromRow } from './event-rows.js';
 import { SqlParams, compileFilter } from './query-sql.js';
-import { ALERT_COLUMNS, TOKEN_COLUMNS, alertFromRow, appendAlertRow, tokenFromRow } from './record-rows.js';
+import { ALERT_COLUMNS, SUPPRESSION_COLUMNS, TOKEN_COLUMNS, alertFromRow, appendAlertRow, suppressionFromRow, tokenFromRow } from './record-rows.js';
 import { HIT_COLUMNS } from './schema.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -137,15 +138,132 @@ export class DuckDbStore implements Store {
 
   appendAlerts(alerts: readonly AlertRecord[]): Promise<void> {
     if (alerts.length === 0) return Promise.resolve();
-    return this.write(`store ${alerts.length} alerts`, async (conn) => {
-      const appender = await conn.createAppender('alerts');
-      try {
-        for (const alert of alerts) appendAlertRow(appender, alert);
-        appender.closeSync();
-      } catch (e) {
-        discard(appender);
-        throw e;
+    return this.write(`store ${alerts.length} alerts`, (conn) => insertAlerts(conn, alerts.map(alertOf)));
+  }
+
+  applyAlertBatch(batch: AlertBatch): Promise<void> {
+    if (batch.inserts.length + batch.merges.length + batch.days.length + batch.suppressionHits.length === 0) return Promise.resolve();
+    return this.write(`store ${batch.inserts.length} alerts and ${batch.merges.length} grouped detections`, async (conn) => {
+      await insertAlerts(conn, batch.inserts);
+      for (const m of batch.merges) {
+        // Event ids of a long-running group are capped: the newest 1,000 are kept.
+        await conn.run(
+          `UPDATE alerts SET count = count + $3, last_seen = greatest(last_seen, $4), event_ids = list_slice(list_concat(event_ids, $5::VARCHAR[]), -1000, -1)
+           WHERE tenant = $1 AND id = $2`,
+          [m.tenant, m.id, BigInt(m.add), BigInt(m.lastSeen), listValue([...m.eventIds])],
+        );
       }
+      for (const d of batch.days) {
+        await conn.run(
+          `INSERT INTO rule_days (tenant, rule_id, day, raised, grouped, suppressed, throttled) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (tenant, rule_id, day) DO UPDATE SET raised = raised + excluded.raised, grouped = grouped + excluded.grouped,
+             suppressed = suppressed + excluded.suppressed, throttled = throttled + excluded.throttled`,
+          [d.tenant, d.ruleId, BigInt(d.day), BigInt(d.raised), BigInt(d.grouped), BigInt(d.suppressed), BigInt(d.throttled)],
+        );
+      }
+      for (const h of batch.suppressionHits) {
+        await conn.run('UPDATE suppressions SET hits = hits + $3 WHERE tenant = $1 AND id = $2', [h.tenant, h.id, BigInt(h.add)]);
+      }
+    });
+  }
+
+  updateAlert(tenant: string, id: string, change: AlertChange): Promise<Alert | undefined> {
+    return this.write('update an alert', async (conn) => {
+      const found = await conn.runAndReadAll(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id = $2`, [tenant, id]);
+      const row = found.getRowsJS()[0];
+      if (row === undefined) return undefined;
+      const alert = alertFromRow(row);
+      const next: Alert = {
+        ...alert,
+        ...(change.state === undefined ? {} : { state: change.state }),
+        ...(change.assignee === undefined ? {} : { assignee: change.assignee }),
+        ...(change.verdict === undefined ? {} : { verdict: change.verdict }),
+        updated: change.updated,
+        history: [...alert.history, ...change.entries],
+      };
+      await conn.run('UPDATE alerts SET state = $3, assignee = $4, verdict = $5, updated = $6, history = $7 WHERE tenant = $1 AND id = $2', [
+        tenant,
+        id,
+        next.state,
+        next.assignee,
+        next.verdict,
+        BigInt(next.updated),
+        JSON.stringify(next.history),
+      ]);
+      return next;
+    });
+  }
+
+  getAlert(tenant: string, id: string): Promise<Alert | undefined> {
+    return this.read('read an alert', async (conn) => {
+      const reader = await conn.runAndReadAll(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id = $2`, [tenant, id]);
+      const row = reader.getRowsJS()[0];
+      return row === undefined ? undefined : alertFromRow(row);
+    });
+  }
+
+  openAlertGroups(since: number): Promise<readonly AlertGroup[]> {
+    return this.read('read open alert groups', async (conn) => {
+      const reader = await conn.runAndReadAll(
+        `SELECT tenant, group_key, id, last_seen, len(event_ids) FROM alerts WHERE state <> 'closed' AND group_key <> '' AND last_seen >= $1`,
+        [BigInt(since)],
+      );
+      return reader.getRowsJS().map(([tenant, groupKey, id, lastSeen, n]) => ({ tenant: String(tenant), groupKey: String(groupKey), id: String(id), lastSeen: Number(lastSeen), eventIds: Number(n) }));
+    });
+  }
+
+  saveSuppression(s: Suppression): Promise<void> {
+    return this.write('save a suppression', async (conn) => {
+      await conn.run(`INSERT OR REPLACE INTO suppressions (${SUPPRESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+        s.id,
+        s.tenant,
+        BigInt(s.created),
+        s.author,
+        s.reason,
+        s.ruleId ?? null,
+        JSON.stringify(s.fields),
+        s.expires === undefined ? null : BigInt(s.expires),
+        BigInt(s.hits),
+      ]);
+    });
+  }
+
+  listSuppressions(tenant: string): Promise<readonly Suppression[]> {
+    return this.read('list suppressions', async (conn) => {
+      const reader = await conn.runAndReadAll(`SELECT ${SUPPRESSION_COLUMNS} FROM suppressions WHERE tenant = $1 ORDER BY created DESC, id`, [tenant]);
+      return reader.getRowsJS().map(suppressionFromRow);
+    });
+  }
+
+  activeSuppressions(now: number): Promise<readonly Suppression[]> {
+    return this.read('read suppressions', async (conn) => {
+      const reader = await conn.runAndReadAll(`SELECT ${SUPPRESSION_COLUMNS} FROM suppressions WHERE expires IS NULL OR expires > $1`, [BigInt(now)]);
+      return reader.getRowsJS().map(suppressionFromRow);
+    });
+  }
+
+  deleteSuppression(tenant: string, id: string): Promise<boolean> {
+    return this.write('delete a suppression', async (conn) => {
+      const result = await conn.run('DELETE FROM suppressions WHERE tenant = $1 AND id = $2', [tenant, id]);
+      return result.rowsChanged > 0;
+    });
+  }
+
+  ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]> {
+    return this.read('read rule figures', async (conn) => {
+      const reader = await conn.runAndReadAll(
+        `SELECT tenant, rule_id, day, raised, grouped, suppressed, throttled FROM rule_days WHERE day >= $1 ${tenant === undefined ? '' : 'AND tenant = $2'} ORDER BY day, rule_id`,
+        tenant === undefined ? [BigInt(fromDay)] : [BigInt(fromDay), tenant],
+      );
+      return reader.getRowsJS().map(([t, ruleId, day, raised, grouped, suppressed, throttled]) => ({
+        tenant: String(t),
+        ruleId: String(ruleId),
+        day: Number(day),
+        raised: Number(raised),
+        grouped: Number(grouped),
+        suppressed: Number(suppressed),
+        throttled: Number(throttled),
+      }));
     });
   }
 
@@ -323,13 +441,15 @@ export class DuckDbStore implements Store {
     });
   }
 
-  async listAlerts(tenant: string, limit: number): Promise<readonly AlertRecord[]> {
+  async listAlerts(tenant: string, limit: number, filter: AlertFilter = {}): Promise<readonly Alert[]> {
     const checked = checkLimit(limit, 'limit');
+    const where = ['tenant = $1'];
+    const params: (string | bigint)[] = [tenant];
+    if (filter.state === 'open') where.push("state <> 'closed'");
+    else if (filter.state !== undefined) where.push(`state = $${params.push(filter.state)}`);
+    if (filter.ruleId !== undefined) where.push(`rule_id = $${params.push(filter.ruleId)}`);
     return this.read('list alerts', async (conn) => {
-      const reader = await conn.runAndReadAll(
-        `SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant = $1 ORDER BY created DESC, id DESC LIMIT ${checked}`,
-        [tenant],
-      );
+      const reader = await conn.runAndReadAll(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where.join(' AND ')} ORDER BY last_seen DESC, created DESC, id DESC LIMIT ${checked}`, params);
       return reader.getRowsJS().map(alertFromRow);
     });
   }
@@ -346,5 +466,17 @@ export class DuckDbStore implements Store {
       openInThisProcess.delete(this.path);
     })();
     return this.closing;
+  }
+}
+
+async function insertAlerts(conn: DuckDBConnection, alerts: readonly Alert[]): Promise<void> {
+  if (alerts.length === 0) return;
+  const appender = await conn.createAppender('alerts');
+  try {
+    for (const alert of alerts) appendAlertRow(appender, alert);
+    appender.closeSync();
+  } catch (e) {
+    discard(appender);
+    throw e;
   }
 }

@@ -26,7 +26,7 @@
 
 import { BIGINT, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface PromotedField {
   /** ECS name as used in queries and in `fields`. */
@@ -133,6 +133,43 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE checkpoints (
         consumer VARCHAR PRIMARY KEY,
         position VARCHAR NOT NULL
+      )`,
+    ],
+  },
+  {
+    // Alert lifecycle: grouping, triage and history; suppressions; per-rule daily counts.
+    version: 2,
+    statements: [
+      `ALTER TABLE alerts ADD COLUMN count BIGINT DEFAULT 1`,
+      `ALTER TABLE alerts ADD COLUMN first_seen BIGINT`,
+      `ALTER TABLE alerts ADD COLUMN last_seen BIGINT`,
+      `ALTER TABLE alerts ADD COLUMN updated BIGINT`,
+      `ALTER TABLE alerts ADD COLUMN group_key VARCHAR DEFAULT ''`,
+      `ALTER TABLE alerts ADD COLUMN assignee VARCHAR`,
+      `ALTER TABLE alerts ADD COLUMN verdict VARCHAR`,
+      `ALTER TABLE alerts ADD COLUMN history VARCHAR DEFAULT '[]'`,
+      `UPDATE alerts SET state = 'new' WHERE state = 'open'`,
+      `UPDATE alerts SET first_seen = created, last_seen = created, updated = created WHERE first_seen IS NULL`,
+      `CREATE TABLE suppressions (
+        id VARCHAR PRIMARY KEY,
+        tenant VARCHAR NOT NULL,
+        created BIGINT NOT NULL,
+        author VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        rule_id VARCHAR,
+        fields VARCHAR NOT NULL,
+        expires BIGINT,
+        hits BIGINT NOT NULL DEFAULT 0
+      )`,
+      `CREATE TABLE rule_days (
+        tenant VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        day BIGINT NOT NULL,
+        raised BIGINT NOT NULL DEFAULT 0,
+        grouped BIGINT NOT NULL DEFAULT 0,
+        suppressed BIGINT NOT NULL DEFAULT 0,
+        throttled BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant, rule_id, day)
       )`,
     ],
   },

@@ -17,6 +17,15 @@ export const STORE_METHODS = [
   'listTokens',
   'revokeToken',
   'listAlerts',
+  'getAlert',
+  'applyAlertBatch',
+  'updateAlert',
+  'openAlertGroups',
+  'saveSuppression',
+  'listSuppressions',
+  'deleteSuppression',
+  'activeSuppressions',
+  'ruleDays',
   'close',
 ] as const;
 

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { Event } from '../../core/event.js';
 import { VigilError } from '../../core/errors.js';
 import type { SearchRequest } from '../../core/query.js';
+import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, RuleDay, Suppression } from '../../core/alert.js';
 import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import type { DuckDbOpenOptions } from '../duckdb/duckdb-store.js';
 import type { SerializedError, StoreCall, StoreMethod, StoreReady, StoreReply } from './store-worker-protocol.js';
@@ -133,8 +134,35 @@ export class WorkerStore implements Store {
   revokeToken(id: string): Promise<boolean> {
     return this.#call('revokeToken', [id]);
   }
-  listAlerts(tenant: string, limit: number): Promise<readonly AlertRecord[]> {
-    return this.#call('listAlerts', [tenant, limit]);
+  listAlerts(tenant: string, limit: number, filter?: AlertFilter): Promise<readonly Alert[]> {
+    return this.#call('listAlerts', filter === undefined ? [tenant, limit] : [tenant, limit, filter]);
+  }
+  getAlert(tenant: string, id: string): Promise<Alert | undefined> {
+    return this.#call('getAlert', [tenant, id]);
+  }
+  applyAlertBatch(batch: AlertBatch): Promise<void> {
+    return this.#call('applyAlertBatch', [batch]);
+  }
+  updateAlert(tenant: string, id: string, change: AlertChange): Promise<Alert | undefined> {
+    return this.#call('updateAlert', [tenant, id, change]);
+  }
+  openAlertGroups(since: number): Promise<readonly AlertGroup[]> {
+    return this.#call('openAlertGroups', [since]);
+  }
+  saveSuppression(suppression: Suppression): Promise<void> {
+    return this.#call('saveSuppression', [suppression]);
+  }
+  listSuppressions(tenant: string): Promise<readonly Suppression[]> {
+    return this.#call('listSuppressions', [tenant]);
+  }
+  deleteSuppression(tenant: string, id: string): Promise<boolean> {
+    return this.#call('deleteSuppression', [tenant, id]);
+  }
+  activeSuppressions(now: number): Promise<readonly Suppression[]> {
+    return this.#call('activeSuppressions', [now]);
+  }
+  ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]> {
+    return this.#call('ruleDays', [tenant, fromDay]);
   }
 
   close(): Promise<void> {
