@@ -29,6 +29,7 @@ import { healthRoutes, type HealthCheck } from './health-routes.js';
 import { DEFAULT_TIMEOUTS, loadTls, parseListen, serverFactory, type HttpTimeouts, type TlsOptions } from './http-listener.js';
 import { searchRoutes } from './search-routes.js';
 import { alertRoutes } from './alert-routes.js';
+import { AlertTriage } from '../alerts/alert-triage.js';
 import { coverageRoutes, type CoverageProvider } from './coverage-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { fileImportRoutes } from '../sources/file/file-import-routes.js';
@@ -59,6 +60,10 @@ export interface HttpServerOptions {
   readonly tokenCache?: TokenCacheOptions | undefined;
   /** The record parser; the JSON parser (`src/parsers/json`) by default. */
   readonly mapping?: RecordMapping | undefined;
+  /** Alert triage (moves, history); by default over the store, without an intake to tell of closures. */
+  readonly triage?: AlertTriage | undefined;
+  /** Called after a suppression is added or deleted (the intake re-reads them). */
+  readonly suppressionsChanged?: (() => Promise<void>) | undefined;
   /** Detection coverage of a tenant's data (`vigil coverage` while a server runs); absent: no route. */
   readonly coverage?: CoverageProvider | undefined;
   /** File import through the server (`vigil ingest` while a server runs). */
@@ -151,7 +156,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
   await app.register(async (scope) => healthRoutes(scope, { metrics: options.metrics, health: options.health }));
   await app.register(async (scope) => searchRoutes(scope, { store: options.store }));
-  await app.register(async (scope) => alertRoutes(scope, { store: options.store }));
+  const triage = options.triage ?? new AlertTriage(options.store);
+  const suppressionsChanged = options.suppressionsChanged;
+  await app.register(async (scope) => alertRoutes(scope, { store: options.store, triage, ...(suppressionsChanged ? { suppressionsChanged } : {}) }));
   const coverage = options.coverage;
   if (coverage) await app.register(async (scope) => coverageRoutes(scope, { coverage }));
   await app.register(async (scope) => tokenRoutes(scope, { store: options.store, tokens }));

@@ -12,7 +12,8 @@ import { tokenCommand } from './commands/token.js';
 import { parsersCommand } from './commands/parsers.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
-import { alertsCommand } from './commands/alerts.js';
+import { alertCommand, alertsCommand } from './commands/alerts.js';
+import { suppressCommand } from './commands/suppress.js';
 import { coverageCommand } from './commands/coverage.js';
 
 const program = new Command('vigil')
@@ -28,6 +29,8 @@ program.addCommand(parsersCommand());
 program.addCommand(rulesCommand());
 program.addCommand(scanCommand());
 program.addCommand(alertsCommand());
+program.addCommand(alertCommand());
+program.addCommand(suppressCommand());
 program.addCommand(coverageCommand());
 
 try {

@@ -193,6 +193,42 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** What detections become: grouping, budgets and risk (see docs/alerts.md). */
+  alerts: z
+    .strictObject({
+      /** Detections of one rule for the same entities within this many minutes (event time) join one alert; 0: every detection is its own alert. */
+      groupWindowMinutes: z.number().int().min(0).max(7 * 24 * 60).default(60),
+      budget: z
+        .strictObject({
+          /** New alerts a rule may raise per UTC day before it is throttled and flagged noisy; 0: no limit. */
+          perRuleDaily: z.number().int().min(0).max(10_000_000).default(500),
+          /** Budgets of particular rules, by rule id. */
+          rules: z.record(z.string().min(1), z.number().int().min(0)).default({}),
+        })
+        .prefault({}),
+      risk: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** Points within the window at which an entity raises its own alert. */
+          threshold: z.number().int().positive().max(1_000_000).default(100),
+          windowHours: z.number().positive().max(24 * 30).default(24),
+          level: z.enum(['low', 'medium', 'high', 'critical']).default('high'),
+          /** Points a detection adds, by its level; each rule counts once per entity and window. */
+          points: z
+            .strictObject({
+              informational: z.number().min(0).default(1),
+              low: z.number().min(0).default(5),
+              medium: z.number().min(0).default(15),
+              high: z.number().min(0).default(40),
+              critical: z.number().min(0).default(80),
+            })
+            .prefault({}),
+          /** Entity fields that collect risk. */
+          fields: z.array(z.string().min(1)).default(['user.name', 'host.name', 'source.ip']),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

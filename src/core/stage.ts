@@ -16,3 +16,11 @@ export interface Detector {
   readonly name: string;
   detect(batch: readonly Event[]): Promise<readonly AlertRecord[]> | readonly AlertRecord[];
 }
+
+/**
+ * Where detections go: the alert intake (src/alerts) groups, suppresses and throttles them
+ * before the store; without one they are stored as they are.
+ */
+export interface AlertSink {
+  raise(alerts: readonly AlertRecord[]): Promise<void>;
+}

@@ -8,8 +8,8 @@ import type { Bus } from '../core/bus.js';
 import type { Event } from '../core/event.js';
 import type { Metrics } from '../core/metrics.js';
 import type { EventSink } from '../core/source.js';
-import type { Detector, Enricher } from '../core/stage.js';
-import type { Store } from '../core/store.js';
+import type { AlertSink, Detector, Enricher } from '../core/stage.js';
+import type { AlertRecord, Store } from '../core/store.js';
 import { isVigilError } from '../core/errors.js';
 
 export const STORE_CONSUMER = 'store';
@@ -21,6 +21,8 @@ export interface PipelineOptions {
   readonly batchSize: number;
   readonly enrichers?: readonly Enricher[];
   readonly detectors?: readonly Detector[];
+  /** Where detections go; by default straight to the store. */
+  readonly alerts?: AlertSink | undefined;
   readonly onError?: (message: string, error: unknown) => void;
   /**
    * Where an event the store refuses as malformed goes (so it is kept, not lost, and does not
@@ -101,13 +103,11 @@ export class Pipeline implements EventSink {
       const started = performance.now();
       try {
         await store.appendEvents(events, { consumer: STORE_CONSUMER, position });
-        if (alerts.length > 0) await store.appendAlerts(alerts);
         metrics.storeWriteSeconds.observe((performance.now() - started) / 1000);
         break;
       } catch (error) {
         if (isPoisonBatch(error)) {
           stored = await this.isolatePoison(events, position, error);
-          if (alerts.length > 0) await store.appendAlerts(alerts).catch((e: unknown) => this.options.onError?.('cannot store alerts', e));
           break;
         }
         // The events are safe in the bus; keep retrying rather than dropping them.
@@ -118,6 +118,8 @@ export class Pipeline implements EventSink {
         if (this.abort.signal.aborted) return false;
       }
     }
+    // After the events: alerts point at stored events, and a failed alert write must not store the events twice.
+    if (alerts.length > 0) await this.raiseAlerts(alerts);
     const perInput = new Map<string, number>();
     for (const e of stored) perInput.set(e.source.input, (perInput.get(e.source.input) ?? 0) + 1);
     for (const [input, n] of perInput) metrics.stored.inc({ input }, n);
@@ -145,6 +147,21 @@ export class Pipeline implements EventSink {
     }
     await store.appendEvents([], { consumer: STORE_CONSUMER, position });
     return good;
+  }
+
+  /** Hands detections to the intake (or the store), retrying a store outage a few times. */
+  private async raiseAlerts(alerts: readonly AlertRecord[]): Promise<void> {
+    const sink = this.options.alerts ?? { raise: (a: readonly AlertRecord[]) => this.options.store.appendAlerts(a) };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await sink.raise(alerts);
+        return;
+      } catch (error) {
+        this.options.onError?.(`cannot store ${alerts.length} alerts (attempt ${attempt + 1})`, error);
+        if (isPoisonBatch(error) || this.abort.signal.aborted) return;
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+      }
+    }
   }
 
   /** A failing enricher or detector must not stop events from being stored. */

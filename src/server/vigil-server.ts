@@ -20,6 +20,8 @@ import { GeoIpEnricher } from '../enrich/geoip/geoip-enricher.js';
 import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
+import { AlertIntake } from '../alerts/alert-intake.js';
+import { AlertTriage } from '../alerts/alert-triage.js';
 import { coverageOf } from '../detect/coverage.js';
 import { LogsourceMap } from '../detect/sigma/logsource-map.js';
 import { EMPTY_RULE_SET } from '../detect/sigma/rule-loader.js';
@@ -74,6 +76,8 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       log,
       health: () => ({ ok: true, details: { queueDepth: bus.depth() } }),
       fileImport: { maxLineBytes: config.http.maxEventBytes, zone },
+      triage: new AlertTriage(store, (alert) => core.intake.closed(alert)),
+      suppressionsChanged: () => core.intake.refreshSuppressions(),
       coverage: (tenant) => {
         const detector = core.detector;
         const routing = detector?.logsources ?? LogsourceMap.load(config.detection.logsources);
@@ -179,6 +183,8 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
 export interface EmbeddedPipeline {
   /** Live Sigma detection, when rules are configured. */
   readonly detector: SigmaDetector | undefined;
+  /** Groups, suppresses and throttles detections before the store. */
+  readonly intake: AlertIntake;
   readonly store: Store;
   readonly bus: FileLog;
   readonly pipeline: Pipeline;
@@ -257,12 +263,22 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
         })
       : undefined;
     if (!sigma) log.info('no detection rules (detection.builtin is off and detection.rules is empty): events are stored without detection');
+    const intake = await AlertIntake.open({
+      store,
+      groupWindowMs: config.alerts.groupWindowMinutes * 60_000,
+      budget: { perRuleDaily: config.alerts.budget.perRuleDaily, rules: config.alerts.budget.rules },
+      risk: config.alerts.risk.enabled
+        ? { points: config.alerts.risk.points, threshold: config.alerts.risk.threshold, windowMs: config.alerts.risk.windowHours * 3_600_000, level: config.alerts.risk.level, fields: config.alerts.risk.fields }
+        : undefined,
+      log,
+    });
     const pipeline = new Pipeline({
       bus,
       store,
       metrics,
       enrichers: geoip ? [geoip] : [],
       detectors: [...(sigma ? [sigma] : []), ...(intel ? [intel] : []), ...(beacons ? [beacons] : [])],
+      alerts: intake,
       batchSize: config.pipeline.batchSize,
       onError: (message, error) => log.error({ err: error }, message),
       deadLetter: (event, error) =>
@@ -274,6 +290,7 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       bus,
       pipeline,
       detector: sigma,
+      intake,
       close: async () => {
         sigma?.close();
         intel?.close();

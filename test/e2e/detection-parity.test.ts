@@ -34,7 +34,8 @@ it('live detection and vigil scan find the same detections in the same files', {
     assert.ok(offline.length >= 40, `only ${offline.length} detections offline`);
     assert.ok(offline.some((d) => d.startsWith('2f8e1c1a-5b7e-4f1e-9a41-7d3c1b0a9e02 ')), 'the spray correlation fired offline');
 
-    await writeFile(join(dir, 'vigil.yaml'), `detection:\n  rules: ${JSON.stringify(rules)}\n  reloadSeconds: 0\n`);
+    // Raw detections on both sides: no grouping, no budget, no risk alerts on the live side.
+    await writeFile(join(dir, 'vigil.yaml'), `detection:\n  rules: ${JSON.stringify(rules)}\n  reloadSeconds: 0\nalerts:\n  groupWindowMinutes: 0\n  budget: { perRuleDaily: 0 }\n  risk: { enabled: false }\n`);
     const server = await startVigil(join(dir, 'data'), ['--config', join(dir, 'vigil.yaml')]);
     try {
       const ingest = await runCli(['ingest', ...files, '--data', join(dir, 'data'), '--json']);

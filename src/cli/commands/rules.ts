@@ -13,6 +13,11 @@ import { LogsourceMap } from '../../detect/sigma/logsource-map.js';
 import { runRuleTests } from '../../detect/sigma/rule-tests.js';
 import { SigmaEngine } from '../../detect/sigma/sigma-engine.js';
 import { escapeForTerminal } from '../terminal-escape.js';
+import { figuresOf, type RuleFigures } from '../../alerts/rule-figures.js';
+import { VigilError } from '../../core/errors.js';
+import type { CommonOptions } from '../cli-context.js';
+import { configOption, dataOption, tokenOption } from '../cli-options.js';
+import { viaServerOrStore } from '../store-or-server.js';
 
 interface LintOptions {
   json?: boolean;
@@ -44,6 +49,39 @@ export function rulesCommand(): Command {
         );
       }
       process.exitCode = set.failed.length > 0 ? 1 : 0;
+    });
+  rules
+    .command('noisy')
+    .description('per-rule figures over the last days: alerts, grouped, suppressed, throttled, verdicts, false-positive rate, time to triage; noisy rules first, with suppressions suggested from false positives')
+    .option('--days <n>', 'how many days back', '30')
+    .option('--all', 'list every rule with activity, not only the noisy ones')
+    .option('--json', 'one JSON object per rule')
+    .addOption(dataOption())
+    .addOption(configOption())
+    .addOption(tokenOption())
+    .action(async (options: CommonOptions & { days: string; all?: boolean; json?: boolean }) => {
+      const days = Number(options.days);
+      if (!Number.isInteger(days) || days < 1 || days > 366) throw new VigilError('bad-request', '--days takes a whole number from 1 to 366');
+      const figures = await viaServerOrStore(options, {
+        server: async (server) => (await server.call<{ rules: RuleFigures[] }>('GET', `/api/v1/rules/figures?days=${days}`)).rules,
+        local: (store, tenant) => figuresOf(store, tenant, days),
+      });
+      const shown = options.all ? figures : figures.filter((f) => f.noisy);
+      for (const f of shown) {
+        if (options.json) {
+          process.stdout.write(JSON.stringify(f) + '\n');
+          continue;
+        }
+        const rate = f.falsePositiveRate === null ? '-' : `${Math.round(f.falsePositiveRate * 100)}%`;
+        const triage = f.medianTimeToTriageMs === null ? '-' : `${Math.round(f.medianTimeToTriageMs / 60_000)} min`;
+        const lines = [
+          `${f.noisy ? 'NOISY ' : '      '}${f.ruleTitle} (${f.ruleAuthor || 'no author'}; ${f.ruleId})`,
+          `      alerts ${f.raised}, grouped ${f.grouped}, suppressed ${f.suppressed}, throttled ${f.throttled}; verdicts TP ${f.verdicts.true_positive} FP ${f.verdicts.false_positive} benign ${f.verdicts.benign}; FP rate ${rate}; median time to triage ${triage}`,
+          ...f.suggestions.map((s) => `      suggest: vigil suppress add --rule ${s.ruleId} --field ${s.field}=${s.value} --reason "…"   (${s.falsePositives} false positives)`),
+        ];
+        process.stdout.write(lines.map((l) => escapeForTerminal(l)).join('\n') + '\n');
+      }
+      if (!options.json) process.stderr.write(`${shown.length} rule(s)${options.all ? '' : ' flagged noisy'} over ${days} day(s)\n`);
     });
   rules
     .command('test')

@@ -20,6 +20,8 @@ export type HttpInput = 'http' | 'hec' | 'bulk' | 'file' | 'api';
 /** The caller, from its token. The tenant is never taken from the request. */
 export interface Principal {
   readonly tokenId: string;
+  /** The token's name: who did it, in alert histories and audit trails. */
+  readonly tokenName: string;
   readonly tenant: string;
   readonly role: Role;
 }
