@@ -17,6 +17,7 @@ import { TRIAGE_ACTIONS, type AlertTriage, type TriageRequest } from '../alerts/
 import { figuresOf, type RuleFigures } from '../alerts/rule-figures.js';
 import { suppressionFrom } from '../alerts/suppression-request.js';
 import { principalOf } from '../sources/http/index.js';
+import { jsonObjectBody } from './json-body.js';
 
 export const DEFAULT_ALERT_LIMIT = 100;
 export const MAX_ALERT_LIMIT = 10_000;
@@ -52,7 +53,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
   app.post('/api/v1/alerts/:id/actions', { config: { access: 'analyst' } }, async (request): Promise<Alert> => {
     const principal = principalOf(request);
     const { id } = request.params as { id: string };
-    const body = (request.body ?? {}) as Record<string, unknown>;
+    const body = jsonObjectBody(request.body, '{"action": "close", "verdict": "false_positive", "comment": "our scanner"}');
     const triage: TriageRequest = {
       action: oneOf(body['action'], TRIAGE_ACTIONS, 'action'),
       ...(body['verdict'] === undefined ? {} : { verdict: oneOf(body['verdict'], ALERT_VERDICTS, 'verdict') }),
@@ -68,7 +69,8 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
 
   app.post('/api/v1/suppressions', { config: { access: 'analyst' } }, async (request, reply): Promise<Suppression> => {
     const principal = principalOf(request);
-    const suppression = suppressionFrom((request.body ?? {}) as Record<string, unknown>, principal.tenant, principal.tokenName, Date.now());
+    const body = jsonObjectBody(request.body, '{"ruleId": "…", "fields": {"source.ip": "203.0.113.7"}, "reason": "our scanner", "for": "7d"}');
+    const suppression = suppressionFrom(body, principal.tenant, principal.tokenName, Date.now());
     await store.saveSuppression(suppression);
     await options.suppressionsChanged?.();
     void reply.code(201);

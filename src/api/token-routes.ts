@@ -10,6 +10,7 @@ import { VigilError } from '../core/errors.js';
 import { principalOf } from '../sources/http/index.js';
 import { createToken } from './auth/tokens.js';
 import type { TokenCache } from './auth/token-cache.js';
+import { jsonBody } from './json-body.js';
 
 const createBody = z.strictObject({
   name: z.string().trim().min(1, 'give the token a name, e.g. the host or shipper that uses it').max(200),
@@ -29,22 +30,12 @@ function view(record: TokenRecord): TokenView {
   return { id: record.id, name: record.name, role: record.role, tenant: record.tenant, created: record.created, revoked: record.revoked };
 }
 
-function parseJsonBody(body: unknown): unknown {
-  const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
-  if (text.trim() === '') throw new VigilError('bad-request', 'send a JSON body: {"name": "...", "role": "ingest|analyst|admin"}', { where: 'body' });
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new VigilError('bad-request', 'the body is not valid JSON; send {"name": "...", "role": "ingest|analyst|admin"}', { where: 'body' });
-  }
-}
-
 export async function tokenRoutes(app: FastifyInstance, options: { store: Store; tokens: TokenCache }): Promise<void> {
   const { store, tokens } = options;
 
   app.post('/api/v1/tokens', { config: { access: 'admin' } }, async (request, reply) => {
     const principal = principalOf(request);
-    const parsed = createBody.safeParse(parseJsonBody(request.body));
+    const parsed = createBody.safeParse(jsonBody(request.body, '{"name": "...", "role": "ingest|analyst|admin"}'));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const key = issue?.path.join('.') || 'body';

@@ -12,6 +12,7 @@ import { corpusHas, corpusPath } from '../support/corpus.js';
 import { runCli, startVigil } from '../support/vigil-process.js';
 
 interface AlertLine {
+  id: string;
   ruleTitle: string;
   ruleAuthor: string;
   ruleId: string;
@@ -81,6 +82,34 @@ it('vigil ingest then vigil alerts --json: SSH brute force from exactly the six 
       const text = await runCli(['coverage', '--data', data]);
       assert.match(text.stdout, /Rules that cannot fire here/);
       assert.match(text.stdout, /ATT&CK techniques covered by rules that can fire/);
+
+      // Triage through the running server: grouped alerts, moves with history, suppressions that take effect at once.
+      const worst = bruteForce.filter((a) => a.details.entities?.['source.ip'] === '183.62.140.253');
+      assert.equal(worst.length, 1, 'one alert for the worst source, its detections grouped');
+      assert.ok((worst[0] as unknown as { count: number }).count >= 20);
+      const id = worst[0]!.id;
+      assert.equal((await runCli(['alert', id, 'ack', '--data', data])).code, 0);
+      const refused = await runCli(['alert', id, 'close', '--data', data]);
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /closing needs a verdict/);
+      const closed = await runCli(['alert', id, 'close', '--verdict', 'true_positive', '--comment', 'blocked at the firewall', '--json', '--data', data]);
+      assert.equal(closed.code, 0, closed.stderr);
+      const after = JSON.parse(closed.stdout) as { state: string; verdict: string; history: { by: string; action: string }[] };
+      assert.equal(after.state, 'closed');
+      assert.equal(after.verdict, 'true_positive');
+      assert.deepEqual(after.history.map((h) => [h.by, h.action]), [['vigil', 'created'], ['admin', 'state'], ['admin', 'state']]);
+      const suppress = await runCli(['suppress', 'add', '--field', 'source.ip=187.141.143.180', '--reason', 'pen test', '--for', '1d', '--json', '--data', data]);
+      assert.equal(suppress.code, 0, suppress.stderr);
+      const again = await runCli(['ingest', corpusPath(...OPENSSH), '--data', data, '--json']);
+      assert.equal(again.code, 0, again.stderr);
+      const listed = JSON.parse((await runCli(['suppress', 'list', '--json', '--data', data])).stdout.trim()) as { hits: number };
+      assert.ok(listed.hits > 0, 'the suppression dropped detections of the second pass');
+      const noisy = await runCli(['rules', 'noisy', '--all', '--json', '--data', data]);
+      assert.equal(noisy.code, 0, noisy.stderr);
+      const figures = noisy.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ruleTitle: string; verdicts: { true_positive: number }; suppressed: number });
+      const bf = figures.find((f) => f.ruleTitle === 'SSH Brute Force From One Source');
+      assert.equal(bf?.verdicts.true_positive, 1);
+      assert.ok((bf?.suppressed ?? 0) > 0);
     } finally {
       await server.stop();
     }
