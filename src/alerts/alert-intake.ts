@@ -21,6 +21,7 @@
 import { dayOf, type Alert, type AlertBatch, type RuleDay, type Suppression } from '../core/alert.js';
 import { newId } from '../core/ids.js';
 import type { AlertRecord, Store } from '../core/store.js';
+import type { AlertContext } from './alert-context.js';
 import { RiskLedger, type RiskOptions } from './risk-entities.js';
 
 export interface AlertIntakeOptions {
@@ -30,6 +31,8 @@ export interface AlertIntakeOptions {
   /** New alerts a rule may raise per UTC day; rule id → its own budget. */
   readonly budget: { readonly perRuleDaily: number; readonly rules?: Readonly<Record<string, number>> };
   readonly risk?: RiskOptions | undefined;
+  /** Adds context (GeoIP, assets, users, intel, prevalence, surrounding events) to each new alert. */
+  readonly context?: AlertContext | undefined;
   /** How often suppressions are re-read from the store (changes made elsewhere). Default 10 s. */
   readonly suppressionRefreshMs?: number;
   /** Groups kept in the index. Default 100,000. */
@@ -174,6 +177,14 @@ export class AlertIntake {
       }
       count(record, 'raised');
       queue.push(...this.#riskAlerts(record, seen));
+    }
+    if (this.options.context) {
+      for (const [i, a] of inserts.entries()) {
+        inserts[i] = await this.options.context.enrich(a).catch((error: unknown) => {
+          this.options.log?.warn({ err: error, rule: a.ruleId }, 'alert enrichment failed; the alert is raised without context');
+          return a;
+        });
+      }
     }
     const batch: AlertBatch = { inserts, merges: [...merges.values()], days: [...days.values()] satisfies RuleDay[], suppressionHits: [...hits.values()] };
     await this.options.store.applyAlertBatch(batch);

@@ -113,6 +113,10 @@ export class MemoryStore implements Store {
   async countEvents(tenant: string): Promise<number> {
     return this.events.filter((event) => event.tenant === tenant).length;
   }
+  async entityStats(tenant: string, field: string, value: string): Promise<{ events: number; first: number; last: number } | undefined> {
+    const times = this.events.filter((e) => e.tenant === tenant && String(e.fields[field] ?? '').toLowerCase() === value.toLowerCase()).map((e) => e.time);
+    return { events: times.length, first: times.length ? Math.min(...times) : 0, last: times.length ? Math.max(...times) : 0 };
+  }
   async profileEvents(tenant: string, valueFields: readonly string[]): Promise<readonly EventShape[]> {
     const shapes = new Map<string, EventShape & { count: number; first: number; last: number }>();
     for (const e of this.events.filter((x) => x.tenant === tenant)) {

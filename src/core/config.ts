@@ -206,6 +206,19 @@ export const configSchema = z.strictObject({
           rules: z.record(z.string().min(1), z.number().int().min(0)).default({}),
         })
         .prefault({}),
+      /** Context added to each new alert (docs/alerts.md). */
+      enrichment: z
+        .strictObject({
+          /** Asset inventory: a CSV or JSON file of hosts (name or ip, plus owner, criticality, department…). */
+          assets: z.string().min(1).optional(),
+          /** User directory: a CSV or JSON file of users (user name or email, plus department, manager…). */
+          users: z.string().min(1).optional(),
+          /** Events within ± this many minutes on the alert's hosts and users are listed with it; 0: none. */
+          surroundingMinutes: z.number().int().min(0).max(24 * 60).default(10),
+          /** First-seen and prevalence of each entity (a count over stored events per new alert). */
+          prevalence: z.boolean().default(true),
+        })
+        .prefault({}),
       risk: z
         .strictObject({
           enabled: z.boolean().default(true),
@@ -266,6 +279,8 @@ export function parseConfig(raw: unknown, file = 'vigil.yaml', baseDir = process
   config.detection.rules = config.detection.rules.map(abs);
   config.detection.logsources = config.detection.logsources.map(abs);
   config.detection.intel.paths = config.detection.intel.paths.map(abs);
+  if (config.alerts.enrichment.assets !== undefined) config.alerts.enrichment.assets = abs(config.alerts.enrichment.assets);
+  if (config.alerts.enrichment.users !== undefined) config.alerts.enrichment.users = abs(config.alerts.enrichment.users);
   if (config.enrich.geoip.city) config.enrich.geoip.city = abs(config.enrich.geoip.city);
   if (config.enrich.geoip.asn) config.enrich.geoip.asn = abs(config.enrich.geoip.asn);
   for (const tls of [config.http.tls, config.syslog.tls, ...config.syslog.inputs.map((i) => i.tls)]) {

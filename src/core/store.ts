@@ -122,6 +122,11 @@ export interface Store extends TokenStore, AlertStore {
   readCheckpoint(consumer: string): Promise<Checkpoint | undefined>;
   search(request: SearchRequest): Promise<SearchResult>;
   countEvents(tenant: string): Promise<number>;
+  /**
+   * How often a value of an entity field occurs in the tenant's events, and when first and last
+   * (alert enrichment: first-seen and prevalence); undefined when the store does not index the field.
+   */
+  entityStats(tenant: string, field: string, value: string): Promise<{ readonly events: number; readonly first: number; readonly last: number } | undefined>;
   /** The distinct shapes of the tenant's events (see EventShape), with the values of `valueFields`. */
   profileEvents(tenant: string, valueFields: readonly string[]): Promise<readonly EventShape[]>;
   close(): Promise<void>;

@@ -14,7 +14,7 @@ import { SyslogSource } from '../sources/syslog/syslog-source.js';
 import { SigmaDetector } from '../detect/sigma-detector.js';
 import { builtinPlaceholders, rulePaths } from '../detect/builtin-rules.js';
 import { IntelRetroHunter } from '../detect/intel/intel-retro-hunt.js';
-import { IntelDetector } from '../detect/intel/intel-detector.js';
+import { IntelDetector, indicatorsFor } from '../detect/intel/intel-detector.js';
 import { BeaconDetector } from '../detect/behaviour/beacon-detector.js';
 import { GeoIpEnricher } from '../enrich/geoip/geoip-enricher.js';
 import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
@@ -22,6 +22,8 @@ import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
 import { AlertIntake } from '../alerts/alert-intake.js';
 import { AlertTriage } from '../alerts/alert-triage.js';
+import { AlertContext } from '../alerts/alert-context.js';
+import { EntityDirectory } from '../alerts/entity-directory.js';
 import { coverageOf } from '../detect/coverage.js';
 import { LogsourceMap } from '../detect/sigma/logsource-map.js';
 import { EMPTY_RULE_SET } from '../detect/sigma/rule-loader.js';
@@ -263,8 +265,19 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
         })
       : undefined;
     if (!sigma) log.info('no detection rules (detection.builtin is off and detection.rules is empty): events are stored without detection');
+    const enrichment = config.alerts.enrichment;
+    const context = new AlertContext({
+      geo: geoip,
+      assets: enrichment.assets === undefined ? undefined : EntityDirectory.open('assets', enrichment.assets),
+      users: enrichment.users === undefined ? undefined : EntityDirectory.open('users', enrichment.users),
+      intel: intel ? (value) => indicatorsFor(intel.index, value).map((i) => ({ type: i.type, value: i.value, source: i.source, confidence: i.confidence, description: i.description })) : undefined,
+      history: store,
+      prevalence: enrichment.prevalence,
+      surroundingMinutes: enrichment.surroundingMinutes,
+    });
     const intake = await AlertIntake.open({
       store,
+      context,
       groupWindowMs: config.alerts.groupWindowMinutes * 60_000,
       budget: { perRuleDaily: config.alerts.budget.perRuleDaily, rules: config.alerts.budget.rules },
       risk: config.alerts.risk.enabled

@@ -268,6 +268,17 @@ export function intelAlert(event: Event, match: IntelMatch, created: number = Da
   };
 }
 
+/** Indicators listing a bare value (an entity of an alert): tried as an address, a hash, a domain. */
+export function indicatorsFor(index: IndicatorIndex, value: string, now: number = Date.now()): Indicator[] {
+  const v = value.trim();
+  if (v === '' || v.length > 2048) return [];
+  if (parseIp(v)) return index.match(v, 'ip', now);
+  if (/^[0-9a-f]{32}$|^[0-9a-f]{40}$|^[0-9a-f]{64}$/i.test(v)) return index.match(v.toLowerCase(), 'hash', now);
+  if (v.includes('/')) return index.match(v, 'url', now);
+  if (v.includes('.')) return index.match(v, 'domain', now);
+  return [];
+}
+
 export interface IntelStats {
   readonly indicators: number;
   readonly byType: Readonly<Record<IndicatorType, number>>;

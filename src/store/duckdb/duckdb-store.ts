@@ -15,6 +15,7 @@ import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilte
 import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import { checkEventColumns, checkSchema, createInstance, lockedError, migrate, type DuckDbOpenOptions } from './duckdb-open.js';
 import { eventChunks, eventFromRow } from './event-rows.js';
+import { PROMOTED_BY_FIELD } from './schema.js';
 import { SqlParams, compileFilter } from './query-sql.js';
 import { ALERT_COLUMNS, SUPPRESSION_COLUMNS, TOKEN_COLUMNS, alertFromRow, appendAlertRow, suppressionFromRow, tokenFromRow } from './record-rows.js';
 import { HIT_COLUMNS } from './schema.js';
@@ -397,6 +398,17 @@ export class DuckDbStore implements Store {
     return this.read('count events', async (conn) => {
       const reader = await conn.runAndReadAll('SELECT count(*) FROM events WHERE tenant = $1', [tenant]);
       return Number(reader.getRowsJS()[0]?.[0] ?? 0);
+    });
+  }
+
+  entityStats(tenant: string, field: string, value: string): Promise<{ events: number; first: number; last: number } | undefined> {
+    const promoted = PROMOTED_BY_FIELD.get(field);
+    if (!promoted) return Promise.resolve(undefined);
+    return this.read('count an entity', async (conn) => {
+      // Promoted columns hold lower-cased values (schema.ts): one list_contains scan.
+      const reader = await conn.runAndReadAll(`SELECT count(*), min(time), max(time) FROM events WHERE tenant = $1 AND list_contains(${promoted.column}, $2)`, [tenant, value.toLowerCase()]);
+      const [n, first, last] = reader.getRowsJS()[0] ?? [0, null, null];
+      return { events: Number(n), first: first === null ? 0 : Number(first), last: last === null ? 0 : Number(last) };
     });
   }
 

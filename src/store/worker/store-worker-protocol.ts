@@ -12,6 +12,7 @@ export const STORE_METHODS = [
   'search',
   'countEvents',
   'profileEvents',
+  'entityStats',
   'createToken',
   'findTokenByHash',
   'listTokens',

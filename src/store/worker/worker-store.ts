@@ -116,6 +116,9 @@ export class WorkerStore implements Store {
   search(request: SearchRequest): Promise<SearchResult> {
     return this.#call('search', [request]);
   }
+  entityStats(tenant: string, field: string, value: string): Promise<{ events: number; first: number; last: number } | undefined> {
+    return this.#call('entityStats', [tenant, field, value]);
+  }
   profileEvents(tenant: string, valueFields: readonly string[]): Promise<readonly EventShape[]> {
     return this.#call('profileEvents', [tenant, valueFields]);
   }
