@@ -174,6 +174,7 @@ export class DeliveryQueue {
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
+      if (this.#closed) return resolve();
       this.#wake = resolve;
       this.#sleepTimer = setTimeout(resolve, ms);
     });
