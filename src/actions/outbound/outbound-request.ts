@@ -139,9 +139,13 @@ export async function sendOutbound(request: OutboundRequest): Promise<OutboundRe
   });
 }
 
-/** Whether a failure from sendOutbound (or the guard) is worth retrying. */
+/**
+ * Whether a failed delivery is worth retrying: a refused destination is not (except a name that
+ * did not resolve, which may be passing DNS trouble); an error that says `retryable` is taken at
+ * its word; anything else is assumed passing.
+ */
 export function isRetryable(e: unknown): boolean {
-  if (e instanceof OutboundRequestError) return e.retryable;
   if (e instanceof OutboundRefusedError) return e.reason === 'unresolvable';
+  if (typeof e === 'object' && e !== null && typeof (e as { retryable?: unknown }).retryable === 'boolean') return (e as { retryable: boolean }).retryable;
   return true;
 }
