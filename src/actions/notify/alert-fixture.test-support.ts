@@ -14,7 +14,7 @@ export function testAlert(overrides: Partial<AlertRecord> = {}): AlertRecord {
     ruleAuthor: 'Vigil',
     level: 'high',
     eventIds: ['e1', 'e2'],
-    state: 'open',
+    state: 'new',
     details: { entities: { 'source.ip': '203.0.113.7', 'user.name': 'root' }, tags: ['attack.credential-access', 'attack.t1110'] },
     ...overrides,
   };
