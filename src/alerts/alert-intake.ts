@@ -31,6 +31,8 @@ export interface AlertIntakeOptions {
   /** New alerts a rule may raise per UTC day; rule id → its own budget. */
   readonly budget: { readonly perRuleDaily: number; readonly rules?: Readonly<Record<string, number>> };
   readonly risk?: RiskOptions | undefined;
+  /** Told of every new alert once it is stored (notifications, automated response); errors are logged. */
+  readonly onRaised?: ((alerts: readonly Alert[]) => Promise<void> | void) | undefined;
   /** Adds context (GeoIP, assets, users, intel, prevalence, surrounding events) to each new alert. */
   readonly context?: AlertContext | undefined;
   /** How often suppressions are re-read from the store (changes made elsewhere). Default 10 s. */
@@ -188,6 +190,13 @@ export class AlertIntake {
     }
     const batch: AlertBatch = { inserts, merges: [...merges.values()], days: [...days.values()] satisfies RuleDay[], suppressionHits: [...hits.values()] };
     await this.options.store.applyAlertBatch(batch);
+    if (inserts.length > 0 && this.options.onRaised) {
+      try {
+        await this.options.onRaised(inserts);
+      } catch (error) {
+        this.options.log?.warn({ err: error }, 'acting on new alerts failed; they are stored');
+      }
+    }
   }
 
   #riskAlerts(record: AlertRecord, seen: number): AlertRecord[] {

@@ -31,6 +31,8 @@ import { searchRoutes } from './search-routes.js';
 import { alertRoutes } from './alert-routes.js';
 import { AlertTriage } from '../alerts/alert-triage.js';
 import { coverageRoutes, type CoverageProvider } from './coverage-routes.js';
+import { responseRoutes } from './response-routes.js';
+import type { ResponseEngine } from '../actions/response/response-engine.js';
 import { tokenRoutes } from './token-routes.js';
 import { fileImportRoutes } from '../sources/file/file-import-routes.js';
 import type { TimeZone } from '../parsers/syslog/syslog-parser.js';
@@ -64,6 +66,8 @@ export interface HttpServerOptions {
   readonly triage?: AlertTriage | undefined;
   /** Called after a suppression is added or deleted (the intake re-reads them). */
   readonly suppressionsChanged?: (() => Promise<void>) | undefined;
+  /** Automated response (runs, approvals); absent: no routes. */
+  readonly response?: ResponseEngine | undefined;
   /** Detection coverage of a tenant's data (`vigil coverage` while a server runs); absent: no route. */
   readonly coverage?: CoverageProvider | undefined;
   /** File import through the server (`vigil ingest` while a server runs). */
@@ -159,6 +163,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const triage = options.triage ?? new AlertTriage(options.store);
   const suppressionsChanged = options.suppressionsChanged;
   await app.register(async (scope) => alertRoutes(scope, { store: options.store, triage, ...(suppressionsChanged ? { suppressionsChanged } : {}) }));
+  const response = options.response;
+  if (response) await app.register(async (scope) => responseRoutes(scope, { response }));
   const coverage = options.coverage;
   if (coverage) await app.register(async (scope) => coverageRoutes(scope, { coverage }));
   await app.register(async (scope) => tokenRoutes(scope, { store: options.store, tokens }));

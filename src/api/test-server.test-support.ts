@@ -9,6 +9,7 @@ import { createToken } from './auth/tokens.js';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from './http-server.js';
 import { MemoryStore } from './memory-store.test-support.js';
 import { computeCoverage } from '../detect/coverage.js';
+import { ResponseEngine } from '../actions/response/response-engine.js';
 import { LogsourceMap } from '../detect/sigma/logsource-map.js';
 import { EMPTY_RULE_SET } from '../detect/sigma/rule-loader.js';
 
@@ -59,7 +60,8 @@ export async function startTestServer(overrides: Partial<HttpServerOptions> = {}
     sink,
     store,
     metrics,
-    // The coverage route exists on every test server, so the route-by-route auth test sees it.
+    // The coverage and response routes exist on every test server, so the route-by-route auth test sees them.
+    response: ResponseEngine.open({ playbooks: [] }),
     coverage: async () => computeCoverage(EMPTY_RULE_SET, LogsourceMap.load(), await store.profileEvents('default', [])),
     ...overrides,
   });

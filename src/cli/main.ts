@@ -14,6 +14,7 @@ import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { alertCommand, alertsCommand } from './commands/alerts.js';
 import { suppressCommand } from './commands/suppress.js';
+import { responseCommand } from './commands/response.js';
 import { coverageCommand } from './commands/coverage.js';
 
 const program = new Command('vigil')
@@ -31,6 +32,7 @@ program.addCommand(scanCommand());
 program.addCommand(alertsCommand());
 program.addCommand(alertCommand());
 program.addCommand(suppressCommand());
+program.addCommand(responseCommand());
 program.addCommand(coverageCommand());
 
 try {

@@ -242,6 +242,15 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** Guarded automated response (docs/response.md). */
+  response: z
+    .strictObject({
+      /** Files or folders of playbooks (YAML). */
+      playbooks: z.array(z.string().min(1)).default([]),
+      /** Every playbook only records what it would do. */
+      dryRun: z.boolean().default(false),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -279,6 +288,7 @@ export function parseConfig(raw: unknown, file = 'vigil.yaml', baseDir = process
   config.detection.rules = config.detection.rules.map(abs);
   config.detection.logsources = config.detection.logsources.map(abs);
   config.detection.intel.paths = config.detection.intel.paths.map(abs);
+  config.response.playbooks = config.response.playbooks.map(abs);
   if (config.alerts.enrichment.assets !== undefined) config.alerts.enrichment.assets = abs(config.alerts.enrichment.assets);
   if (config.alerts.enrichment.users !== undefined) config.alerts.enrichment.users = abs(config.alerts.enrichment.users);
   if (config.enrich.geoip.city) config.enrich.geoip.city = abs(config.enrich.geoip.city);

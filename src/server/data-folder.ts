@@ -20,6 +20,8 @@ export interface DataFolder {
   readonly behaviourState: string;
   /** Which threat-intelligence indicators have been retro-hunted in stored events. */
   readonly intelRetroState: string;
+  /** Automated response runs: the audit trail, and what is still to revert. */
+  readonly responseJournal: string;
 }
 
 export function dataFolder(root: string): DataFolder {
@@ -33,6 +35,7 @@ export function dataFolder(root: string): DataFolder {
     fileOffsets: join(root, 'file-offsets.json'),
     behaviourState: join(root, 'behaviour-state.json'),
     intelRetroState: join(root, 'intel-retro-hunted.json'),
+    responseJournal: join(root, 'response-runs.ndjson'),
   };
 }
 

@@ -21,6 +21,8 @@ import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
 import { AlertIntake } from '../alerts/alert-intake.js';
+import { loadPlaybooks } from '../actions/response/playbook.js';
+import { ResponseEngine } from '../actions/response/response-engine.js';
 import { AlertTriage } from '../alerts/alert-triage.js';
 import { AlertContext } from '../alerts/alert-context.js';
 import { EntityDirectory } from '../alerts/entity-directory.js';
@@ -80,6 +82,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       fileImport: { maxLineBytes: config.http.maxEventBytes, zone },
       triage: new AlertTriage(store, (alert) => core.intake.closed(alert)),
       suppressionsChanged: () => core.intake.refreshSuppressions(),
+      response: core.response,
       coverage: (tenant) => {
         const detector = core.detector;
         const routing = detector?.logsources ?? LogsourceMap.load(config.detection.logsources);
@@ -187,6 +190,8 @@ export interface EmbeddedPipeline {
   readonly detector: SigmaDetector | undefined;
   /** Groups, suppresses and throttles detections before the store. */
   readonly intake: AlertIntake;
+  /** Playbooks for new alerts, when `response.playbooks` names some. */
+  readonly response: ResponseEngine | undefined;
   readonly store: Store;
   readonly bus: FileLog;
   readonly pipeline: Pipeline;
@@ -275,9 +280,17 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       prevalence: enrichment.prevalence,
       surroundingMinutes: enrichment.surroundingMinutes,
     });
+    const response =
+      config.response.playbooks.length === 0
+        ? undefined
+        : ResponseEngine.open({ playbooks: loadPlaybooks(config.response.playbooks), journal: folder.responseJournal, dryRun: config.response.dryRun, log });
+    response?.start();
     const intake = await AlertIntake.open({
       store,
       context,
+      onRaised: async (alerts) => {
+        await response?.onAlerts(alerts);
+      },
       groupWindowMs: config.alerts.groupWindowMinutes * 60_000,
       budget: { perRuleDaily: config.alerts.budget.perRuleDaily, rules: config.alerts.budget.rules },
       risk: config.alerts.risk.enabled
@@ -304,7 +317,9 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       pipeline,
       detector: sigma,
       intake,
+      response,
       close: async () => {
+        await response?.close();
         sigma?.close();
         intel?.close();
         await intel?.stopHunting();
