@@ -32,6 +32,7 @@ import { alertRoutes } from './alert-routes.js';
 import { AlertTriage } from '../alerts/alert-triage.js';
 import { coverageRoutes, type CoverageProvider } from './coverage-routes.js';
 import { responseRoutes } from './response-routes.js';
+import { caseRoutes } from './case-routes.js';
 import type { ResponseEngine } from '../actions/response/response-engine.js';
 import { tokenRoutes } from './token-routes.js';
 import { fileImportRoutes } from '../sources/file/file-import-routes.js';
@@ -163,6 +164,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const triage = options.triage ?? new AlertTriage(options.store);
   const suppressionsChanged = options.suppressionsChanged;
   await app.register(async (scope) => alertRoutes(scope, { store: options.store, triage, ...(suppressionsChanged ? { suppressionsChanged } : {}) }));
+  await app.register(async (scope) => caseRoutes(scope, { store: options.store }));
   const response = options.response;
   if (response) await app.register(async (scope) => responseRoutes(scope, { response }));
   const coverage = options.coverage;

@@ -3,7 +3,7 @@
  * only (the query tree is recorded, not evaluated: compiling queries is the store's job and is
  * tested there). Not for production.
  */
-import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type RuleDay, type Suppression } from '../core/alert.js';
+import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../core/alert.js';
 import type { Event } from '../core/event.js';
 import type { SearchRequest } from '../core/query.js';
 import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../core/store.js';
@@ -91,6 +91,17 @@ export class MemoryStore implements Store {
   }
   async activeSuppressions(now: number): Promise<readonly Suppression[]> {
     return this.suppressions.filter((x) => x.expires === undefined || x.expires > now);
+  }
+  readonly cases = new Map<string, Case>();
+  async saveCase(c: Case): Promise<void> {
+    this.cases.set(c.id, c);
+  }
+  async getCase(tenant: string, id: string): Promise<Case | undefined> {
+    const c = this.cases.get(id);
+    return c && c.tenant === tenant ? c : undefined;
+  }
+  async listCases(tenant: string, limit: number): Promise<readonly Case[]> {
+    return [...this.cases.values()].filter((c) => c.tenant === tenant).sort((a, b) => b.updated - a.updated).slice(0, limit);
   }
   async ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]> {
     return this.days.filter((d) => (tenant === undefined || d.tenant === tenant) && d.day >= fromDay);

@@ -15,6 +15,7 @@ import { scanCommand } from './commands/scan.js';
 import { alertCommand, alertsCommand } from './commands/alerts.js';
 import { suppressCommand } from './commands/suppress.js';
 import { responseCommand } from './commands/response.js';
+import { casesCommand } from './commands/cases.js';
 import { coverageCommand } from './commands/coverage.js';
 
 const program = new Command('vigil')
@@ -33,6 +34,7 @@ program.addCommand(alertsCommand());
 program.addCommand(alertCommand());
 program.addCommand(suppressCommand());
 program.addCommand(responseCommand());
+program.addCommand(casesCommand());
 program.addCommand(coverageCommand());
 
 try {

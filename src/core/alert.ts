@@ -129,3 +129,27 @@ export function alertOf(record: AlertRecord): Alert {
     history: [{ at: record.created, by: 'vigil', action: 'created' }],
   };
 }
+
+export const CASE_STATUSES = ['open', 'investigating', 'contained', 'closed'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export interface CaseNote {
+  readonly at: number;
+  readonly by: string;
+  readonly text: string;
+}
+
+/** An incident: alerts grouped by an analyst, with notes and a status. */
+export interface Case {
+  readonly id: string;
+  readonly tenant: string;
+  readonly created: number;
+  readonly updated: number;
+  readonly title: string;
+  readonly status: CaseStatus;
+  readonly owner: string | null;
+  readonly alertIds: readonly string[];
+  readonly notes: readonly CaseNote[];
+  /** Who changed what: created, alerts added, status changes. */
+  readonly history: readonly AlertHistoryEntry[];
+}

@@ -3,7 +3,7 @@
  * (ClickHouse for events, PostgreSQL for alerts, tokens and configuration) implements the same
  * interface, and both must pass `src/store/store.suite.ts`.
  */
-import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, AlertState, RuleDay, Suppression } from './alert.js';
+import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, AlertState, Case, RuleDay, Suppression } from './alert.js';
 import type { Event } from './event.js';
 import type { SearchRequest } from './query.js';
 
@@ -83,6 +83,11 @@ export interface AlertStore {
   deleteSuppression(tenant: string, id: string): Promise<boolean>;
   /** Every tenant's suppressions that have not expired at `now`: what the intake applies. */
   activeSuppressions(now: number): Promise<readonly Suppression[]>;
+  /** Inserts or replaces a case (the whole record). */
+  saveCase(c: Case): Promise<void>;
+  getCase(tenant: string, id: string): Promise<Case | undefined>;
+  /** The tenant's cases, most recently updated first. */
+  listCases(tenant: string, limit: number): Promise<readonly Case[]>;
   /** Per-rule daily counts from `fromDay` on (days since 1970-01-01 UTC); all tenants when tenant is undefined. */
   ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]>;
 }

@@ -290,6 +290,17 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
         assert.deepEqual(await store.openAlertGroups(0), [], 'alerts without a group key are not indexed');
       });
 
+      it('saves, replaces and lists cases per tenant, most recently updated first', async () => {
+        const c = { id: 'c-1', tenant: 'a', created: T0, updated: T0, title: 'Break-in', status: 'open' as const, owner: null, alertIds: ['al-1'], notes: [], history: [] };
+        await store.saveCase(c);
+        await store.saveCase({ ...c, id: 'c-2', updated: T0 + 5 });
+        await store.saveCase({ ...c, status: 'closed', updated: T0 + 10, notes: [{ at: T0 + 10, by: 'ana', text: 'done' }] });
+        assert.deepEqual((await store.listCases('a', 10)).map((x) => [x.id, x.status]), [['c-1', 'closed'], ['c-2', 'open']]);
+        assert.deepEqual((await store.getCase('a', 'c-1'))?.notes, [{ at: T0 + 10, by: 'ana', text: 'done' }]);
+        assert.equal(await store.getCase('b', 'c-1'), undefined);
+        assert.deepEqual(await store.listCases('b', 10), []);
+      });
+
       it('keeps suppressions per tenant, expires them, and deletes them', async () => {
         await store.saveSuppression({ id: 's-1', tenant: 'a', created: T0, author: 'ana', reason: 'change window', fields: {}, expires: T0 + MINUTE, hits: 0 });
         await store.saveSuppression({ id: 's-2', tenant: 'b', created: T0, author: 'bo', reason: 'lab', ruleId: 'r-9', fields: { 'host.name': 'lab1' }, hits: 0 });

@@ -11,7 +11,7 @@ import { listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBDataC
 import { VigilError, isVigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { SearchRequest } from '../../core/query.js';
-import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type RuleDay, type Suppression } from '../../core/alert.js';
+import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../../core/alert.js';
 import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import { checkEventColumns, checkSchema, createInstance, lockedError, migrate, type DuckDbOpenOptions } from './duckdb-open.js';
 import { eventChunks, eventFromRow } from './event-rows.js';
@@ -247,6 +247,28 @@ export class DuckDbStore implements Store {
     return this.write('delete a suppression', async (conn) => {
       const result = await conn.run('DELETE FROM suppressions WHERE tenant = $1 AND id = $2', [tenant, id]);
       return result.rowsChanged > 0;
+    });
+  }
+
+  saveCase(c: Case): Promise<void> {
+    return this.write('save a case', async (conn) => {
+      await conn.run('INSERT OR REPLACE INTO cases (id, tenant, updated, record) VALUES ($1, $2, $3, $4)', [c.id, c.tenant, BigInt(c.updated), JSON.stringify(c)]);
+    });
+  }
+
+  getCase(tenant: string, id: string): Promise<Case | undefined> {
+    return this.read('read a case', async (conn) => {
+      const reader = await conn.runAndReadAll('SELECT record FROM cases WHERE tenant = $1 AND id = $2', [tenant, id]);
+      const row = reader.getRowsJS()[0];
+      return row === undefined ? undefined : (JSON.parse(String(row[0])) as Case);
+    });
+  }
+
+  listCases(tenant: string, limit: number): Promise<readonly Case[]> {
+    const checked = checkLimit(limit, 'limit');
+    return this.read('list cases', async (conn) => {
+      const reader = await conn.runAndReadAll(`SELECT record FROM cases WHERE tenant = $1 ORDER BY updated DESC, id DESC LIMIT ${checked}`, [tenant]);
+      return reader.getRowsJS().map((row) => JSON.parse(String(row[0])) as Case);
     });
   }
 

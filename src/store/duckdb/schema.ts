@@ -26,7 +26,7 @@
 
 import { BIGINT, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export interface PromotedField {
   /** ECS name as used in queries and in `fields`. */
@@ -170,6 +170,18 @@ export const MIGRATIONS: readonly Migration[] = [
         suppressed BIGINT NOT NULL DEFAULT 0,
         throttled BIGINT NOT NULL DEFAULT 0,
         PRIMARY KEY (tenant, rule_id, day)
+      )`,
+    ],
+  },
+  {
+    // Cases: few and small, so the whole record is one JSON column beside what lists sort by.
+    version: 3,
+    statements: [
+      `CREATE TABLE cases (
+        id VARCHAR PRIMARY KEY,
+        tenant VARCHAR NOT NULL,
+        updated BIGINT NOT NULL,
+        record VARCHAR NOT NULL
       )`,
     ],
   },

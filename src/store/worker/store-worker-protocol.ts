@@ -27,6 +27,9 @@ export const STORE_METHODS = [
   'deleteSuppression',
   'activeSuppressions',
   'ruleDays',
+  'saveCase',
+  'getCase',
+  'listCases',
   'close',
 ] as const;
 

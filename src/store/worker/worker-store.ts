@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { Event } from '../../core/event.js';
 import { VigilError } from '../../core/errors.js';
 import type { SearchRequest } from '../../core/query.js';
-import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, RuleDay, Suppression } from '../../core/alert.js';
+import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, Case, RuleDay, Suppression } from '../../core/alert.js';
 import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import type { DuckDbOpenOptions } from '../duckdb/duckdb-store.js';
 import type { SerializedError, StoreCall, StoreMethod, StoreReady, StoreReply } from './store-worker-protocol.js';
@@ -163,6 +163,15 @@ export class WorkerStore implements Store {
   }
   activeSuppressions(now: number): Promise<readonly Suppression[]> {
     return this.#call('activeSuppressions', [now]);
+  }
+  saveCase(c: Case): Promise<void> {
+    return this.#call('saveCase', [c]);
+  }
+  getCase(tenant: string, id: string): Promise<Case | undefined> {
+    return this.#call('getCase', [tenant, id]);
+  }
+  listCases(tenant: string, limit: number): Promise<readonly Case[]> {
+    return this.#call('listCases', [tenant, limit]);
   }
   ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]> {
     return this.#call('ruleDays', [tenant, fromDay]);
