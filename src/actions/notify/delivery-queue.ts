@@ -51,7 +51,7 @@ export type DeliveryOutcome =
   | { readonly kind: 'delivered'; readonly delivery: Delivery; readonly attempts: number }
   | { readonly kind: 'retrying'; readonly delivery: Delivery; readonly attempts: number; readonly delayMs: number; readonly error: string }
   | { readonly kind: 'dead-lettered'; readonly delivery: Delivery; readonly attempts: number; readonly error: string }
-  | { readonly kind: 'dropped'; readonly destination: string; readonly alertId: string };
+  | { readonly kind: 'dropped'; readonly destination: string; readonly alertId: string; readonly reason: string };
 
 export interface DeliveryStats {
   delivered: number;
@@ -100,17 +100,26 @@ export class DeliveryQueue {
    * dropped) or closed. Never waits for the network.
    */
   enqueue(alertId: string, payload: string): string | undefined {
-    if (this.#closed || this.#queue.length >= this.#maxPending) {
-      this.stats.dropped++;
-      this.#options.onOutcome?.({ kind: 'dropped', destination: this.destination, alertId });
-      return undefined;
-    }
+    if (this.#closed) return this.#drop(alertId, 'closed');
+    if (this.#queue.length >= this.#maxPending) return this.#drop(alertId, 'queue-full');
     const now = this.#options.now?.() ?? Date.now();
     const delivery: Delivery = { id: newId(now), destination: this.destination, alertId, queuedAt: now, payload };
-    this.#journal.add(delivery);
+    try {
+      this.#journal.add(delivery);
+    } catch (e) {
+      // A delivery that cannot be made durable is not accepted: the caller must not be told
+      // "queued" for something a restart would lose. Counted, never thrown at detection.
+      return this.#drop(alertId, `journal-error: ${(e as Error).message}`);
+    }
     this.#queue.push(delivery);
     this.#kick();
     return delivery.id;
+  }
+
+  #drop(alertId: string, reason: string): undefined {
+    this.stats.dropped++;
+    this.#options.onOutcome?.({ kind: 'dropped', destination: this.destination, alertId, reason });
+    return undefined;
   }
 
   /** Resolves when nothing is pending (or the queue is closed). */
@@ -141,7 +150,12 @@ export class DeliveryQueue {
       const delivery = this.#queue[0]!;
       if (!(await this.#deliver(delivery))) return;
       this.#queue.shift();
-      this.#journal.finish(delivery.id);
+      try {
+        this.#journal.finish(delivery.id);
+      } catch {
+        // The delivery is finished; if its `done` line is lost it is sent again after a restart,
+        // under the same id, which receivers de-duplicate.
+      }
     }
     if (this.#queue.length === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
@@ -158,9 +172,14 @@ export class DeliveryQueue {
         const error = e instanceof Error ? e.message : String(e);
         if (!isRetryable(e) || attempt >= this.#retry.maxTries) {
           const reason = isRetryable(e) ? `gave up after ${attempt} attempts: ${error}` : `not retried: ${error}`;
-          appendDeadLetter(this.#options.deadLetterFile, delivery, { attempts: attempt, reason, failedAt: this.#options.now?.() ?? Date.now() });
+          let recorded = reason;
+          try {
+            appendDeadLetter(this.#options.deadLetterFile, delivery, { attempts: attempt, reason, failedAt: this.#options.now?.() ?? Date.now() });
+          } catch (w) {
+            recorded = `${reason} (and the dead-letter file could not be written: ${(w as Error).message})`;
+          }
           this.stats.deadLettered++;
-          this.#options.onOutcome?.({ kind: 'dead-lettered', delivery, attempts: attempt, error: reason });
+          this.#options.onOutcome?.({ kind: 'dead-lettered', delivery, attempts: attempt, error: recorded });
           return true;
         }
         const delayMs = backoffDelay(attempt, this.#retry, this.#options.random);
