@@ -242,6 +242,11 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /**
+   * Notifications (docs/notifications.md): checked by src/actions/notify/notify-config.ts when
+   * the pipeline opens, so this file does not depend on the actions module.
+   */
+  notifications: z.record(z.string(), z.unknown()).default({}),
   /** Guarded automated response (docs/response.md). */
   response: z
     .strictObject({

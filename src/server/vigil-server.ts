@@ -22,6 +22,9 @@ import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
 import { AlertIntake } from '../alerts/alert-intake.js';
 import { loadPlaybooks } from '../actions/response/playbook.js';
+import { createNotificationService } from '../actions/notify/notification-service.js';
+import { NotificationMetrics } from '../actions/notify/notification-metrics.js';
+import { parseNotificationsConfig, vetDestinations } from '../actions/notify/notify-config.js';
 import { ResponseEngine } from '../actions/response/response-engine.js';
 import { AlertTriage } from '../alerts/alert-triage.js';
 import { AlertContext } from '../alerts/alert-context.js';
@@ -280,6 +283,13 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       prevalence: enrichment.prevalence,
       surroundingMinutes: enrichment.surroundingMinutes,
     });
+    const notificationsConfig = parseNotificationsConfig(config.notifications);
+    await vetDestinations(notificationsConfig);
+    const notifications =
+      notificationsConfig.destinations.length === 0
+        ? undefined
+        : createNotificationService(notificationsConfig, { dataDir: folder.root, onOutcome: new NotificationMetrics(metrics.registry).onOutcome });
+    notifications?.start();
     const response =
       config.response.playbooks.length === 0
         ? undefined
@@ -289,6 +299,7 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       store,
       context,
       onRaised: async (alerts) => {
+        for (const alert of alerts) notifications?.notify(alert);
         await response?.onAlerts(alerts);
       },
       groupWindowMs: config.alerts.groupWindowMinutes * 60_000,
@@ -319,13 +330,15 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       intake,
       response,
       close: async () => {
-        await response?.close();
         sigma?.close();
         intel?.close();
         await intel?.stopHunting();
         await pipeline.stop();
         // After the pipeline has drained, so the baselines include every stored event.
         sigma?.saveState();
+        // After the drain too: alerts raised while draining are still acted on and notified.
+        await response?.close();
+        await notifications?.close();
         await bus.close();
         await store.close();
       },
