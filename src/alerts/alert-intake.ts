@@ -144,7 +144,7 @@ export class AlertIntake {
           merges.delete(group.id);
         }
         count(record, 'grouped');
-        queue.push(...this.#riskAlerts(record, seen));
+        queue.push(...this.#riskOf(record, seen).alerts);
         continue;
       }
       const budgetKey = `${record.tenant}\u0000${record.ruleId}`;
@@ -159,8 +159,11 @@ export class AlertIntake {
         continue;
       }
       this.#raisedToday.set(budgetKey, raised + 1);
+      const risk = this.#riskOf(record, seen);
       const alert: Alert = {
         ...record,
+        // The risk of each entity, this detection included: how much else points at them.
+        ...(Object.keys(risk.totals).length > 0 ? { details: { ...record.details, risk: risk.totals } } : {}),
         state: 'new',
         count: 1,
         firstSeen: seen,
@@ -178,7 +181,7 @@ export class AlertIntake {
         if (this.#groups.size > (this.options.maxGroups ?? 100_000)) this.#groups.delete(this.#groups.keys().next().value!);
       }
       count(record, 'raised');
-      queue.push(...this.#riskAlerts(record, seen));
+      queue.push(...risk.alerts);
     }
     if (this.options.context) {
       for (const [i, a] of inserts.entries()) {
@@ -199,8 +202,8 @@ export class AlertIntake {
     }
   }
 
-  #riskAlerts(record: AlertRecord, seen: number): AlertRecord[] {
-    if (!this.#risk || record.ruleId.startsWith('vigil-risk-') || record.ruleId.startsWith('vigil-budget-')) return [];
+  #riskOf(record: AlertRecord, seen: number): { alerts: AlertRecord[]; totals: Record<string, number> } {
+    if (!this.#risk || record.ruleId.startsWith('vigil-risk-') || record.ruleId.startsWith('vigil-budget-')) return { alerts: [], totals: {} };
     return this.#risk.add(record, seen);
   }
 

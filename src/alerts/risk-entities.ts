@@ -48,10 +48,11 @@ export class RiskLedger {
 
   constructor(private readonly options: RiskOptions) {}
 
-  /** Adds a detection's risk; returns the risk alerts it sets off. */
-  add(record: AlertRecord, time: number): AlertRecord[] {
+  /** Adds a detection's risk; returns the risk alerts it sets off, and each entity's points now. */
+  add(record: AlertRecord, time: number): { alerts: AlertRecord[]; totals: Record<string, number> } {
+    const totals: Record<string, number> = {};
     const points = this.options.points[record.level] ?? 0;
-    if (points <= 0) return [];
+    if (points <= 0) return { alerts: [], totals };
     const entities = (record.details['entities'] ?? {}) as Record<string, unknown>;
     const out: AlertRecord[] = [];
     for (const field of this.options.fields) {
@@ -80,13 +81,14 @@ export class RiskLedger {
           });
         }
         const total = [...entity.byRule.values()].reduce((n, c) => n + c.points, 0);
+        totals[`${field}=${String(value)}`] = total;
         if (total < this.options.threshold) continue;
         if (entity.alertedAt !== undefined && [...entity.byRule.values()].some((c) => c.time <= entity.alertedAt!)) continue;
         entity.alertedAt = time;
         out.push(this.#alert(record, field, String(value), total, [...entity.byRule.values()], time));
       }
     }
-    return out;
+    return { alerts: out, totals };
   }
 
   #alert(record: AlertRecord, field: string, value: string, total: number, contributions: readonly Contribution[], time: number): AlertRecord {

@@ -51,6 +51,12 @@ it('vigil ingest then vigil alerts --json: SSH brute force from exactly the six 
     assert.equal(spray.length, 1, alerts.map((a) => a.ruleTitle).join('; '));
     assert.equal(spray[0]!.details.entities?.['source.ip'], '172.16.66.1');
 
+    // Enrichment at alert time and risk: the worst source's alert knows its country and network, and its risk.
+    const worstAlert = bruteForce.find((a) => a.details.entities?.['source.ip'] === '183.62.140.253')!;
+    const geo = (worstAlert.details as { context?: { geo?: Record<string, Record<string, unknown>> } }).context?.geo?.['183.62.140.253'];
+    assert.equal(geo?.['geo.country_iso_code'], 'CN');
+    assert.equal(typeof geo?.['as.number'], 'number');
+    assert.equal(typeof (worstAlert.details as { risk?: Record<string, number> }).risk?.['source.ip=183.62.140.253'], 'number');
     for (const a of alerts) {
       assert.equal(a.ruleAuthor, 'Vigil', `${a.ruleTitle}: author`);
       assert.ok(a.ruleId.length > 0 && a.level.length > 0);
