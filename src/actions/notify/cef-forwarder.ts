@@ -11,8 +11,8 @@ import type { AlertRecord } from '../../core/store.js';
 import { isIpText } from '../../core/ip-networks.js';
 import { OutboundPolicy, resolveVetted, systemResolver } from '../outbound/outbound-guard.js';
 import { alertView, entityLines } from './alert-view.js';
-import { DeliveryQueue } from './delivery-queue.js';
-import type { Notifier, NotifierRuntime } from './notifier.js';
+import type { DeliveryQueue } from './delivery-queue.js';
+import { deliveryQueueFor, type Notifier, type NotifierRuntime } from './notifier.js';
 
 export interface SyslogDestination {
   readonly name: string;
@@ -121,17 +121,7 @@ export class CefForwarder implements Notifier {
     this.#destination = options.destination;
     this.name = options.destination.name;
     this.#policy = new OutboundPolicy(options.destination.allow ?? []);
-    this.#queue = new DeliveryQueue({
-      destination: this.name,
-      journalDir: options.journalDir,
-      deadLetterFile: options.deadLetterFile,
-      send: (delivery) => this.#send(delivery.payload),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
-      ...(options.random ? { random: options.random } : {}),
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
-    });
+    this.#queue = deliveryQueueFor(this.name, options, (delivery) => this.#send(delivery.payload));
   }
 
   get pending(): number {

@@ -12,9 +12,9 @@ import type { AlertRecord } from '../../core/store.js';
 import { OutboundPolicy, resolveVetted, systemResolver } from '../outbound/outbound-guard.js';
 import { isIpText } from '../../core/ip-networks.js';
 import { alertView, entityLines, type AlertView } from './alert-view.js';
-import { DeliveryQueue } from './delivery-queue.js';
+import type { DeliveryQueue } from './delivery-queue.js';
 import { escapeHtml, MessageTemplate } from './message-template.js';
-import type { Notifier, NotifierRuntime } from './notifier.js';
+import { deliveryQueueFor, type Notifier, type NotifierRuntime } from './notifier.js';
 
 export interface EmailDestination {
   readonly name: string;
@@ -111,17 +111,7 @@ export class EmailNotifier implements Notifier {
     this.name = options.destination.name;
     this.#policy = new OutboundPolicy(options.destination.allow ?? []);
     this.#subject = options.destination.template === undefined ? DEFAULT_SUBJECT : new MessageTemplate(options.destination.template);
-    this.#queue = new DeliveryQueue({
-      destination: this.name,
-      journalDir: options.journalDir,
-      deadLetterFile: options.deadLetterFile,
-      send: (delivery) => this.#send(delivery.id, JSON.parse(delivery.payload) as AlertMail),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
-      ...(options.random ? { random: options.random } : {}),
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
-    });
+    this.#queue = deliveryQueueFor(this.name, options, (delivery) => this.#send(delivery.id, JSON.parse(delivery.payload) as AlertMail));
   }
 
   get pending(): number {

@@ -3,7 +3,8 @@
  * detection. Delivery happens later, durably, with retries (see DeliveryQueue).
  */
 import type { AlertRecord } from '../../core/store.js';
-import type { DeliveryOutcome, DeliveryStats, RetryPolicy } from './delivery-queue.js';
+import type { Delivery } from './delivery-journal.js';
+import { DeliveryQueue, type DeliveryOutcome, type DeliveryStats, type RetryPolicy } from './delivery-queue.js';
 import type { Resolver } from '../outbound/outbound-guard.js';
 
 export interface Notifier {
@@ -35,4 +36,19 @@ export interface NotifierRuntime {
   readonly random?: () => number;
   readonly now?: () => number;
   readonly onOutcome?: (outcome: DeliveryOutcome) => void;
+}
+
+/** The durable, retrying queue of one destination, from the runtime every notifier shares. */
+export function deliveryQueueFor(destination: string, runtime: NotifierRuntime, send: (delivery: Delivery) => Promise<void>): DeliveryQueue {
+  return new DeliveryQueue({
+    destination,
+    journalDir: runtime.journalDir,
+    deadLetterFile: runtime.deadLetterFile,
+    send,
+    ...(runtime.retry ? { retry: runtime.retry } : {}),
+    ...(runtime.maxPending !== undefined ? { maxPending: runtime.maxPending } : {}),
+    ...(runtime.random ? { random: runtime.random } : {}),
+    ...(runtime.now ? { now: runtime.now } : {}),
+    ...(runtime.onOutcome ? { onOutcome: runtime.onOutcome } : {}),
+  });
 }

@@ -14,9 +14,9 @@ import { OutboundPolicy, parseOutboundUrl } from '../outbound/outbound-guard.js'
 import { sendOutbound } from '../outbound/outbound-request.js';
 import { alertView } from './alert-view.js';
 import { slackBody, teamsAdaptiveCard, teamsMessageCard } from './chat-formats.js';
-import { DeliveryQueue } from './delivery-queue.js';
+import type { DeliveryQueue } from './delivery-queue.js';
 import { MessageTemplate } from './message-template.js';
-import type { Notifier, NotifierRuntime } from './notifier.js';
+import { deliveryQueueFor, type Notifier, type NotifierRuntime } from './notifier.js';
 
 export type WebhookFormat = 'json' | 'slack' | 'teams-messagecard' | 'teams-adaptive';
 
@@ -88,17 +88,7 @@ export class WebhookNotifier implements Notifier {
     parseOutboundUrl(options.destination.url);
     this.#policy = new OutboundPolicy(options.destination.allow ?? []);
     this.#template = options.destination.template === undefined ? undefined : new MessageTemplate(options.destination.template);
-    this.#queue = new DeliveryQueue({
-      destination: this.name,
-      journalDir: options.journalDir,
-      deadLetterFile: options.deadLetterFile,
-      send: (delivery) => this.#send(delivery.id, delivery.payload),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
-      ...(options.random ? { random: options.random } : {}),
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
-    });
+    this.#queue = deliveryQueueFor(this.name, options, (delivery) => this.#send(delivery.id, delivery.payload));
   }
 
   get pending(): number {
