@@ -136,7 +136,7 @@ export class SigmaDetector implements Detector {
     m?.set({ state: 'skipped' }, set.skipped.length);
     m?.set({ state: 'unmapped' }, unmapped);
     m?.set({ state: 'correlations' }, set.correlations.length);
-    this.options.log?.info({ rules: set.rules.length, correlations: set.correlations.length, filters: set.filters.length, failed: set.failed.length, skipped: set.skipped.length, unmapped }, message);
+    this.options.log?.info({ rules: set.rules.length, correlations: set.correlations.length, behaviours: set.behaviours.length, filters: set.filters.length, failed: set.failed.length, skipped: set.skipped.length, unmapped }, message);
     for (const f of set.failed.slice(0, 20)) this.options.log?.warn({ file: f.file }, `rule not loaded: ${f.reason}`);
   }
 
