@@ -6,7 +6,7 @@
 import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../core/alert.js';
 import type { Event } from '../core/event.js';
 import type { SearchRequest } from '../core/query.js';
-import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../core/store.js';
+import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../core/store.js';
 
 export class MemoryStore implements Store {
   readonly tokens: TokenRecord[] = [];
@@ -120,6 +120,14 @@ export class MemoryStore implements Store {
       .filter((event) => (request.from === undefined || event.time >= request.from) && (request.to === undefined || event.time < request.to))
       .sort((a, b) => b.time - a.time);
     return { hits: matching.slice(0, request.limit), total: matching.length, tookMs: 0 };
+  }
+  async scanEvents(request: ScanRequest): Promise<ScanPage> {
+    const start = request.cursor === undefined ? 0 : Number(request.cursor);
+    const matching = this.events
+      .map((e, i) => ({ e, i }))
+      .filter(({ e, i }) => i >= start && e.tenant === request.tenant && (request.from === undefined || e.time >= request.from) && (request.to === undefined || e.time < request.to));
+    const page = matching.slice(0, request.limit);
+    return { events: page.map((x) => x.e), cursor: page.length === request.limit ? String(page.at(-1)!.i + 1) : undefined };
   }
   async countEvents(tenant: string): Promise<number> {
     return this.events.filter((event) => event.tenant === tenant).length;

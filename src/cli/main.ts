@@ -16,6 +16,7 @@ import { alertCommand, alertsCommand } from './commands/alerts.js';
 import { suppressCommand } from './commands/suppress.js';
 import { responseCommand } from './commands/response.js';
 import { casesCommand } from './commands/cases.js';
+import { huntCommand } from './commands/hunt.js';
 import { coverageCommand } from './commands/coverage.js';
 
 const program = new Command('vigil')
@@ -35,6 +36,7 @@ program.addCommand(alertCommand());
 program.addCommand(suppressCommand());
 program.addCommand(responseCommand());
 program.addCommand(casesCommand());
+program.addCommand(huntCommand());
 program.addCommand(coverageCommand());
 
 try {

@@ -96,6 +96,23 @@ export interface AlertStore {
  * What a detector that looks back needs of the store: search stored events and record alerts
  * (threat-intelligence retro-matching). Every `Store` is one.
  */
+export interface ScanRequest {
+  readonly tenant: string;
+  /** Inclusive lower bound on event time, epoch ms. */
+  readonly from?: number | undefined;
+  /** Exclusive upper bound on event time, epoch ms. */
+  readonly to?: number | undefined;
+  /** Where the previous page ended. */
+  readonly cursor?: string | undefined;
+  /** Events per page, at most 10,000. */
+  readonly limit: number;
+}
+
+export interface ScanPage {
+  readonly events: readonly Event[];
+  readonly cursor: string | undefined;
+}
+
 export interface EventHistory {
   search(request: SearchRequest): Promise<SearchResult>;
   appendAlerts(alerts: readonly AlertRecord[]): Promise<void>;
@@ -127,6 +144,12 @@ export interface Store extends TokenStore, AlertStore {
   readCheckpoint(consumer: string): Promise<Checkpoint | undefined>;
   search(request: SearchRequest): Promise<SearchResult>;
   countEvents(tenant: string): Promise<number>;
+  /**
+   * The tenant's events in the order they were stored (the order live detection saw them), one
+   * page at a time: pass the returned cursor to continue; undefined when there is no more.
+   * Retro-hunts read history with it, so a rule meets events in the same order as it did live.
+   */
+  scanEvents(request: ScanRequest): Promise<ScanPage>;
   /**
    * How often a value of an entity field occurs in the tenant's events, and when first and last
    * (alert enrichment: first-seen and prevalence); undefined when the store does not index the field.

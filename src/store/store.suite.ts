@@ -74,6 +74,23 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
         assert.ok(result.tookMs >= 0);
       });
 
+      it('reads events in the order they were stored, page by page, within a time range', async () => {
+        const batch = [event({ minute: 5 }), event({ minute: 1 }), event({ minute: 3, tenant: 'b' }), event({ minute: 2 }), event({ minute: 9 })];
+        await store.appendEvents(batch.slice(0, 3));
+        await store.appendEvents(batch.slice(3));
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.scanEvents({ tenant: 'a', limit: 2, ...(cursor ? { cursor } : {}) });
+          seen.push(...page.events.map((e) => e.id));
+          cursor = page.cursor;
+        } while (cursor);
+        assert.deepEqual(seen, [batch[0]!.id, batch[1]!.id, batch[3]!.id, batch[4]!.id], 'stored order, not time order; other tenants never');
+        const ranged = await store.scanEvents({ tenant: 'a', limit: 10, from: T0 + 2 * MINUTE, to: T0 + 9 * MINUTE });
+        assert.deepEqual(ranged.events.map((e) => e.id), [batch[0]!.id, batch[3]!.id]);
+        assert.equal(ranged.cursor, undefined);
+      });
+
       it('counts events per tenant', async () => {
         await store.appendEvents([event({}), event({}), event({ tenant: 'b' })]);
         assert.equal(await store.countEvents('a'), 2);

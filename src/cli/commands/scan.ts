@@ -101,7 +101,7 @@ export function detectionJson(d: Detection): Record<string, unknown> {
   };
 }
 
-function detectionRow(d: Detection): string[] {
+export function detectionRow(d: Detection): string[] {
   const time = new Date(d.time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
   if (d.kind === 'correlation') {
     const group = Object.entries(d.hit.group).map(([k, v]) => `${k}=${v}`).join(' ');
@@ -146,7 +146,7 @@ function detailsOf(d: Detection & { kind: 'rule' }): string {
   return parts.join(' · ');
 }
 
-function formatTable(header: string[], rows: string[][]): string {
+export function formatTable(header: string[], rows: string[][]): string {
   const MAX = [20, 13, 72, 24, 24, 20, 110];
   const clip = (s: string, i: number) => {
     const clean = escapeForTerminal(s);

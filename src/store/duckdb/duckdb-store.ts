@@ -12,13 +12,12 @@ import { VigilError, isVigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { SearchRequest } from '../../core/query.js';
 import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../../core/alert.js';
-import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../../core/store.js';
+import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import { checkEventColumns, checkSchema, createInstance, lockedError, migrate, type DuckDbOpenOptions } from './duckdb-open.js';
 import { eventChunks, eventFromRow } from './event-rows.js';
-import { PROMOTED_BY_FIELD } from './schema.js';
 import { SqlParams, compileFilter } from './query-sql.js';
 import { ALERT_COLUMNS, SUPPRESSION_COLUMNS, TOKEN_COLUMNS, alertFromRow, appendAlertRow, suppressionFromRow, tokenFromRow } from './record-rows.js';
-import { HIT_COLUMNS } from './schema.js';
+import { HIT_COLUMNS, PROMOTED_BY_FIELD } from './schema.js';
 import { WriteQueue } from './write-queue.js';
 
 export type { DuckDbOpenOptions } from './duckdb-open.js';
@@ -420,6 +419,24 @@ export class DuckDbStore implements Store {
     return this.read('count events', async (conn) => {
       const reader = await conn.runAndReadAll('SELECT count(*) FROM events WHERE tenant = $1', [tenant]);
       return Number(reader.getRowsJS()[0]?.[0] ?? 0);
+    });
+  }
+
+  scanEvents(request: ScanRequest): Promise<ScanPage> {
+    const limit = checkLimit(request.limit, 'limit');
+    const after = request.cursor === undefined ? -1n : BigInt(/^\d{1,19}$/.test(request.cursor) ? request.cursor : '-1');
+    return this.read('read events in stored order', async (conn) => {
+      // rowid is the insertion order of this append-only table: the order the pipeline stored,
+      // and detected, the events in.
+      const where = ['tenant = $1', 'rowid > $2'];
+      const params: (string | bigint)[] = [request.tenant, after];
+      if (request.from !== undefined) where.push(`time >= $${params.push(BigInt(request.from))}`);
+      if (request.to !== undefined) where.push(`time < $${params.push(BigInt(request.to))}`);
+      const reader = await conn.runAndReadAll(`SELECT rowid, ${HIT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY rowid LIMIT ${limit}`, params);
+      const rows = reader.getRowsJS();
+      const events = rows.map((row) => eventFromRow(row.slice(1)));
+      const last = rows.at(-1);
+      return { events, cursor: rows.length === limit && last ? String(last[0]) : undefined };
     });
   }
 

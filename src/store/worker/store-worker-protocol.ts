@@ -11,6 +11,7 @@ export const STORE_METHODS = [
   'readCheckpoint',
   'search',
   'countEvents',
+  'scanEvents',
   'profileEvents',
   'entityStats',
   'createToken',

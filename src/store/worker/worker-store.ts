@@ -11,7 +11,7 @@ import type { Event } from '../../core/event.js';
 import { VigilError } from '../../core/errors.js';
 import type { SearchRequest } from '../../core/query.js';
 import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, Case, RuleDay, Suppression } from '../../core/alert.js';
-import type { AlertRecord, Checkpoint, EventShape, SearchResult, Store, TokenRecord } from '../../core/store.js';
+import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import type { DuckDbOpenOptions } from '../duckdb/duckdb-store.js';
 import type { SerializedError, StoreCall, StoreMethod, StoreReady, StoreReply } from './store-worker-protocol.js';
 
@@ -121,6 +121,9 @@ export class WorkerStore implements Store {
   }
   profileEvents(tenant: string, valueFields: readonly string[]): Promise<readonly EventShape[]> {
     return this.#call('profileEvents', [tenant, valueFields]);
+  }
+  scanEvents(request: ScanRequest): Promise<ScanPage> {
+    return this.#call('scanEvents', [request]);
   }
   countEvents(tenant: string): Promise<number> {
     return this.#call('countEvents', [tenant]);
