@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { CaseFiles, caseMarkdown, type CaseAction, type CaseView } from '../alerts/case-file.js';
+import { entityTimeline, parseEntity, type EntityTimeline } from '../alerts/entity-timeline.js';
 import { CASE_STATUSES, type Case, type CaseStatus } from '../core/alert.js';
 import { VigilError } from '../core/errors.js';
 import type { Store } from '../core/store.js';
@@ -25,6 +26,17 @@ export async function caseRoutes(app: FastifyInstance, options: { store: Store }
   app.post('/api/v1/cases/:id/actions', { config: { access: 'analyst' } }, async (request): Promise<Case> => {
     const principal = principalOf(request);
     return cases.apply(principal.tenant, (request.params as { id: string }).id, caseAction(jsonObjectBody(request.body, '{"action": "note", "text": "…"}')), principal.tokenName);
+  });
+  app.get('/api/v1/timeline', { config: { access: 'analyst' } }, async (request): Promise<EntityTimeline> => {
+    const q = (request.query ?? {}) as Record<string, string | undefined>;
+    const entity = parseEntity(q['entity'] ?? '');
+    const time = (raw: string | undefined, name: string) => {
+      if (raw === undefined || raw === '') return undefined;
+      if (!/^\d{1,15}$/.test(raw)) throw new VigilError('query-invalid', `${name} is epoch milliseconds`, { where: `query parameter ${name}` });
+      return Number(raw);
+    };
+    const limit = Math.max(1, Math.min(10_000, Number(q['limit']) || 2000));
+    return entityTimeline(options.store, principalOf(request).tenant, entity, time(q['from'], 'from'), time(q['to'], 'to'), limit);
   });
   app.get('/api/v1/cases/:id/export', { config: { access: 'analyst' } }, async (request, reply): Promise<string | CaseView> => {
     const view = await cases.view(principalOf(request).tenant, (request.params as { id: string }).id);

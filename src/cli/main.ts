@@ -17,6 +17,7 @@ import { suppressCommand } from './commands/suppress.js';
 import { responseCommand } from './commands/response.js';
 import { casesCommand } from './commands/cases.js';
 import { huntCommand } from './commands/hunt.js';
+import { timelineCommand } from './commands/timeline.js';
 import { coverageCommand } from './commands/coverage.js';
 
 const program = new Command('vigil')
@@ -37,6 +38,7 @@ program.addCommand(suppressCommand());
 program.addCommand(responseCommand());
 program.addCommand(casesCommand());
 program.addCommand(huntCommand());
+program.addCommand(timelineCommand());
 program.addCommand(coverageCommand());
 
 try {
