@@ -242,6 +242,23 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** Saved searches run on a schedule that raise an alert when they match (docs/alerts.md). */
+  hunts: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)'),
+        query: z.string().min(1).max(10_000),
+        every: z.string().regex(/^\d{1,6}[smhd]$/, 'a duration such as 15m, 1h or 1d'),
+        /** The window of event time each run searches; default: `every`. */
+        lookback: z.string().regex(/^\d{1,6}[smhd]$/, 'a duration such as 15m, 1h or 1d').optional(),
+        minCount: z.number().int().min(1).default(1),
+        level: z.enum(['informational', 'low', 'medium', 'high', 'critical']).default('medium'),
+        description: z.string().max(2000).default(''),
+        author: z.string().min(1).max(200).default('Vigil configuration'),
+        tags: z.array(z.string().min(1)).default([]),
+      }),
+    )
+    .default([]),
   /**
    * Notifications (docs/notifications.md): checked by src/actions/notify/notify-config.ts when
    * the pipeline opens, so this file does not depend on the actions module.

@@ -21,6 +21,8 @@ import { timeZone, type TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
 import { AlertIntake } from '../alerts/alert-intake.js';
+import { ScheduledHunts } from '../alerts/scheduled-hunts.js';
+import { parseQuery } from '../search/index.js';
 import { loadPlaybooks } from '../actions/response/playbook.js';
 import { createNotificationService } from '../actions/notify/notification-service.js';
 import { NotificationMetrics } from '../actions/notify/notification-metrics.js';
@@ -93,6 +95,17 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       },
     });
     cleanups.push(() => http.close());
+
+    const hunts = new ScheduledHunts({
+      hunts: config.hunts.map((h) => ({ ...h, everyMs: durationMs(h.every), lookbackMs: durationMs(h.lookback ?? h.every) })),
+      store,
+      tenants: async () => [...new Set([config.tenant, ...(await store.listTokens()).map((t) => t.tenant)])],
+      parse: parseQuery,
+      raise: (alerts) => core.intake.raise(alerts),
+      log,
+    });
+    hunts.start();
+    cleanups.push(() => hunts.close());
 
     const limits = { maxJsonDepth: config.http.maxJsonDepth, maxFieldsPerEvent: DEFAULT_MAX_FIELDS_PER_EVENT };
     const syslogShared = {
@@ -371,4 +384,11 @@ async function ensureAdminToken(store: Store, folder: DataFolder, tenant: string
   const { secret } = await createToken(store, { name: 'admin', role: 'admin', tenant });
   writeAdminToken(folder, secret);
   return true;
+}
+
+const DURATION_UNIT: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `15m` → ms (the config schema has checked the form). */
+function durationMs(text: string): number {
+  return Number(text.slice(0, -1)) * DURATION_UNIT[text.slice(-1)]!;
 }
