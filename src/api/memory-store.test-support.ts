@@ -5,7 +5,7 @@
  */
 import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../core/alert.js';
 import type { Event } from '../core/event.js';
-import type { SearchRequest } from '../core/query.js';
+import type { AggregateRequest, SearchRequest, TableResult } from '../core/query.js';
 import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../core/store.js';
 
 export class MemoryStore implements Store {
@@ -113,6 +113,14 @@ export class MemoryStore implements Store {
   async readCheckpoint(consumer: string): Promise<Checkpoint | undefined> {
     return this.checkpoints.get(consumer);
   }
+  readonly aggregations: AggregateRequest[] = [];
+
+  /** Records the request; answers an empty table (aggregating is the real stores' job). */
+  async aggregate(request: AggregateRequest): Promise<TableResult> {
+    this.aggregations.push(request);
+    return { columns: [], rows: [], truncated: false, tookMs: 0 };
+  }
+
   async search(request: SearchRequest): Promise<SearchResult> {
     this.searches.push(request);
     const matching = this.events

@@ -35,10 +35,23 @@ describe('GET /api/v1/search', () => {
     assert.equal(request?.tenant, 'acme');
     assert.equal(request?.query.kind, 'and');
     assert.deepEqual([request?.from, request?.to, request?.limit], [Date.UTC(2024, 0, 2), Date.UTC(2024, 0, 4), 10]);
-    assert.deepEqual(Object.keys(res.body).sort(), ['hits', 'tookMs', 'total']);
+    assert.deepEqual(Object.keys(res.body).sort(), ['hits', 'kind', 'tookMs', 'total']);
+    assert.equal(res.body['kind'], 'events');
     const hits = res.body['hits'] as Array<{ tenant: string; time: number }>;
     assert.equal(res.body['total'], 2);
     assert.ok(hits.every((hit) => hit.tenant === 'acme'));
+  });
+
+  test('a query with an aggregation pipe asks the store for a table, in the token\'s tenant', async () => {
+    const res = await search(`q=${encodeURIComponent('failed | stats count() by source.ip | head 5')}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.body['kind'], 'table');
+    const request = t.store.aggregations.at(-1);
+    assert.equal(request?.tenant, 'acme');
+    assert.deepEqual(request?.aggregation, { kind: 'stats', metrics: [{ fn: 'count', field: undefined, name: 'count()' }], by: ['source.ip'] });
+    assert.equal(request?.limit, 5);
+    const broken = await search(`q=${encodeURIComponent('failed | stats count() by')}`);
+    assert.equal(broken.status, 400);
   });
 
   test('the limit defaults to 100 and is capped at 10,000; the empty query matches all', async () => {

@@ -11,6 +11,8 @@ import type { ServerInfo } from '../server/data-folder.js';
 export interface ServerClient {
   readonly info: ServerInfo;
   call<T>(method: string, path: string, body?: Buffer | string, headers?: Record<string, string>): Promise<T>;
+  /** GETs `path` and copies a successful answer's body to `out` as it arrives (exports). */
+  stream(path: string, out: NodeJS.WritableStream): Promise<void>;
 }
 
 export function serverClient(info: ServerInfo, token: string | undefined): ServerClient {
@@ -19,6 +21,34 @@ export function serverClient(info: ServerInfo, token: string | undefined): Serve
   }
   return {
     info,
+    stream: (path: string, out: NodeJS.WritableStream) =>
+      new Promise<void>((resolve, reject) => {
+        const url = new URL(path, info.http);
+        const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+        const req = send(url, { method: 'GET', headers: { authorization: `Bearer ${token}` }, ...(info.httpCa ? { ca: info.httpCa } : {}) }, (res) => {
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              let message = text.slice(0, 500);
+              try {
+                message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+              } catch {
+                // not JSON: show the text
+              }
+              reject(new VigilError(status === 400 ? 'bad-request' : status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : 'internal', `server answered ${status}: ${message}`));
+            });
+            return;
+          }
+          res.pipe(out, { end: false });
+          res.on('end', () => resolve());
+          res.on('error', reject);
+        });
+        req.on('error', (e) => reject(new VigilError('store-unavailable', `cannot reach the server at ${info.http}: ${e.message}`, { cause: e })));
+        req.end();
+      }),
     call: <T>(method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}) =>
       new Promise<T>((resolve, reject) => {
         const url = new URL(path, info.http);

@@ -5,7 +5,7 @@
  */
 import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, AlertState, Case, RuleDay, Suppression } from './alert.js';
 import type { Event } from './event.js';
-import type { SearchRequest } from './query.js';
+import type { AggregateRequest, SearchRequest, TableResult } from './query.js';
 
 /**
  * Where a consumer of the event log has got to. Stored in the same transaction as the events
@@ -143,6 +143,8 @@ export interface Store extends TokenStore, AlertStore {
   appendEvents(batch: readonly Event[], checkpoint?: Checkpoint): Promise<void>;
   readCheckpoint(consumer: string): Promise<Checkpoint | undefined>;
   search(request: SearchRequest): Promise<SearchResult>;
+  /** The pipes of a query (`| stats`, `| timechart`, `| top`) over the matching events, as a table. */
+  aggregate(request: AggregateRequest): Promise<TableResult>;
   countEvents(tenant: string): Promise<number>;
   /**
    * The tenant's events in the order they were stored (the order live detection saw them), one

@@ -12,12 +12,28 @@
  * query cannot exhaust the stack or build a huge SQL statement.
  */
 import type { QueryNode } from '../core/query.js';
-import { queryError, tokenize, type Token } from './query-tokens.js';
+import { pipeStart, queryError, tokenize, type Token } from './query-tokens.js';
 
 export const MAX_QUERY_LENGTH = 4096;
 export const MAX_QUERY_DEPTH = 64;
 
+/**
+ * Parses a filter: the query language without pipes (what a scheduled hunt or an entity filter
+ * takes). A `|` here is a mistake worth naming; `planQuery` (query-plan.ts) reads the pipes.
+ */
 export function parseQuery(text: string): QueryNode {
+  const at = pipeStart(text);
+  if (at >= 0) {
+    throw queryError(
+      `pipes are not allowed here (the "|" at column ${at + 1}): give a filter only, or write \\| to search for the character`,
+      at + 1,
+    );
+  }
+  return parseQueryFilter(text);
+}
+
+/** The filter part of a query, up to its first pipe (the caller cuts the text there). */
+export function parseQueryFilter(text: string): QueryNode {
   if (text.length > MAX_QUERY_LENGTH) {
     throw queryError(
       `the query is ${text.length} characters long; the limit is ${MAX_QUERY_LENGTH}: narrow it down or split it into several searches`,

@@ -14,7 +14,9 @@
  * `wildcard` is false the value is the plain literal text.
  */
 import { VigilError } from '../core/errors.js';
-import type { AllNode, ExistsTerm, FieldTerm, TextTerm } from '../core/query.js';
+import { formatIPv4, parseIPv4, parseIPv6 } from '../core/ip-networks.js';
+import type { AllNode, CidrTerm, CompareTerm, ExistsTerm, FieldTerm, TextTerm } from '../core/query.js';
+import { parseTime } from './time-parser.js';
 
 export type OperatorKind = 'and' | 'or' | 'not';
 
@@ -25,13 +27,19 @@ export type Token =
       readonly kind: 'term';
       readonly column: number;
       readonly text: string;
-      readonly node: FieldTerm | TextTerm | ExistsTerm | AllNode;
+      readonly node: Leaf;
     };
+
+type Leaf = FieldTerm | TextTerm | ExistsTerm | CompareTerm | CidrTerm | AllNode;
 
 /** ECS-style dotted names: `host.name`, `@timestamp`, `source.ip`, `event-id`. */
 export const FIELD_NAME = /^[A-Za-z0-9_@.-]+$/;
 
-const ESCAPABLE = new Set([' ', '\t', '\n', '\r', '\\', ':', '*', '?', '"', '(', ')', '!', '-', '&', '|']);
+const ESCAPABLE = new Set([' ', '\t', '\n', '\r', '\\', ':', '*', '?', '"', '(', ')', '!', '-', '&', '|', '<', '>']);
+/** A number as a comparison reads it: optional sign, digits, optional fraction and exponent. */
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/** What looks like an attempt at a network (`10.0.0.0/8`, `fd00::/8`); parsed strictly after. */
+const CIDR_SHAPE = /^[0-9A-Fa-f:.]+\/\d+$/;
 const KEYWORDS: Readonly<Record<string, OperatorKind>> = { AND: 'and', OR: 'or', NOT: 'not' };
 
 function isSpace(c: string): boolean {
@@ -69,6 +77,60 @@ export function tokenize(text: string): Token[] {
   return new Tokenizer(text).run();
 }
 
+/**
+ * Where the pipes start: the first `|` that is not quoted, not escaped and not half of `||`
+ * (OR); -1 when there is none. Follows the tokenizer's quoting and escaping rules, so a `|`
+ * inside a phrase or written `\|` stays text.
+ */
+export function pipeStart(text: string): number {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    const next = text[i + 1];
+    if (quoted) {
+      if (c === '\\' && (next === '"' || next === '\\')) i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === '\\') {
+      if (next !== undefined && ESCAPABLE.has(next)) i++;
+    } else if (c === '|') {
+      if (next === '|') i++;
+      else return i;
+    }
+  }
+  return -1;
+}
+
+/** Parses `10.0.0.0/8` or `2001:db8::/32` into a CidrTerm; undefined when it is not a network. */
+export function parseCidr(field: string, text: string): CidrTerm | undefined {
+  const slash = text.lastIndexOf('/');
+  if (slash < 0) return undefined;
+  const address = text.slice(0, slash);
+  const prefix = Number(text.slice(slash + 1));
+  if (!/^\d{1,3}$/.test(text.slice(slash + 1))) return undefined;
+  const v4 = parseIPv4(address);
+  if (v4 >= 0) {
+    if (prefix > 32) return undefined;
+    // Unsigned arithmetic: clear the host bits without JavaScript's signed 32-bit shifts.
+    const size = 2 ** (32 - prefix);
+    return { kind: 'cidr', field, version: 4, network: formatIPv4(Math.floor(v4 / size) * size), prefix, text };
+  }
+  const words = parseIPv6(address.toLowerCase());
+  if (words === undefined || prefix > 128) return undefined;
+  let hex = '';
+  for (const w of words) hex += w.toString(16).padStart(4, '0');
+  // Clear the host bits, nibble by nibble.
+  const full = Math.floor(prefix / 4);
+  const partialBits = prefix % 4;
+  let network = hex.slice(0, full);
+  if (partialBits > 0) {
+    const nibble = parseInt(hex[full] as string, 16) & (0xf << (4 - partialBits)) & 0xf;
+    network += nibble.toString(16);
+  }
+  network = network.padEnd(32, '0');
+  return { kind: 'cidr', field, version: 6, network, prefix, text };
+}
 class Tokenizer {
   private i = 0;
   private readonly tokens: Token[] = [];
@@ -101,6 +163,8 @@ class Tokenizer {
         }
         this.tokens.push({ kind: 'not', column, text: '-' });
         this.i++;
+      } else if (c === '<' || c === '>') {
+        this.spacedComparison(column);
       } else if (c === '"') {
         const phrase = this.readQuoted();
         this.expectTermEnd(column);
@@ -112,7 +176,7 @@ class Tokenizer {
     return this.tokens;
   }
 
-  private pushTerm(column: number, node: FieldTerm | TextTerm | ExistsTerm | AllNode): void {
+  private pushTerm(column: number, node: Leaf): void {
     this.tokens.push({ kind: 'term', column, text: this.s.slice(column - 1, this.i), node });
   }
 
@@ -192,6 +256,16 @@ class Tokenizer {
         }
         continue;
       }
+      if (c === '<' || c === '>') {
+        if (field === undefined) {
+          this.comparison(column, this.fieldName(value, column, c));
+          return;
+        }
+        if (value.empty) {
+          this.comparison(column, field);
+          return;
+        }
+      }
       if (c === '"') {
         throw queryError(
           `unexpected quote in the middle of a word at column ${this.i + 1}; quote the whole phrase ("two words") or escape the quote as \\"`,
@@ -212,6 +286,15 @@ class Tokenizer {
       }
       if (value.literal === '*' && value.wildcard) {
         this.pushTerm(column, { kind: 'exists', field });
+      } else if (!value.wildcard && !value.escaped && CIDR_SHAPE.test(value.literal)) {
+        const cidr = parseCidr(field, value.literal);
+        if (cidr === undefined) {
+          throw queryError(
+            `${JSON.stringify(value.literal)} at column ${column} is not a network: write an address and a prefix length, e.g. ${field}:10.0.0.0/8 (at most /32) or ${field}:2001:db8::/32 (at most /128); quote it to search for the text`,
+            column,
+          );
+        }
+        this.pushTerm(column, cidr);
       } else {
         this.pushTerm(column, {
           kind: 'field',
@@ -239,20 +322,86 @@ class Tokenizer {
     }
   }
 
-  private fieldName(before: ValueBuilder, column: number): string {
+  private fieldName(before: ValueBuilder, column: number, operator = ':'): string {
     const name = before.literal;
+    const escape = operator === ':' ? '\\:' : `\\${operator}`;
     if (name.length === 0) {
       throw queryError(
-        `":" at column ${this.i + 1} has no field name before it; write field:value, or \\: to search for a colon`,
+        `"${operator}" at column ${this.i + 1} has no field name before it; write field${operator === ':' ? ':value' : `${operator}value`}, or ${escape} to search for the character`,
         this.i + 1,
       );
     }
     if (before.escaped || before.wildcard || !FIELD_NAME.test(name)) {
       throw queryError(
-        `${JSON.stringify(name)} at column ${column} is not a field name (letters, digits, _ . @ - only); to search for this text, quote it or escape the colon as \\:`,
+        `${JSON.stringify(name)} at column ${column} is not a field name (letters, digits, _ . @ - only); to search for this text, quote it or escape the "${operator}" as ${escape}`,
         column,
       );
     }
     return name;
+  }
+
+  /**
+   * `field > value` with spaces: the field was read as a text term just before. The operator
+   * must follow a bare field name, or it is a mistake worth pointing at.
+   */
+  private spacedComparison(column: number): void {
+    const previous = this.tokens[this.tokens.length - 1];
+    const node = previous?.kind === 'term' ? previous.node : undefined;
+    if (node?.kind !== 'text' || node.quoted || node.wildcard || !FIELD_NAME.test(node.text) || previous === undefined) {
+      throw queryError(
+        `"${this.s[this.i]}" at column ${column} needs a field name before it, e.g. destination.port > 1024; to search for the character write \\${this.s[this.i]} or quote it`,
+        column,
+      );
+    }
+    this.tokens.pop();
+    this.comparison(previous.column, node.text);
+  }
+
+  /** Reads the operator at `this.i` and the value after it (spaces allowed between). */
+  private comparison(column: number, field: string): void {
+    const s = this.s;
+    const op = (s[this.i + 1] === '=' ? `${s[this.i]}=` : s[this.i]) as CompareTerm['op'];
+    const opColumn = this.i + 1;
+    this.i += op.length;
+    while (this.i < s.length && isSpace(s[this.i] as string)) this.i++;
+    const valueColumn = this.i + 1;
+    let value = '';
+    if (s[this.i] === '"') {
+      value = this.readQuoted();
+      this.expectTermEnd(column);
+    } else {
+      while (this.i < s.length) {
+        const c = s[this.i] as string;
+        if (isSpace(c) || c === '(' || c === ')') break;
+        if (c === '\\' && s[this.i + 1] !== undefined && ESCAPABLE.has(s[this.i + 1] as string)) {
+          value += s[this.i + 1];
+          this.i += 2;
+          continue;
+        }
+        if (c === '*' || c === '?' || c === '<' || c === '>' || c === '"') {
+          throw queryError(
+            `unexpected ${JSON.stringify(c)} at column ${this.i + 1} in the value of the comparison ${field}${op}: compare with one value, e.g. ${field}${op}1024`,
+            this.i + 1,
+          );
+        }
+        value += c;
+        this.i++;
+      }
+    }
+    if (value.length === 0) {
+      throw queryError(`"${op}" at column ${opColumn} needs a value after it, e.g. ${field}${op}1024`, opColumn);
+    }
+    let number: number | undefined = NUMBER.test(value) ? Number(value) : undefined;
+    if (field === '@timestamp') {
+      try {
+        number = parseTime(value, Date.now());
+      } catch (e) {
+        throw queryError(
+          `${JSON.stringify(value)} at column ${valueColumn} is not a time for @timestamp${op}: use ISO 8601 (2026-11-28T09:00:00Z), epoch ms, or relative (now-1h)${e instanceof Error ? ` (${e.message})` : ''}`,
+          valueColumn,
+        );
+      }
+    }
+    this.tokens.push({ kind: 'term', column, text: s.slice(column - 1, this.i), node: { kind: 'compare', field, op, value, number } });
   }
 }

@@ -15,6 +15,7 @@ import { isVigilError } from '../core/errors.js';
 import type { QueryNode } from '../core/query.js';
 import type { Store } from '../core/store.js';
 import { querySemantics } from './store-query.suite.js';
+import { pipeSemantics } from './store-pipes.suite.js';
 import { MINUTE, T0, alert, event, f, not, or, t, token, type SuiteContext } from './store-suite-fixtures.js';
 import { alertOf } from '../core/alert.js';
 
@@ -165,6 +166,7 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
     });
 
     querySemantics(context);
+    pipeSemantics(context);
 
     describe('checkpoints and atomicity', () => {
       it('writes the checkpoint with the events it covers', async () => {

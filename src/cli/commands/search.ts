@@ -1,9 +1,14 @@
-/** `vigil search`: the same query language as the API, against a running server or the files. */
+/**
+ * `vigil search`: the query language, pipes included, against a running server or the files.
+ * Prints events one per line, or a table for `| stats`, `| timechart`, `| top` and `| fields`;
+ * `--json` for machines; `--format csv|ndjson` streams the whole result as an export.
+ */
 import { Command } from 'commander';
 import type { Event } from '../../core/event.js';
-import type { SearchResult } from '../../core/store.js';
+import type { TableCell } from '../../core/query.js';
 import { VigilError } from '../../core/errors.js';
-import { parseQuery } from '../../search/query-parser.js';
+import { cellOf, planQuery, runQuery, type QueryOutput, type QueryScope } from '../../search/query-plan.js';
+import { MAX_EXPORT_EVENTS, exportQuery, parseExportFormat } from '../../search/result-export.js';
 import { parseTime } from '../../search/time-parser.js';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.js';
 import { resolveTarget, dataFolderExists, type CommonOptions } from '../cli-context.js';
@@ -13,56 +18,108 @@ import { escapeForTerminal } from '../terminal-escape.js';
 interface SearchOptions extends CommonOptions {
   from?: string;
   to?: string;
-  limit: string;
+  limit?: string;
   json?: boolean;
+  format?: string;
+}
+
+/** What the server's /api/v1/search answers (src/api/search-routes.ts). */
+type SearchReply =
+  | { kind: 'events'; total: number; tookMs: number; hits: Event[]; fields?: string[] }
+  | { kind: 'table'; columns: string[]; rows: TableCell[][]; truncated: boolean; tookMs: number };
+
+function parseLimit(text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new VigilError('bad-request', `--limit takes a whole number from 1 to ${max}`);
+  }
+  return limit;
 }
 
 export function searchCommand(): Command {
   return new Command('search')
-    .description('search stored events: user.name:root, host.name:web*, "Failed password", AND/OR/NOT')
-    .argument('<query>', 'query, e.g. \'host.name:web* AND "Failed password"\' ("" for everything)')
+    .description('search stored events: user.name:root, destination.port>1024, source.ip:10.0.0.0/8, "Failed password" | stats count() by source.ip')
+    .argument('<query>', 'query, e.g. \'host.name:web* AND "Failed password" | top source.ip\' ("" for everything); see docs/query-language.md')
     .option('--from <time>', 'events at or after: ISO 8601, epoch, or relative (now-15m, -2h, now-7d)')
     .option('--to <time>', 'events before: same forms as --from')
-    .option('--limit <n>', 'at most this many events, newest first', '100')
-    .option('--json', 'print JSON ({ total, tookMs, hits }) for machines')
+    .option('--limit <n>', 'at most this many events (default 100; an export: all)')
+    .option('--json', 'print JSON for machines: { kind: "events", total, tookMs, hits } or { kind: "table", columns, rows }')
+    .option('--format <csv|ndjson>', 'export the whole result, streamed: CSV (formula-safe) or NDJSON')
     .addOption(dataOption())
     .addOption(configOption())
     .addOption(tokenOption())
     .action(async (text: string, options: SearchOptions) => {
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-        throw new VigilError('bad-request', '--limit takes a whole number from 1 to 10000');
-      }
-      const query = parseQuery(text); // validates before any I/O, for a clear error either way
+      const plan = planQuery(text); // validates before any I/O, for a clear error either way
+      const format = options.format === undefined ? undefined : parseExportFormat(options.format);
+      const limit = format === undefined ? parseLimit(options.limit, 100, 10_000) : parseLimit(options.limit, MAX_EXPORT_EVENTS, MAX_EXPORT_EVENTS);
       const now = Date.now();
       const from = options.from === undefined ? undefined : parseTime(options.from, now);
       const to = options.to === undefined ? undefined : parseTime(options.to, now);
       const target = resolveTarget(options);
 
-      let result: SearchResult;
       if (target.server) {
         const params = new URLSearchParams({ q: text, limit: String(limit) });
         if (from !== undefined) params.set('from', String(from));
         if (to !== undefined) params.set('to', String(to));
-        result = await target.server.call<SearchResult>('GET', `/api/v1/search?${params}`);
-      } else {
-        if (!dataFolderExists(target.folder)) {
-          throw new VigilError('not-found', `no Vigil data in ${target.folder.root}: start "vigil serve" or pass --data`);
+        if (format !== undefined) {
+          params.set('format', format);
+          await target.server.stream(`/api/v1/export?${params}`, process.stdout);
+          return;
         }
-        const store = await DuckDbStore.open({ path: target.folder.database, readOnly: true });
-        try {
-          result = await store.search({ tenant: target.config.tenant, query, from, to, limit });
-        } finally {
-          await store.close();
-        }
-      }
-      if (options.json) {
-        process.stdout.write(JSON.stringify(result) + '\n');
+        const reply = await target.server.call<SearchReply>('GET', `/api/v1/search?${params}`);
+        print(reply.kind === 'table' ? { kind: 'table', table: reply } : { kind: 'events', result: reply, fields: reply.fields }, options.json === true);
         return;
       }
-      for (const event of result.hits) process.stdout.write(formatEvent(event) + '\n');
-      process.stderr.write(`${result.hits.length} of ${result.total} events (${Math.round(result.tookMs)} ms)\n`);
+      if (!dataFolderExists(target.folder)) {
+        throw new VigilError('not-found', `no Vigil data in ${target.folder.root}: start "vigil serve" or pass --data`);
+      }
+      const store = await DuckDbStore.open({ path: target.folder.database, readOnly: true });
+      try {
+        const scope: QueryScope = { tenant: target.config.tenant, from, to, limit };
+        if (format !== undefined) {
+          for await (const chunk of exportQuery(store, plan, scope, format)) {
+            if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+          }
+          return;
+        }
+        print(await runQuery(store, plan, scope), options.json === true);
+      } finally {
+        await store.close();
+      }
     });
+}
+
+function print(out: QueryOutput, json: boolean): void {
+  if (out.kind === 'table') {
+    const { columns, rows, truncated, tookMs } = out.table;
+    if (json) {
+      process.stdout.write(JSON.stringify({ kind: 'table', columns, rows, truncated, tookMs }) + '\n');
+      return;
+    }
+    process.stdout.write(formatTable(columns, rows));
+    process.stderr.write(`${rows.length} rows${truncated ? ' (more exist: add | head n or narrow the query)' : ''} (${Math.round(tookMs)} ms)\n`);
+    return;
+  }
+  const { hits, total, tookMs } = out.result;
+  if (json) {
+    process.stdout.write(JSON.stringify({ kind: 'events', total, tookMs, hits, ...(out.fields === undefined ? {} : { fields: out.fields }) }) + '\n');
+    return;
+  }
+  if (out.fields !== undefined) {
+    const fields = out.fields;
+    process.stdout.write(formatTable(fields, hits.map((e) => fields.map((f) => cellOf(e, f)))));
+  } else {
+    for (const event of hits) process.stdout.write(formatEvent(event) + '\n');
+  }
+  process.stderr.write(`${hits.length} of ${total} events (${Math.round(tookMs)} ms)\n`);
+}
+
+/** A plain text table; every cell escaped for the terminal (event text is attacker-controlled). */
+export function formatTable(columns: readonly string[], rows: readonly (readonly TableCell[])[]): string {
+  const text = [columns.map((c) => escapeForTerminal(c)), ...rows.map((row) => row.map((cell) => (cell === null ? '-' : escapeForTerminal(String(cell)))))];
+  const widths = columns.map((_, i) => Math.min(60, Math.max(...text.map((r) => (r[i] ?? '').length))));
+  return text.map((r) => r.map((cell, i) => (cell.length > 60 ? cell.slice(0, 59) + '…' : cell).padEnd(widths[i] ?? 0)).join('  ').trimEnd() + '\n').join('');
 }
 
 function formatEvent(event: Event): string {

@@ -88,4 +88,24 @@ describe('compileFilter (DuckDB)', () => {
     assert.equal(compile({ kind: 'and', children: [] }).sql, 'true');
     assert.equal(compile({ kind: 'or', children: [] }).sql, 'false');
   });
+
+  it('binds comparison values and network bounds as parameters', () => {
+    const port = compile('destination.port>1024');
+    assert.deepEqual(port.values, [1024]);
+    assert.doesNotMatch(port.sql, /1024/);
+    const text = compile(`user.name>"x'); DROP TABLE events; --"`);
+    assert.doesNotMatch(text.sql, /DROP/);
+    const net = compile('source.ip:10.0.0.0/8');
+    assert.deepEqual(net.values, [167772160, 184549375]);
+    const v6 = compile('source.ip:2001:db8::/32');
+    assert.deepEqual(v6.values, ['20010db8000000000000000000000000', '20010db8ffffffffffffffffffffffff']);
+  });
+
+  it('refuses field names outside the alphabet in comparisons and networks', () => {
+    assert.throws(() => compile({ kind: 'compare', field: "a'b", op: '>', value: '1', number: 1 }), (e: unknown) => isVigilError(e) && e.code === 'query-invalid');
+    assert.throws(
+      () => compile({ kind: 'cidr', field: 'a b', version: 4, network: '10.0.0.0', prefix: 8, text: '10.0.0.0/8' }),
+      (e: unknown) => isVigilError(e) && e.code === 'query-invalid',
+    );
+  });
 });

@@ -10,6 +10,7 @@ export const STORE_METHODS = [
   'appendAlerts',
   'readCheckpoint',
   'search',
+  'aggregate',
   'countEvents',
   'scanEvents',
   'profileEvents',

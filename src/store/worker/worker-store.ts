@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Event } from '../../core/event.js';
 import { VigilError } from '../../core/errors.js';
-import type { SearchRequest } from '../../core/query.js';
+import type { SearchRequest, AggregateRequest, TableResult } from '../../core/query.js';
 import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, Case, RuleDay, Suppression } from '../../core/alert.js';
 import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import type { DuckDbOpenOptions } from '../duckdb/duckdb-store.js';
@@ -115,6 +115,9 @@ export class WorkerStore implements Store {
   }
   search(request: SearchRequest): Promise<SearchResult> {
     return this.#call('search', [request]);
+  }
+  aggregate(request: AggregateRequest): Promise<TableResult> {
+    return this.#call('aggregate', [request]);
   }
   entityStats(tenant: string, field: string, value: string): Promise<{ events: number; first: number; last: number } | undefined> {
     return this.#call('entityStats', [tenant, field, value]);
