@@ -7,7 +7,7 @@ import { createEvent } from '../core/event.js';
 import { isVigilError } from '../core/errors.js';
 import type { AlertRecord } from '../core/store.js';
 import { parseLine } from '../parsers/line/line-parser.js';
-import { parseQuery } from '../search/index.js';
+import { planQuery } from '../search/index.js';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
 import { ScheduledHunts, type HuntSpec } from './scheduled-hunts.js';
 
@@ -18,6 +18,9 @@ const LINES = [
   'Dec 10 09:32:20 LabSZ sshd[24680]: Accepted password for fztu from 119.137.62.142 port 49116 ssh2',
   'Dec 10 09:32:21 LabSZ sshd[24681]: Accepted password for root from 203.0.113.9 port 49117 ssh2',
   'Dec 10 10:54:29 LabSZ sshd[24873]: Failed password for root from 183.62.140.253 port 40284 ssh2',
+  'Dec 10 10:54:31 LabSZ sshd[24875]: Failed password for root from 183.62.140.253 port 40300 ssh2',
+  'Dec 10 10:54:33 LabSZ sshd[24877]: Failed password for admin from 183.62.140.253 port 40311 ssh2',
+  'Dec 10 10:55:02 LabSZ sshd[24880]: Failed password for root from 112.95.230.3 port 55102 ssh2',
 ];
 
 describe('scheduled hunts: a saved search that becomes a detection', () => {
@@ -55,7 +58,7 @@ describe('scheduled hunts: a saved search that becomes a detection', () => {
   it('runs when due, raises one alert per tenant with the count and the events, and waits for its next time', async () => {
     let clock = NOW;
     const raised: AlertRecord[] = [];
-    const hunts = new ScheduledHunts({ hunts: [hunt()], store, tenants: async () => ['t'], parse: parseQuery, raise: async (a) => void raised.push(...a), now: () => clock });
+    const hunts = new ScheduledHunts({ hunts: [hunt()], store, tenants: async () => ['t'], plan: planQuery, raise: async (a) => void raised.push(...a), now: () => clock });
     hunts.start(60_000);
     await hunts.tick();
     assert.equal(raised.length, 1);
@@ -74,11 +77,30 @@ describe('scheduled hunts: a saved search that becomes a detection', () => {
 
   it('raises nothing under its minimum count, and refuses a broken query at start, naming the hunt and the column', async () => {
     const raised: AlertRecord[] = [];
-    const hunts = new ScheduledHunts({ hunts: [hunt({ minCount: 3 })], store, tenants: async () => ['t'], parse: parseQuery, raise: async (a) => void raised.push(...a), now: () => NOW });
+    const hunts = new ScheduledHunts({ hunts: [hunt({ minCount: 3 })], store, tenants: async () => ['t'], plan: planQuery, raise: async (a) => void raised.push(...a), now: () => NOW });
     assert.deepEqual(await hunts.run(hunt({ minCount: 3 }), NOW), []);
     assert.throws(
-      () => new ScheduledHunts({ hunts: [hunt({ name: 'broken', query: 'user.name:(root' })], store, tenants: async () => ['t'], parse: parseQuery, raise: async () => {} }),
+      () => new ScheduledHunts({ hunts: [hunt({ name: 'broken', query: 'user.name:(root' })], store, tenants: async () => ['t'], plan: planQuery, raise: async () => {} }),
       (e: unknown) => isVigilError(e) && e.code === 'config-invalid' && /hunts: broken: /.test(e.message),
+    );
+  });
+
+  it('aggregates: one alert per group at or over the minimum, with the group as entities and its own events', async () => {
+    const raised: AlertRecord[] = [];
+    const brute = hunt({ name: 'ssh-guessing', query: '"Failed password" | stats count() by source.ip', minCount: 3, level: 'high' });
+    const hunts = new ScheduledHunts({ hunts: [brute], store, tenants: async () => ['t'], plan: planQuery, raise: async (a) => void raised.push(...a), now: () => NOW });
+    const alerts = await hunts.run(brute, NOW);
+    assert.equal(alerts.length, 1, '112.95.230.3 failed once only');
+    assert.deepEqual(alerts[0]!.details['group'], { 'source.ip': '183.62.140.253' });
+    assert.deepEqual(alerts[0]!.details['entities'], { 'source.ip': ['183.62.140.253'] });
+    assert.equal(alerts[0]!.details['count'], 3);
+    assert.equal(alerts[0]!.eventIds.length, 3);
+    const top = await hunts.run(hunt({ name: 'top', query: '"Failed password" | top user.name', minCount: 1 }), NOW);
+    assert.deepEqual(top.map((a) => a.details['group']), [{ 'user.name': 'root' }, { 'user.name': 'admin' }]);
+    assert.deepEqual(top.map((a) => a.eventIds.length), [3, 1]);
+    assert.throws(
+      () => new ScheduledHunts({ hunts: [hunt({ name: 'chart', query: 'a | timechart count()' })], store, tenants: async () => ['t'], plan: planQuery, raise: async () => {} }),
+      (e: unknown) => isVigilError(e) && /timechart/.test(e.message),
     );
   });
 });

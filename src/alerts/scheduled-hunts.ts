@@ -13,6 +13,11 @@
  *     description: Root logged in over SSH; our policy forbids it.
  * ```
  *
+ * A hunt may aggregate: `query: '"Failed password" | stats count() by source.ip'` with
+ * `minCount: 20` raises one alert per source address with at least 20 matches in the window
+ * (`minCount` applies to the first metric; `| top f` counts too), naming the group's values as
+ * its entities, so risk and grouping work per address as for any detection.
+ *
  * Each run searches the window ending at the run's start, so consecutive runs cover time without
  * gaps or overlaps; the alert names the hunt (rule id `vigil-hunt-<name>`, author: who configured
  * it, `Vigil configuration` by default), the query, the count and the newest matching event ids,
@@ -20,7 +25,7 @@
  */
 import { VigilError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import type { QueryNode } from '../core/query.js';
+import type { QueryNode, QueryPlan } from '../core/query.js';
 import type { AlertRecord, Store } from '../core/store.js';
 
 export interface HuntSpec {
@@ -37,19 +42,34 @@ export interface HuntSpec {
 
 export interface ScheduledHuntsOptions {
   readonly hunts: readonly HuntSpec[];
-  readonly store: Pick<Store, 'search'>;
+  readonly store: Pick<Store, 'search' | 'aggregate'>;
   readonly tenants: () => Promise<readonly string[]>;
-  readonly parse: (query: string) => QueryNode;
+  /** The query language's planner (src/search), given rather than imported: alerts sit left of search. */
+  readonly plan: (query: string) => QueryPlan;
   readonly raise: (alerts: readonly AlertRecord[]) => Promise<void>;
   readonly now?: () => number;
   readonly log?: { info(o: object, m: string): void; warn(o: object, m: string): void } | undefined;
 }
 
 const SAMPLE = 20;
+/** Groups one run of an aggregating hunt may alert on; the rest are counted in the log. */
+const MAX_GROUPS = 100;
+
+type TablePlan = Extract<QueryPlan, { kind: 'table' }>;
+
+/** The metric `minCount` is compared with: the first one, or top's count. */
+function thresholdColumn(plan: TablePlan): string {
+  const agg = plan.aggregation;
+  return agg.kind === 'top' ? 'count' : (agg.metrics[0]?.name ?? 'count()');
+}
+
+function groupFields(plan: TablePlan): readonly string[] {
+  return plan.aggregation.kind === 'top' ? plan.aggregation.fields : plan.aggregation.by;
+}
 
 export class ScheduledHunts {
   readonly #lastRun = new Map<string, number>();
-  readonly #parsed = new Map<string, QueryNode>();
+  readonly #parsed = new Map<string, QueryPlan>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> = Promise.resolve();
 
@@ -57,7 +77,11 @@ export class ScheduledHunts {
   constructor(private readonly options: ScheduledHuntsOptions) {
     for (const h of options.hunts) {
       try {
-        this.#parsed.set(h.name, options.parse(h.query));
+        const plan = options.plan(h.query);
+        if (plan.kind === 'table' && plan.aggregation.kind === 'timechart') {
+          throw new VigilError('config-invalid', 'a scheduled hunt aggregates with | stats or | top; | timechart is for looking at', { where: `hunts ${h.name}` });
+        }
+        this.#parsed.set(h.name, plan);
       } catch (e) {
         throw new VigilError('config-invalid', `hunts: ${h.name}: ${(e as Error).message}`, { where: `hunts ${h.name}` });
       }
@@ -93,37 +117,79 @@ export class ScheduledHunts {
 
   /** One run of one hunt over the window ending at `now`. */
   async run(h: HuntSpec, now: number): Promise<AlertRecord[]> {
-    const query = this.#parsed.get(h.name)!;
+    const plan = this.#parsed.get(h.name) ?? this.options.plan(h.query);
     const from = now - h.lookbackMs;
     const alerts: AlertRecord[] = [];
     for (const tenant of await this.options.tenants()) {
-      const result = await this.options.store.search({ tenant, query, from, to: now, limit: SAMPLE });
+      if (plan.kind === 'table') {
+        alerts.push(...(await this.runAggregation(h, plan, tenant, from, now)));
+        continue;
+      }
+      const result = await this.options.store.search({ tenant, query: plan.query, from, to: now, limit: SAMPLE });
       if (result.total < h.minCount) continue;
-      alerts.push({
-        id: newId(now),
-        tenant,
-        created: now,
-        ruleId: `vigil-hunt-${h.name}`,
-        ruleTitle: `Hunt: ${h.name}`,
-        ruleAuthor: h.author,
-        level: h.level,
-        eventIds: result.hits.map((e) => e.id),
-        state: 'new',
-        details: {
-          kind: 'hunt',
-          description: h.description,
-          query: h.query,
-          count: result.total,
-          window: { start: new Date(from).toISOString(), end: new Date(now).toISOString() },
-          entities: {},
-          tags: h.tags,
-          time: new Date(now).toISOString(),
-        },
-      });
+      alerts.push(this.alert(h, tenant, now, from, result.hits.map((e) => e.id), result.total, {}));
     }
     if (alerts.length > 0) await this.options.raise(alerts);
     this.options.log?.info({ hunt: h.name, alerts: alerts.length }, 'scheduled hunt ran');
     return alerts;
+  }
+
+  /** One alert per group whose metric reaches minCount, with the group's own events as samples. */
+  private async runAggregation(h: HuntSpec, plan: TablePlan, tenant: string, from: number, now: number): Promise<AlertRecord[]> {
+    const table = await this.options.store.aggregate({
+      tenant,
+      query: plan.query,
+      from,
+      to: now,
+      events: plan.events,
+      aggregation: plan.aggregation,
+      sort: plan.sort,
+      limit: plan.limit ?? 1000,
+    });
+    const metric = table.columns.indexOf(thresholdColumn(plan));
+    const fields = groupFields(plan);
+    const rows = table.rows.filter((row) => Number(row[metric]) >= h.minCount);
+    if (rows.length > MAX_GROUPS) this.options.log?.warn({ hunt: h.name, groups: rows.length }, `scheduled hunt matched more groups than it alerts on (${MAX_GROUPS}); raise minCount or narrow the query`);
+    const alerts: AlertRecord[] = [];
+    for (const row of rows.slice(0, MAX_GROUPS)) {
+      const group: Record<string, string> = {};
+      const terms: QueryNode[] = [];
+      for (const field of fields) {
+        const value = row[table.columns.indexOf(field)];
+        if (value === null || value === undefined) continue;
+        group[field] = String(value);
+        terms.push({ kind: 'field', field, value: String(value), wildcard: false, quoted: true });
+      }
+      const sample = await this.options.store.search({ tenant, query: { kind: 'and', children: [plan.query, ...terms] }, from, to: now, limit: SAMPLE });
+      alerts.push(this.alert(h, tenant, now, from, sample.hits.map((e) => e.id), Number(row[metric]), group));
+    }
+    return alerts;
+  }
+
+  private alert(h: HuntSpec, tenant: string, now: number, from: number, eventIds: string[], count: number, group: Record<string, string>): AlertRecord {
+    const grouped = Object.keys(group).length > 0;
+    return {
+      id: newId(now),
+      tenant,
+      created: now,
+      ruleId: `vigil-hunt-${h.name}`,
+      ruleTitle: `Hunt: ${h.name}`,
+      ruleAuthor: h.author,
+      level: h.level,
+      eventIds,
+      state: 'new',
+      details: {
+        kind: 'hunt',
+        description: h.description,
+        query: h.query,
+        count,
+        ...(grouped ? { group } : {}),
+        window: { start: new Date(from).toISOString(), end: new Date(now).toISOString() },
+        entities: Object.fromEntries(Object.entries(group).map(([f, v]) => [f, [v]])),
+        tags: h.tags,
+        time: new Date(now).toISOString(),
+      },
+    };
   }
 
   #now(): number {

@@ -159,3 +159,27 @@ export interface TableResult {
   readonly truncated: boolean;
   readonly tookMs: number;
 }
+
+/**
+ * What a whole query (`filter | pipes`) asks of a store, as `src/search` plans it: a search for
+ * events (sorted, cut, projected) or an aggregation into a table.
+ */
+export type QueryPlan =
+  | {
+      readonly kind: 'events';
+      readonly query: QueryNode;
+      readonly sort?: readonly SortKey[] | undefined;
+      /** From `| head n`; the caller's limit applies otherwise. */
+      readonly limit?: number | undefined;
+      /** From `| fields`: show only these. */
+      readonly fields?: readonly string[] | undefined;
+    }
+  | {
+      readonly kind: 'table';
+      readonly query: QueryNode;
+      readonly events?: { readonly sort?: readonly SortKey[] | undefined; readonly limit?: number | undefined } | undefined;
+      readonly aggregation: Aggregation;
+      readonly sort?: readonly SortKey[] | undefined;
+      readonly limit?: number | undefined;
+      readonly fields?: readonly string[] | undefined;
+    };

@@ -3,7 +3,7 @@
  * (sorted, limited, optionally projected to some fields) or an aggregation into a table. The
  * planner checks that the pipes make sense together and names the column of a mistake.
  */
-import type { Aggregation, AggregateRequest, QueryNode, SearchRequest, SortKey, TableResult } from '../core/query.js';
+import type { Aggregation, AggregateRequest, QueryNode, QueryPlan, SearchRequest, SortKey, TableResult } from '../core/query.js';
 import type { SearchResult, Store } from '../core/store.js';
 import type { Event, FieldValue } from '../core/event.js';
 import { MAX_QUERY_LENGTH, parseQueryFilter } from './query-parser.js';
@@ -12,25 +12,7 @@ import { pipeStart, queryError } from './query-tokens.js';
 
 export const DEFAULT_TABLE_ROWS = 1000;
 
-export type QueryPlan =
-  | {
-      readonly kind: 'events';
-      readonly query: QueryNode;
-      readonly sort?: readonly SortKey[] | undefined;
-      /** From `| head n`; the caller's limit applies otherwise. */
-      readonly limit?: number | undefined;
-      /** From `| fields`: show only these. */
-      readonly fields?: readonly string[] | undefined;
-    }
-  | {
-      readonly kind: 'table';
-      readonly query: QueryNode;
-      readonly events?: { readonly sort?: readonly SortKey[] | undefined; readonly limit?: number | undefined } | undefined;
-      readonly aggregation: Aggregation;
-      readonly sort?: readonly SortKey[] | undefined;
-      readonly limit?: number | undefined;
-      readonly fields?: readonly string[] | undefined;
-    };
+export type { QueryPlan };
 
 /** Parses a query with its pipes and plans it. */
 export function planQuery(text: string): QueryPlan {

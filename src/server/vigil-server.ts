@@ -22,7 +22,7 @@ import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
 import { AlertIntake } from '../alerts/alert-intake.js';
 import { ScheduledHunts } from '../alerts/scheduled-hunts.js';
-import { parseQuery } from '../search/index.js';
+import { planQuery } from '../search/index.js';
 import { loadPlaybooks } from '../actions/response/playbook.js';
 import { createNotificationService } from '../actions/notify/notification-service.js';
 import { NotificationMetrics } from '../actions/notify/notification-metrics.js';
@@ -100,7 +100,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       hunts: config.hunts.map((h) => ({ ...h, everyMs: durationMs(h.every), lookbackMs: durationMs(h.lookback ?? h.every) })),
       store,
       tenants: async () => [...new Set([config.tenant, ...(await store.listTokens()).map((t) => t.tenant)])],
-      parse: parseQuery,
+      plan: planQuery,
       raise: (alerts) => core.intake.raise(alerts),
       log,
     });
