@@ -1,15 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { GENESIS_HASH, OrderedHash, batchHash, canonicalEvent, checkpointSignature, eventDigest, retentionSignature, sameSignature } from './chain-hashes.js';
+import { GENESIS_HASH, OrderedHash, batchHash, canonicalEvent, checkpointSignature, eventDigest, retentionSignature, sameSignature, type DigestValue } from './chain-hashes.js';
 
-const row = ['id-1', 'acme', 1000n, 1001n, 'syslog', 'syslog-tcp', null, 'rfc3164', ['truncated'], '<13>x', 'x', '<13>x', '{}'] as const;
+const row: readonly DigestValue[] = ['id-1', 'acme', 1000n, 1001n, 'syslog', 'syslog-tcp', null, 'rfc3164', ['truncated'], '<13>x', 'x', '<13>x', '{}'];
 
 describe('event digest', () => {
   it('is the hex SHA-256 of the canonical form and changes with any value', () => {
     const base = eventDigest(row);
     assert.match(base, /^[0-9a-f]{64}$/);
     for (let i = 0; i < row.length; i++) {
-      const changed = [...row] as (typeof row)[number][];
+      const changed = [...row];
       changed[i] = typeof row[i] === 'string' ? `${row[i] as string}!` : typeof row[i] === 'bigint' ? (row[i] as bigint) + 1n : 'now-a-string';
       assert.notEqual(eventDigest(changed), base, `column ${i}`);
     }
