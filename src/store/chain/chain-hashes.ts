@@ -3,10 +3,12 @@
  * end so a chain means the same wherever it is verified.
  *
  * - An event's digest is SHA-256 over a canonical form of every stored column of the event, in
- *   table order. Each value is length-prefixed, so no two different rows share a form. Strings
- *   are hashed as UTF-8, which turns a lone surrogate into U+FFFD exactly as the database's own
- *   UTF-8 conversion does: the digest computed before writing equals the one computed from the
- *   row read back.
+ *   table order. Each value is length-prefixed (strings by their UTF-8 bytes), so no two
+ *   different rows share a form. The form is simple enough for a database to compute itself
+ *   (DuckDB: digest-sql.ts), which is what makes `verify` fast: it never moves an event's
+ *   columns out of the database. Strings are hashed as UTF-8, which turns a lone surrogate into
+ *   U+FFFD exactly as the database's own conversion does, so the digest computed here before
+ *   writing equals the one the database computes from the stored row.
  * - A batch's `events_hash` is SHA-256 over its events' digests in position order.
  * - A batch's `hash` covers its own fields and the previous batch's hash: editing, deleting or
  *   reordering a batch breaks every later link.
@@ -22,18 +24,25 @@ export type DigestValue = string | bigint | number | null | readonly (string | n
 /** The `prev_hash` of the first batch. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+function encodeText(value: string): string {
+  return `"${Buffer.byteLength(value, 'utf8')}:${value}`;
+}
+
 function encode(value: DigestValue): string {
   if (value === null) return '~';
-  if (typeof value === 'string') return `"${value.length}:${value}`;
+  if (typeof value === 'string') return encodeText(value);
   if (typeof value === 'bigint' || typeof value === 'number') return `#${String(value)};`;
   let out = `[${value.length}`;
-  for (const item of value) out += item === null ? '~' : `"${item.length}:${item}`;
+  for (const item of value) out += item === null ? '~' : encodeText(item);
   return `${out}]`;
 }
 
+/** What every canonical form starts with; the number of values follows. */
+export const EVENT_FORM_PREFIX = 'vigil-event-v1\n';
+
 /** The canonical form of a row's values (exported for its tests). */
 export function canonicalEvent(values: readonly DigestValue[]): string {
-  let out = `vigil-event-v1\n${values.length}`;
+  let out = `${EVENT_FORM_PREFIX}${values.length}`;
   for (const value of values) out += encode(value);
   return out;
 }

@@ -5,16 +5,17 @@
  *
  * Bounded memory: batches are read a page at a time, and the rows of a page of batches (about
  * PAGE_EVENTS) in one query that DuckDB's zone maps confine to their row groups, because rows
- * are stored in batch order. Retention tombstones are checked in one ordered pass first, so
+ * are stored in batch order. DuckDB recomputes each row's digest itself (digest-sql.ts): only
+ * ids and hashes cross into JavaScript. Retention tombstones are checked in one ordered pass first, so
  * only the ids of valid runs are kept.
  */
 import type { DuckDBConnection, JS } from '@duckdb/node-api';
 import { MAX_LISTED_PROBLEMS, type ChainProblem, type ChainProblemKind, type ChainReport } from '../../core/history.js';
-import { GENESIS_HASH, OrderedHash, batchHash, checkpointSignature, eventDigest, retentionSignature, sameSignature, tombstoneLine, type DigestValue } from '../chain/chain-hashes.js';
-import { DIGEST_COLUMNS } from './schema.js';
+import { GENESIS_HASH, OrderedHash, batchHash, checkpointSignature, retentionSignature, sameSignature, tombstoneLine } from '../chain/chain-hashes.js';
+import { DIGEST_SQL } from './digest-sql.js';
 
-/** Rows read per query: ~20 MB of JS strings for syslog-sized events. */
-const PAGE_EVENTS = 20_000;
+/** Rows read per query: DuckDB recomputes the digests, so a row is ~200 bytes of JS (ids and hashes). */
+const PAGE_EVENTS = 50_000;
 const PAGE_BATCHES = 1000;
 
 class Findings {
@@ -294,7 +295,7 @@ function* groupsOfEvents(page: readonly BatchRow[]): Generator<BatchRow[]> {
 
 async function readEvents(conn: DuckDBConnection, first: number, last: number): Promise<Map<number, EventRow[]>> {
   const reader = await conn.runAndReadAll(
-    `SELECT rowid, batch_seq, batch_pos, digest, ${DIGEST_COLUMNS.join(', ')} FROM events WHERE batch_seq BETWEEN $1 AND $2 ORDER BY batch_seq, batch_pos, rowid`,
+    `SELECT rowid, batch_seq, batch_pos, digest, id, ${DIGEST_SQL} FROM events WHERE batch_seq BETWEEN $1 AND $2 ORDER BY batch_seq, batch_pos, rowid`,
     [BigInt(first), BigInt(last)],
   );
   const bySeq = new Map<number, EventRow[]>();
@@ -307,7 +308,7 @@ async function readEvents(conn: DuckDBConnection, first: number, last: number): 
       pos: row[2] === null ? null : num(row[2]),
       stored: row[3] === null ? null : text(row[3]),
       id: text(row[4]),
-      computed: eventDigest(row.slice(4) as DigestValue[]),
+      computed: text(row[5]),
     });
   }
   return bySeq;
