@@ -117,6 +117,12 @@ export const configSchema = z.strictObject({
        * appends (measured 12k → 22k events/s from 16MB to 256MB) but longer pauses and replays.
        */
       checkpointThreshold: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/, 'e.g. 256MB').default('256MB'),
+      /**
+       * The event chain is signed (docs/history.md) at least every this many batches and every
+       * this many seconds: what could be rewritten unnoticed by someone without the key.
+       */
+      chainSignEveryBatches: z.number().int().min(1).max(100_000).default(100),
+      chainSignEverySeconds: z.number().int().min(1).max(86_400).default(60),
     })
     .prefault({}),
   /** Context added to every event before detection, so rules can read it. */

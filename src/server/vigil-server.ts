@@ -234,6 +234,8 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
   const store = await WorkerStore.open({
     path: folder.database,
     chainKey: ensureChainKey(folder),
+    checkpointEveryBatches: config.store.chainSignEveryBatches,
+    checkpointEveryMs: config.store.chainSignEverySeconds * 1000,
     memoryLimit: config.store.memoryLimit,
     threads: config.store.threads,
     checkpointThreshold: config.store.checkpointThreshold,

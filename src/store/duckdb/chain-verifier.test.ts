@@ -339,3 +339,26 @@ describe('verifyChain on a store upgraded from schema v3', () => {
     }
   });
 });
+
+describe('checkpoints when ingest goes quiet', () => {
+  it('signs the head of the chain within the interval even when no batch follows', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-chain-quiet-'));
+    const store = await DuckDbStore.open({ path: join(dir, 'events.duckdb'), chainKey: randomBytes(32), checkpointEveryMs: 1000 });
+    try {
+      await store.appendEvents([event(1)]);
+      await store.appendEvents([event(2)]);
+      assert.equal((await store.verifyChain()).lastSignedCheckpoint?.batch, 1, 'the first batch after opening is signed at once; the second waits');
+      const deadline = Date.now() + 5000;
+      let report = await store.verifyChain();
+      while (report.unsignedBatches > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        report = await store.verifyChain();
+      }
+      assert.equal(report.lastSignedCheckpoint?.batch, 2);
+      assert.equal(report.ok, true);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

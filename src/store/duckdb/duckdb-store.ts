@@ -66,6 +66,8 @@ export class DuckDbStore implements Store {
   private readonly queue = new WriteQueue();
   private readonly reads = new Set<Promise<unknown>>();
   private closing: Promise<void> | undefined;
+  /** Signs the chain's head when ingest goes quiet (checkpoints otherwise come with batches). */
+  private signTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -75,7 +77,21 @@ export class DuckDbStore implements Store {
     /** The head of the event chain; only a writable store extends it. */
     private readonly chain: ChainWriter | undefined,
     private readonly chainKey: Uint8Array | undefined,
-  ) {}
+  ) {
+    if (chain !== undefined) {
+      // Without it, the last batches before a quiet spell would stay unsigned until the next batch.
+      this.signTimer = setInterval(() => void this.signQuietHead(), Math.max(1000, chain.everyMs / 2));
+      this.signTimer.unref();
+    }
+  }
+
+  private signQuietHead(): Promise<void> {
+    const chain = this.chain;
+    if (chain === undefined || this.closing || !chain.headUnsignedSince(Date.now())) return Promise.resolve();
+    return this.write('sign the event chain', (conn) => chain.checkpointHead(conn, Date.now()), (signed) => signed?.())
+      .then(() => undefined)
+      .catch(() => undefined);
+  }
 
   static async open(options: DuckDbOpenOptions): Promise<DuckDbStore> {
     const path = resolve(options.path);
@@ -558,8 +574,9 @@ export class DuckDbStore implements Store {
     if (writer === undefined || this.chain === undefined) return;
     try {
       await writer.run('BEGIN TRANSACTION');
-      await this.chain.checkpointHead(writer, Date.now());
+      const signed = await this.chain.checkpointHead(writer, Date.now());
       await writer.run('COMMIT');
+      signed?.();
     } catch {
       // Closing must not fail over a checkpoint: the next checkpoint covers these batches too.
       await writer.run('ROLLBACK').catch(() => undefined);
@@ -569,6 +586,7 @@ export class DuckDbStore implements Store {
   /** Waits for queued writes and running reads, then closes the file. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.signTimer);
       await this.queue.drain();
       await this.checkpointAtClose();
       await Promise.allSettled([...this.reads]);

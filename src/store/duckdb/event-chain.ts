@@ -93,14 +93,28 @@ export class ChainWriter {
     }
   }
 
-  /** A checkpoint of the head if it has none yet (on close); true when one was written. */
-  async checkpointHead(conn: DuckDBConnection, now: number): Promise<boolean> {
+  /** How often the store signs a head left unsigned because no batch came (see DuckDbStore). */
+  get everyMs(): number {
+    return this.options.checkpointEveryMs ?? DEFAULT_CHECKPOINT_EVERY_MS;
+  }
+
+  /** The newest batch has no checkpoint and the last one is older than the interval. */
+  headUnsignedSince(now: number): boolean {
+    return this.nextSeq - 1 > this.checkpointedSeq && now - this.checkpointedAt >= this.everyMs;
+  }
+
+  /**
+   * A checkpoint of the head if it has none yet (on close, or when ingest goes quiet), inside
+   * the caller's transaction; returns what to call once it has committed, or undefined.
+   */
+  async checkpointHead(conn: DuckDBConnection, now: number): Promise<(() => void) | undefined> {
     const head = this.nextSeq - 1;
-    if (head <= this.checkpointedSeq) return false;
+    if (head <= this.checkpointedSeq) return undefined;
     await this.insertCheckpoint(conn, head, this.headHash, now);
-    this.checkpointedSeq = head;
-    this.checkpointedAt = now;
-    return true;
+    return () => {
+      this.checkpointedSeq = head;
+      this.checkpointedAt = now;
+    };
   }
 
   private async insertCheckpoint(conn: DuckDBConnection, seq: number, hash: string, signedAt: number): Promise<void> {
