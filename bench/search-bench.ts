@@ -55,7 +55,7 @@ function enrich(fields: Fields): Fields {
   return fields;
 }
 
-function batchOfEvents(batch: number, count: number, start: number, span: number, total: number): Event[] {
+export function batchOfEvents(batch: number, count: number, start: number, span: number, total: number): Event[] {
   const batchStart = start + Math.floor((batch * BATCH * span) / total);
   return syslogLines(count, 1000 + batch, batchStart).map((line, i) => {
     const received = batchStart + i;

@@ -33,6 +33,7 @@ import { AlertTriage } from '../alerts/alert-triage.js';
 import { coverageRoutes, type CoverageProvider } from './coverage-routes.js';
 import { responseRoutes } from './response-routes.js';
 import { caseRoutes } from './case-routes.js';
+import { historyRoutes, type RetentionEnforcer } from './history-routes.js';
 import type { ResponseEngine } from '../actions/response/response-engine.js';
 import { tokenRoutes } from './token-routes.js';
 import { fileImportRoutes } from '../sources/file/file-import-routes.js';
@@ -71,6 +72,8 @@ export interface HttpServerOptions {
   readonly response?: ResponseEngine | undefined;
   /** Detection coverage of a tenant's data (`vigil coverage` while a server runs); absent: no route. */
   readonly coverage?: CoverageProvider | undefined;
+  /** Enforces retention on demand (`POST /api/v1/retention/run`); absent: that route answers 404. */
+  readonly retention?: RetentionEnforcer | undefined;
   /** File import through the server (`vigil ingest` while a server runs). */
   readonly fileImport?: { readonly maxLineBytes: number; readonly zone?: TimeZone } | undefined;
 }
@@ -165,6 +168,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const suppressionsChanged = options.suppressionsChanged;
   await app.register(async (scope) => alertRoutes(scope, { store: options.store, triage, ...(suppressionsChanged ? { suppressionsChanged } : {}) }));
   await app.register(async (scope) => caseRoutes(scope, { store: options.store }));
+  await app.register(async (scope) => historyRoutes(scope, { store: options.store, retention: options.retention }));
   const response = options.response;
   if (response) await app.register(async (scope) => responseRoutes(scope, { response }));
   const coverage = options.coverage;

@@ -19,6 +19,8 @@ import { casesCommand } from './commands/cases.js';
 import { huntCommand } from './commands/hunt.js';
 import { timelineCommand } from './commands/timeline.js';
 import { coverageCommand } from './commands/coverage.js';
+import { verifyCommand } from './commands/verify.js';
+import { retentionCommand } from './commands/retention.js';
 
 const program = new Command('vigil')
   .description('Vigil: security monitoring that runs with two commands on one small machine')
@@ -40,6 +42,8 @@ program.addCommand(casesCommand());
 program.addCommand(huntCommand());
 program.addCommand(timelineCommand());
 program.addCommand(coverageCommand());
+program.addCommand(verifyCommand());
+program.addCommand(retentionCommand());
 
 try {
   await program.parseAsync(process.argv);

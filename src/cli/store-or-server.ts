@@ -7,6 +7,7 @@ import { VigilError } from '../core/errors.js';
 import type { Store } from '../core/store.js';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
 import { dataFolderExists, resolveTarget, type CommonOptions } from './cli-context.js';
+import { ensureChainKey, readChainKey } from '../server/data-folder.js';
 import type { ServerClient } from './server-client.js';
 
 export interface Access<T> {
@@ -20,7 +21,9 @@ export async function viaServerOrStore<T>(options: CommonOptions, access: Access
   const target = resolveTarget(options);
   if (target.server) return access.server(target.server);
   if (!dataFolderExists(target.folder)) throw new VigilError('not-found', `no Vigil data in ${target.folder.root}: start "vigil serve" or pass --data`);
-  const store = await DuckDbStore.open({ path: target.folder.database, readOnly: access.writes !== true });
+  // Writers sign the chain; readers need the key only to check signatures (verify).
+  const chainKey = access.writes === true ? ensureChainKey(target.folder) : readChainKey(target.folder);
+  const store = await DuckDbStore.open({ path: target.folder.database, readOnly: access.writes !== true, chainKey });
   try {
     return await access.local(store, target.config.tenant);
   } finally {

@@ -7,6 +7,7 @@ import { resolve, dirname, isAbsolute } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { VigilError } from './errors.js';
+import { EVENT_FORMATS, SOURCE_KINDS } from './event.js';
 
 const hostPort = z
   .string()
@@ -116,6 +117,12 @@ export const configSchema = z.strictObject({
        * appends (measured 12k → 22k events/s from 16MB to 256MB) but longer pauses and replays.
        */
       checkpointThreshold: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/, 'e.g. 256MB').default('256MB'),
+      /**
+       * The event chain is signed (docs/history.md) at least every this many batches and every
+       * this many seconds: what could be rewritten unnoticed by someone without the key.
+       */
+      chainSignEveryBatches: z.number().int().min(1).max(100_000).default(100),
+      chainSignEverySeconds: z.number().int().min(1).max(86_400).default(60),
     })
     .prefault({}),
   /** Context added to every event before detection, so rules can read it. */
@@ -240,6 +247,34 @@ export const configSchema = z.strictObject({
           fields: z.array(z.string().min(1)).default(['user.name', 'host.name', 'source.ip']),
         })
         .prefault({}),
+    })
+    .prefault({}),
+  /**
+   * How long events are kept (docs/history.md): days per tenant, source kind and format; the most
+   * specific matching rule decides, 0 keeps forever. Alerts and cases are never deleted by it.
+   */
+  retention: z
+    .strictObject({
+      /** Days to keep events no rule covers; 0 (the default) keeps them forever. */
+      defaultDays: z.number().int().min(0).max(36_500).default(0),
+      rules: z
+        .array(
+          z
+            .strictObject({
+              tenant: z.string().min(1).optional(),
+              sourceKind: z.enum(SOURCE_KINDS).optional(),
+              format: z.enum(EVENT_FORMATS).optional(),
+              days: z.number().int().min(0).max(36_500),
+            })
+            .refine((r) => r.tenant !== undefined || r.sourceKind !== undefined || r.format !== undefined, 'a rule names a tenant, a sourceKind or a format (use defaultDays for everything else)'),
+        )
+        .default([])
+        .refine(
+          (rules) => new Set(rules.map((r) => `${r.tenant ?? '*'}|${r.sourceKind ?? '*'}|${r.format ?? '*'}`)).size === rules.length,
+          'two rules name the same tenant, sourceKind and format: keep one',
+        ),
+      /** Minutes between enforcements; at most 60, so expiry is at most an hour late. */
+      intervalMinutes: z.number().int().min(1).max(60).default(60),
     })
     .prefault({}),
   /** Saved searches run on a schedule that raise an alert when they match (docs/alerts.md). */

@@ -12,14 +12,8 @@ export type FieldValue = string | number | boolean | null | readonly FieldValue[
 export type Fields = Record<string, FieldValue>;
 
 /** How the event reached Vigil. */
-export type SourceKind =
-  | 'syslog-udp'
-  | 'syslog-tcp'
-  | 'syslog-tls'
-  | 'http-ingest'
-  | 'splunk-hec'
-  | 'elastic-bulk'
-  | 'file';
+export const SOURCE_KINDS = ['syslog-udp', 'syslog-tcp', 'syslog-tls', 'http-ingest', 'splunk-hec', 'elastic-bulk', 'file'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export interface EventSource {
   /** Name of the configured input (`syslog`, `http`, `file:/var/log/auth.log`). */
@@ -30,7 +24,8 @@ export interface EventSource {
 }
 
 /** How the original record was read. `raw` means no parser understood it. */
-export type EventFormat = 'rfc3164' | 'rfc5424' | 'json' | 'hec' | 'bulk' | 'web-access' | 'web-error' | 'auditd' | 'zeek' | 'windows' | 'device' | 'raw';
+export const EVENT_FORMATS = ['rfc3164', 'rfc5424', 'json', 'hec', 'bulk', 'web-access', 'web-error', 'auditd', 'zeek', 'windows', 'device', 'raw'] as const;
+export type EventFormat = (typeof EVENT_FORMATS)[number];
 
 /**
  * Why an event is not exactly what was sent. Never silent: a flag is stored with the event

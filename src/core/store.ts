@@ -5,6 +5,7 @@
  */
 import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, AlertState, Case, RuleDay, Suppression } from './alert.js';
 import type { Event } from './event.js';
+import type { ChainReport, RetentionRequest, RetentionRun } from './history.js';
 import type { AggregateRequest, SearchRequest, TableResult } from './query.js';
 
 /**
@@ -159,5 +160,18 @@ export interface Store extends TokenStore, AlertStore {
   entityStats(tenant: string, field: string, value: string): Promise<{ readonly events: number; readonly first: number; readonly last: number } | undefined>;
   /** The distinct shapes of the tenant's events (see EventShape), with the values of `valueFields`. */
   profileEvents(tenant: string, valueFields: readonly string[]): Promise<readonly EventShape[]>;
+  /**
+   * Checks the whole event chain (docs/history.md): every event against its digest, every batch
+   * against its events and the previous batch, every checkpoint and retention run against its
+   * signature. Reads page by page, so it runs in bounded memory on any size of store.
+   */
+  verifyChain(): Promise<ChainReport>;
+  /**
+   * Deletes the events a retention rule has let expire and records the run (with a tombstone per
+   * deleted chained event), in one transaction, so `verifyChain` still passes afterwards.
+   */
+  enforceRetention(request: RetentionRequest): Promise<RetentionRun>;
+  /** Recorded retention runs, newest first. */
+  listRetentionRuns(limit: number): Promise<readonly RetentionRun[]>;
   close(): Promise<void>;
 }

@@ -1,10 +1,13 @@
 /**
  * What lives in a data folder, and the small files through which the CLI finds a running
  * server: `server.json` (pid and addresses, written once the server listens) and
- * `admin-token` (the first-run admin token, mode 0600).
+ * `admin-token` (the first-run admin token, mode 0600); and `chain-key`, the key that signs the
+ * event chain's checkpoints and retention runs (docs/history.md).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { VigilError } from '../core/errors.js';
 
 export interface DataFolder {
   readonly root: string;
@@ -22,6 +25,8 @@ export interface DataFolder {
   readonly intelRetroState: string;
   /** Automated response runs: the audit trail, and what is still to revert. */
   readonly responseJournal: string;
+  /** 32 random bytes (mode 0600) that sign chain checkpoints and retention runs. */
+  readonly chainKey: string;
 }
 
 export function dataFolder(root: string): DataFolder {
@@ -36,6 +41,7 @@ export function dataFolder(root: string): DataFolder {
     behaviourState: join(root, 'behaviour-state.json'),
     intelRetroState: join(root, 'intel-retro-hunted.json'),
     responseJournal: join(root, 'response-runs.ndjson'),
+    chainKey: join(root, 'chain-key'),
   };
 }
 
@@ -100,4 +106,44 @@ export function readAdminToken(folder: DataFolder): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+const CHAIN_KEY_BYTES = 32;
+
+/**
+ * The chain key, or undefined when the folder has none (verify then checks hashes but not
+ * signatures, and says so). A key of the wrong size is an error: it was damaged or replaced.
+ */
+export function readChainKey(folder: DataFolder): Uint8Array | undefined {
+  let key: Buffer;
+  try {
+    key = readFileSync(folder.chainKey);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new VigilError('store-unavailable', `cannot read the chain key ${folder.chainKey}: ${(e as Error).message}; run as the user that owns the data folder`, { where: folder.chainKey, cause: e });
+  }
+  if (key.length !== CHAIN_KEY_BYTES) {
+    throw new VigilError('store-unavailable', `the chain key ${folder.chainKey} has ${key.length} bytes instead of ${CHAIN_KEY_BYTES}: it was damaged or replaced; restore it from a backup (a new key cannot vouch for existing checkpoints)`, { where: folder.chainKey });
+  }
+  return key;
+}
+
+/**
+ * The chain key, created on first use. Every process that writes to the store passes it, so
+ * every checkpoint is signed: keep it out of reach of whoever could edit the database, and
+ * back it up (without it, existing signatures cannot be checked).
+ */
+export function ensureChainKey(folder: DataFolder): Uint8Array {
+  const existing = readChainKey(folder);
+  if (existing !== undefined) return existing;
+  try {
+    // 'wx': two processes starting at once cannot both create one.
+    writeFileSync(folder.chainKey, randomBytes(CHAIN_KEY_BYTES), { mode: 0o600, flag: 'wx' });
+    chmodSync(folder.chainKey, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new VigilError('store-unavailable', `cannot create the chain key ${folder.chainKey}: ${(e as Error).message}`, { where: folder.chainKey, cause: e });
+    }
+  }
+  return readChainKey(folder) as Uint8Array;
 }

@@ -22,6 +22,7 @@ import { VigilError } from '../core/errors.js';
 import { startHttpServer } from '../api/http-server.js';
 import { AlertIntake } from '../alerts/alert-intake.js';
 import { ScheduledHunts } from '../alerts/scheduled-hunts.js';
+import { RetentionSchedule } from '../store/retention/retention-schedule.js';
 import { planQuery } from '../search/index.js';
 import { loadPlaybooks } from '../actions/response/playbook.js';
 import { createNotificationService } from '../actions/notify/notification-service.js';
@@ -42,6 +43,7 @@ import { readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import {
   dataFolder,
+  ensureChainKey,
   ensureDataFolder,
   removeServerInfo,
   writeAdminToken,
@@ -74,6 +76,8 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
   };
   try {
     const createdAdminToken = await ensureAdminToken(store, folder, config.tenant);
+    // Retention runs in the server only: it owns the data folder while it runs.
+    const retention = new RetentionSchedule({ store, policy: config.retention, log });
     const http = await startHttpServer({
       listen: config.http.listen,
       tls: config.http.tls,
@@ -88,6 +92,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       triage: new AlertTriage(store, (alert) => core.intake.closed(alert)),
       suppressionsChanged: () => core.intake.refreshSuppressions(),
       response: core.response,
+      retention,
       coverage: (tenant) => {
         const detector = core.detector;
         const routing = detector?.logsources ?? LogsourceMap.load(config.detection.logsources);
@@ -106,6 +111,8 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
     });
     hunts.start();
     cleanups.push(() => hunts.close());
+    retention.start();
+    cleanups.push(() => retention.close());
 
     const limits = { maxJsonDepth: config.http.maxJsonDepth, maxFieldsPerEvent: DEFAULT_MAX_FIELDS_PER_EVENT };
     const syslogShared = {
@@ -226,6 +233,9 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
   // The store runs on its own thread, so storing does not compete with parsing and fsync.
   const store = await WorkerStore.open({
     path: folder.database,
+    chainKey: ensureChainKey(folder),
+    checkpointEveryBatches: config.store.chainSignEveryBatches,
+    checkpointEveryMs: config.store.chainSignEverySeconds * 1000,
     memoryLimit: config.store.memoryLimit,
     threads: config.store.threads,
     checkpointThreshold: config.store.checkpointThreshold,

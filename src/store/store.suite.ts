@@ -339,6 +339,48 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
       });
     });
 
+    describe('history: chain and retention', () => {
+      it('verifies an untouched store, counting its batches and events', async () => {
+        await store.appendEvents([event({ minute: 1 }), event({ minute: 2, tenant: 'b' })]);
+        await store.appendEvents([], { consumer: 'c', position: '1' });
+        await store.appendEvents([event({ minute: 3 })]);
+        const report = await store.verifyChain();
+        assert.deepEqual(report.problems, []);
+        assert.equal(report.ok, true);
+        assert.equal(report.batches, 2, 'a checkpoint without events makes no batch');
+        assert.equal(report.events, 3);
+      });
+
+      it('deletes exactly the expired events of the selected tenant and source, records the run, and still verifies', async () => {
+        const old = (tenant: string, kind: 'syslog-udp' | 'file', minute: number) =>
+          createEvent({ tenant, received: T0 + minute * MINUTE, source: { input: 'x', kind }, format: 'raw', original: `${tenant} ${kind} ${minute}`, fields: {} });
+        const events = [old('a', 'syslog-udp', 0), old('a', 'file', 0), old('b', 'syslog-udp', 0), old('a', 'syslog-udp', 10), old('a', 'file', 10)];
+        await store.appendEvents(events.slice(0, 3));
+        await store.appendEvents(events.slice(3));
+        const run = await store.enforceRetention({ rule: 'tenant=a', selector: { tenant: 'a' }, except: [{ tenant: 'a', sourceKind: 'file' }], cutoff: T0 + 5 * MINUTE, now: T0 + 60 * MINUTE });
+        assert.equal(run.deleted, 1);
+        assert.equal(run.rule, 'tenant=a');
+        assert.equal(run.cutoff, T0 + 5 * MINUTE);
+        const left = await store.scanEvents({ tenant: 'a', limit: 100 });
+        assert.deepEqual(left.events.map((e) => e.original), ['a file 0', 'a syslog-udp 10', 'a file 10']);
+        assert.equal(await store.countEvents('b'), 1);
+        const report = await store.verifyChain();
+        assert.deepEqual(report.problems, []);
+        assert.equal(report.events, 4);
+        const again = await store.enforceRetention({ rule: 'default', selector: {}, except: [], cutoff: T0 + 5 * MINUTE, now: T0 + 61 * MINUTE });
+        assert.equal(again.deleted, 2);
+        assert.deepEqual((await store.listRetentionRuns(10)).map((r) => r.id), [again.id, run.id]);
+        assert.equal((await store.verifyChain()).ok, true);
+      });
+
+      it('refuses a retention cutoff that is not whole epoch milliseconds', async () => {
+        await assert.rejects(
+          store.enforceRetention({ rule: 'x', selector: {}, except: [], cutoff: Number.NaN, now: T0 }),
+          (e: unknown) => isVigilError(e) && e.code === 'bad-request' && /cutoff/.test(e.message),
+        );
+      });
+    });
+
     describe('lifecycle', () => {
       it('closes idempotently and refuses work afterwards', async () => {
         await store.close();

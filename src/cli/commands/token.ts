@@ -6,13 +6,13 @@ import { createToken } from '../../api/auth/tokens.js';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.js';
 import { resolveTarget, type CommonOptions, type Target } from '../cli-context.js';
 import { configOption, dataOption, tokenOption } from '../cli-options.js';
-import { ensureDataFolder } from '../../server/data-folder.js';
+import { ensureChainKey, ensureDataFolder } from '../../server/data-folder.js';
 
 type PublicToken = Omit<TokenRecord, 'hash'>;
 
 async function withStore<T>(target: Target, run: (store: DuckDbStore) => Promise<T>): Promise<T> {
   ensureDataFolder(target.folder);
-  const store = await DuckDbStore.open({ path: target.folder.database });
+  const store = await DuckDbStore.open({ path: target.folder.database, chainKey: ensureChainKey(target.folder) });
   try {
     return await run(store);
   } finally {

@@ -6,9 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { VigilError } from '../../core/errors.js';
+import type { ChainOptions } from './event-chain.js';
 import { EVENT_COLUMNS, MIGRATIONS, SCHEMA_VERSION, SCHEMA_VERSION_DDL } from './schema.js';
 
-export interface DuckDbOpenOptions {
+export interface DuckDbOpenOptions extends ChainOptions {
   /** The DuckDB file, e.g. `<data folder>/events.duckdb`. Its folder is created if missing. */
   readonly path: string;
   /** Read-only: no schema changes, every write is refused. */

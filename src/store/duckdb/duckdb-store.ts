@@ -14,7 +14,12 @@ import type { AggregateRequest, SearchRequest, TableCell, TableResult } from '..
 import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../../core/alert.js';
 import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import { checkEventColumns, checkSchema, createInstance, lockedError, migrate, type DuckDbOpenOptions } from './duckdb-open.js';
-import { eventChunks, eventFromRow } from './event-rows.js';
+import { eventChunks, eventFromRow, stampBatch, type EventRows } from './event-rows.js';
+import { ChainWriter } from './event-chain.js';
+import { verifyDuckDbChain } from './chain-verifier.js';
+import { deleteExpired, listRuns } from './retention-delete.js';
+import type { ChainReport, RetentionRequest, RetentionRun } from '../../core/history.js';
+import { newId } from '../../core/ids.js';
 import { SqlParams, compileFilter } from './query-sql.js';
 import { compileAggregate, eventOrder } from '../sql/aggregate-compiler.js';
 import { duckdbDialect } from './duckdb-dialect.js';
@@ -63,13 +68,32 @@ export class DuckDbStore implements Store {
   private readonly queue = new WriteQueue();
   private readonly reads = new Set<Promise<unknown>>();
   private closing: Promise<void> | undefined;
+  /** Signs the chain's head when ingest goes quiet (checkpoints otherwise come with batches). */
+  private signTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection | undefined,
     /** Absolute path of the DuckDB file. */
     readonly path: string,
-  ) {}
+    /** The head of the event chain; only a writable store extends it. */
+    private readonly chain: ChainWriter | undefined,
+    private readonly chainKey: Uint8Array | undefined,
+  ) {
+    if (chain !== undefined) {
+      // Without it, the last batches before a quiet spell would stay unsigned until the next batch.
+      this.signTimer = setInterval(() => void this.signQuietHead(), Math.max(1000, chain.everyMs / 2));
+      this.signTimer.unref();
+    }
+  }
+
+  private signQuietHead(): Promise<void> {
+    const chain = this.chain;
+    if (chain === undefined || this.closing || !chain.headUnsignedSince(Date.now())) return Promise.resolve();
+    return this.write('sign the event chain', (conn) => chain.checkpointHead(conn, Date.now()), (signed) => signed?.())
+      .then(() => undefined)
+      .catch(() => undefined);
+  }
 
   static async open(options: DuckDbOpenOptions): Promise<DuckDbStore> {
     const path = resolve(options.path);
@@ -89,11 +113,13 @@ export class DuckDbStore implements Store {
       if (options.readOnly) await checkSchema(conn, path);
       else await migrate(conn, path);
       await checkEventColumns(conn, path);
+      const chain = options.readOnly ? undefined : await ChainWriter.load(conn, options);
       if (options.readOnly) {
         conn.closeSync();
         conn = undefined;
       }
-      return new DuckDbStore(instance, conn, path);
+      // A worker thread receives the key as a plain Uint8Array: either works with node:crypto.
+      return new DuckDbStore(instance, conn, path, chain, options.chainKey === undefined ? undefined : Uint8Array.from(options.chainKey));
     } catch (e) {
       conn?.closeSync();
       instance.closeSync();
@@ -111,31 +137,60 @@ export class DuckDbStore implements Store {
 
   appendEvents(batch: readonly Event[], checkpoint?: Checkpoint): Promise<void> {
     if (batch.length === 0 && checkpoint === undefined) return Promise.resolve();
-    let chunks: DuckDBDataChunk[];
+    let rows: EventRows;
     try {
-      // Built (and validated) before queueing: the CPU work does not hold up other writers.
-      chunks = eventChunks(batch);
+      // Built (and validated, and digested) before queueing: the CPU work does not hold up other writers.
+      rows = eventChunks(batch);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.write(`store ${batch.length} events`, async (conn) => {
-      if (chunks.length > 0) {
-        const appender = await conn.createAppender('events');
-        try {
-          for (const chunk of chunks) appender.appendDataChunk(chunk);
-          appender.closeSync();
-        } catch (e) {
-          discard(appender);
-          throw e;
+    return this.write(
+      `store ${batch.length} events`,
+      async (conn) => {
+        const link = rows.chunks.length > 0 && this.chain ? this.chain.link(rows, Date.now()) : undefined;
+        if (link !== undefined) {
+          // Only now, in the write's turn, is the batch's place in the chain known.
+          stampBatch(rows, link.seq);
+          const appender = await conn.createAppender('events');
+          try {
+            for (const chunk of rows.chunks) appender.appendDataChunk(chunk);
+            appender.closeSync();
+          } catch (e) {
+            discard(appender);
+            throw e;
+          }
+          await this.chain?.insert(conn, link);
         }
-      }
-      if (checkpoint !== undefined) {
-        await conn.run(
-          'INSERT INTO checkpoints (consumer, position) VALUES ($1, $2) ON CONFLICT (consumer) DO UPDATE SET position = excluded.position',
-          [checkpoint.consumer, checkpoint.position],
-        );
-      }
+        if (checkpoint !== undefined) {
+          await conn.run(
+            'INSERT INTO checkpoints (consumer, position) VALUES ($1, $2) ON CONFLICT (consumer) DO UPDATE SET position = excluded.position',
+            [checkpoint.consumer, checkpoint.position],
+          );
+        }
+        return link;
+      },
+      (link) => {
+        if (link !== undefined) this.chain?.advance(link);
+      },
+    ).then(() => undefined);
+  }
+
+  enforceRetention(request: RetentionRequest): Promise<RetentionRun> {
+    const id = newId();
+    return this.write(`delete events under retention rule ${request.rule}`, (conn) => deleteExpired(conn, request, id, this.chainKey), undefined, async (conn) => {
+      // Folds the deletion into the file now, so its blocks are free for the next appends
+      // instead of waiting for the WAL to reach checkpoint_threshold.
+      await conn.run('CHECKPOINT').catch(() => undefined);
     });
+  }
+
+  listRetentionRuns(limit: number): Promise<readonly RetentionRun[]> {
+    const checked = checkLimit(limit, 'limit');
+    return this.read('list retention runs', (conn) => listRuns(conn, checked));
+  }
+
+  verifyChain(): Promise<ChainReport> {
+    return this.read('verify the event chain', (conn) => verifyDuckDbChain(conn, this.chainKey));
   }
 
   appendAlerts(alerts: readonly AlertRecord[]): Promise<void> {
@@ -313,8 +368,12 @@ export class DuckDbStore implements Store {
     });
   }
 
-  /** Runs `task` in one transaction on the writer connection, after every earlier write. */
-  private write<T>(what: string, task: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` in one transaction on the writer connection, after every earlier write.
+   * `committed` runs right after the COMMIT, before the next write starts (in-memory state that
+   * must follow the file, such as the chain's head); `after` then runs outside the transaction.
+   */
+  private write<T>(what: string, task: (conn: DuckDBConnection) => Promise<T>, committed?: (result: T) => void, after?: (conn: DuckDBConnection) => Promise<void>): Promise<T> {
     const writer = this.writer;
     if (writer === undefined) {
       return Promise.reject(
@@ -327,6 +386,8 @@ export class DuckDbStore implements Store {
       try {
         const result = await task(writer);
         await writer.run('COMMIT');
+        committed?.(result);
+        await after?.(writer);
         return result;
       } catch (e) {
         // After a failed COMMIT DuckDB has already rolled back; this ROLLBACK then fails harmlessly.
@@ -543,10 +604,27 @@ export class DuckDbStore implements Store {
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
+  /** Signs the head of the chain on the way out, so a clean shutdown leaves nothing unsigned. */
+  private async checkpointAtClose(): Promise<void> {
+    const writer = this.writer;
+    if (writer === undefined || this.chain === undefined) return;
+    try {
+      await writer.run('BEGIN TRANSACTION');
+      const signed = await this.chain.checkpointHead(writer, Date.now());
+      await writer.run('COMMIT');
+      signed?.();
+    } catch {
+      // Closing must not fail over a checkpoint: the next checkpoint covers these batches too.
+      await writer.run('ROLLBACK').catch(() => undefined);
+    }
+  }
+
   /** Waits for queued writes and running reads, then closes the file. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      clearInterval(this.signTimer);
       await this.queue.drain();
+      await this.checkpointAtClose();
       await Promise.allSettled([...this.reads]);
       this.writer?.closeSync();
       this.instance.closeSync();

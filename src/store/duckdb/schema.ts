@@ -24,9 +24,9 @@
  *   `original` and ~1100 ms for ILIKE. The cost is one more (compressed) copy of the text.
  */
 
-import { BIGINT, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import { BIGINT, INTEGER, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export interface PromotedField {
   /** ECS name as used in queries and in `fields`. */
@@ -70,7 +70,14 @@ export const EVENT_COLUMNS: ReadonlyArray<{ readonly name: string; readonly type
   { name: 'search_text', type: VARCHAR },
   { name: 'fields', type: VARCHAR },
   ...PROMOTED_FIELDS.map((p) => ({ name: p.column, type: LIST(VARCHAR) })),
+  // Tamper evidence (v4, docs/history.md): added by ALTER TABLE, so after the promoted columns.
+  { name: 'batch_seq', type: BIGINT },
+  { name: 'batch_pos', type: INTEGER },
+  { name: 'digest', type: VARCHAR },
 ];
+
+/** The columns an event's digest covers: every stored column of the event, in table order. */
+export const DIGEST_COLUMNS: readonly string[] = EVENT_COLUMNS.slice(0, EVENT_COLUMNS.findIndex((c) => c.name === 'batch_seq')).map((c) => c.name);
 
 /** Columns a search reads to rebuild an Event. */
 export const HIT_COLUMNS = 'id, tenant, time, received, source_input, source_kind, source_address, format, flags, original, message, fields';
@@ -182,6 +189,57 @@ export const MIGRATIONS: readonly Migration[] = [
         tenant VARCHAR NOT NULL,
         updated BIGINT NOT NULL,
         record VARCHAR NOT NULL
+      )`,
+    ],
+  },
+  {
+    // Tamper evidence and retention (docs/history.md). Events stored before this version keep
+    // NULL chain columns: they are counted as unchained legacy events, not as tampering, and
+    // how many there were is recorded here so that rows added later without a chain show up.
+    version: 4,
+    statements: [
+      `ALTER TABLE events ADD COLUMN batch_seq BIGINT`,
+      `ALTER TABLE events ADD COLUMN batch_pos INTEGER`,
+      `ALTER TABLE events ADD COLUMN digest VARCHAR`,
+      `CREATE TABLE event_batches (
+        seq BIGINT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        first_time BIGINT NOT NULL,
+        last_time BIGINT NOT NULL,
+        created BIGINT NOT NULL,
+        events_hash VARCHAR NOT NULL,
+        prev_hash VARCHAR NOT NULL,
+        hash VARCHAR NOT NULL
+      )`,
+      `CREATE TABLE chain_checkpoints (
+        seq BIGINT PRIMARY KEY,
+        hash VARCHAR NOT NULL,
+        signed_at BIGINT NOT NULL,
+        signature VARCHAR
+      )`,
+      `CREATE TABLE chain_legacy (
+        events BIGINT NOT NULL,
+        recorded BIGINT NOT NULL
+      )`,
+      `INSERT INTO chain_legacy SELECT count(*), epoch_ms(now()) FROM events`,
+      `CREATE TABLE retention_runs (
+        id VARCHAR PRIMARY KEY,
+        rule VARCHAR NOT NULL,
+        selector VARCHAR NOT NULL,
+        cutoff BIGINT NOT NULL,
+        started BIGINT NOT NULL,
+        finished BIGINT NOT NULL,
+        deleted BIGINT NOT NULL,
+        legacy_deleted BIGINT NOT NULL,
+        tombstones_hash VARCHAR NOT NULL,
+        signature VARCHAR
+      )`,
+      `CREATE TABLE event_tombstones (
+        batch_seq BIGINT NOT NULL,
+        batch_pos INTEGER NOT NULL,
+        id VARCHAR NOT NULL,
+        digest VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL
       )`,
     ],
   },

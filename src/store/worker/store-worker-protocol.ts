@@ -32,6 +32,9 @@ export const STORE_METHODS = [
   'saveCase',
   'getCase',
   'listCases',
+  'verifyChain',
+  'enforceRetention',
+  'listRetentionRuns',
   'close',
 ] as const;
 

@@ -13,6 +13,7 @@ import type { SearchRequest, AggregateRequest, TableResult } from '../../core/qu
 import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, Case, RuleDay, Suppression } from '../../core/alert.js';
 import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import type { DuckDbOpenOptions } from '../duckdb/duckdb-store.js';
+import type { ChainReport, RetentionRequest, RetentionRun } from '../../core/history.js';
 import type { SerializedError, StoreCall, StoreMethod, StoreReady, StoreReply } from './store-worker-protocol.js';
 
 // Built, the worker is the .js file beside this one. Running from sources (tests, `npm run
@@ -181,6 +182,16 @@ export class WorkerStore implements Store {
   }
   ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]> {
     return this.#call('ruleDays', [tenant, fromDay]);
+  }
+
+  verifyChain(): Promise<ChainReport> {
+    return this.#call('verifyChain', []);
+  }
+  enforceRetention(request: RetentionRequest): Promise<RetentionRun> {
+    return this.#call('enforceRetention', [request]);
+  }
+  listRetentionRuns(limit: number): Promise<readonly RetentionRun[]> {
+    return this.#call('listRetentionRuns', [limit]);
   }
 
   close(): Promise<void> {
