@@ -31,6 +31,9 @@ export interface DuckDbOpenOptions extends ChainOptions {
  */
 export const DEFAULT_CHECKPOINT_THRESHOLD = '256MB';
 
+/** DuckDB storage format of new files; see createInstance. */
+export const STORAGE_VERSION = 'v1.4.0';
+
 /** DuckDB's message when another process holds the file's lock. */
 const LOCK_MESSAGE = /Could not set lock on file/i;
 
@@ -55,6 +58,10 @@ export async function createInstance(path: string, options: DuckDbOpenOptions): 
     memory_limit: options.memoryLimit ?? '1GB',
     threads: String(options.threads ?? 2),
     checkpoint_threshold: options.checkpointThreshold ?? DEFAULT_CHECKPOINT_THRESHOLD,
+    // Files created from now on use DuckDB's v1.4 storage format, which has ZSTD for strings
+    // (schema v5) and dictionary-FSST; a file created before keeps its own format and stays
+    // readable. Pinned rather than 'latest' so a DuckDB upgrade never changes it silently.
+    storage_compatibility_version: STORAGE_VERSION,
   };
   try {
     if (!options.readOnly) mkdirSync(dirname(path), { recursive: true });

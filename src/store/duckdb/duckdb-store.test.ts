@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -151,6 +151,74 @@ describe('DuckDbStore: opening the file', () => {
       assert.deepEqual(a?.history, []);
     } finally {
       await store.close();
+    }
+  });
+
+  it('stores the big text columns compressed with ZSTD in a new file', async () => {
+    const { dir: otherDir, path: other } = await tempFile();
+    try {
+      const store = await DuckDbStore.open({ path: other });
+      // Mixed logs: short syslog lines and long JSON documents in one row group, which left
+      // these columns uncompressed before schema v5.
+      const events = Array.from({ length: 3000 }, (_, i) =>
+        createEvent({
+          tenant: 'a',
+          received: Date.UTC(2024, 0, 1) + i,
+          source: { input: 'f', kind: 'file' },
+          format: i % 3 === 0 ? 'json' : 'rfc3164',
+          original: i % 3 === 0 ? JSON.stringify({ EventID: 4624, data: 'x'.repeat(5000), n: i }) : `<13>Jan  1 00:00:00 host${i % 50} sshd[${i}]: Failed password for root from 10.0.${i % 256}.1`,
+          fields: { message: `event ${i}`, 'host.name': `host${i % 50}`, blob: 'y'.repeat(i % 3 === 0 ? 4500 : 10) },
+        }),
+      );
+      await store.appendEvents(events);
+      await store.close();
+      const instance = await DuckDBInstance.create(other, { access_mode: 'READ_ONLY' });
+      const conn = await instance.connect();
+      const reader = await conn.runAndReadAll(
+        `SELECT column_name, list(DISTINCT compression) FROM pragma_storage_info('events') WHERE column_name IN ('original', 'search_text', 'fields') AND segment_type = 'VARCHAR' GROUP BY ALL ORDER BY 1`,
+      );
+      conn.closeSync();
+      instance.closeSync();
+      for (const [column, methods] of reader.getRowsJS()) assert.ok(String(methods).includes('ZSTD'), `${String(column)}: ${String(methods)}`);
+      assert.equal(reader.getRowsJS().length, 3);
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('migrates a version-4 file in the old storage format: same events, same stored order, chain intact', async () => {
+    const { dir: otherDir, path: old } = await tempFile();
+    try {
+      await mkdir(dirname(old), { recursive: true });
+      // A file in DuckDB's old storage format, as Vigil before schema v5 created them.
+      const instance = await DuckDBInstance.create(old);
+      instance.closeSync();
+      const batch = Array.from({ length: 50 }, (_, i) => sample(`h${i}`));
+      const store = await DuckDbStore.open({ path: old });
+      await store.appendEvents(batch.slice(0, 20));
+      await store.appendEvents(batch.slice(20));
+      await store.close();
+      // Back to the v4 layout: the same columns without the compression, schema marker at 4.
+      const raw = await DuckDBInstance.create(old);
+      const conn = await raw.connect();
+      await conn.run('CREATE TABLE events_v4 AS SELECT * FROM events ORDER BY rowid');
+      await conn.run('DROP TABLE events');
+      await conn.run('ALTER TABLE events_v4 RENAME TO events');
+      await conn.run('DELETE FROM schema_version WHERE version = 5');
+      conn.closeSync();
+      raw.closeSync();
+
+      const migrated = await DuckDbStore.open({ path: old });
+      try {
+        assert.deepEqual((await migrated.scanEvents({ tenant: 'a', limit: 100 })).events.map((e) => e.id), batch.map((e) => e.id));
+        const report = await migrated.verifyChain();
+        assert.equal(report.ok, true, JSON.stringify(report.problems));
+        assert.equal(report.events, 50);
+      } finally {
+        await migrated.close();
+      }
+    } finally {
+      await rm(otherDir, { recursive: true, force: true });
     }
   });
 
