@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { VigilError } from '../core/errors.js';
 import type { QueryNode } from '../core/query.js';
 import { parseQuery } from './query-parser.js';
-import { planQuery } from './query-plan.js';
+import { planQuery, searchRequest } from './query-plan.js';
 import { pipeStart } from './query-tokens.js';
 
 function assertInvalid(run: () => unknown, hint: RegExp, column?: number): void {
@@ -124,6 +124,15 @@ describe('pipes', () => {
     assert.ok(top.kind === 'table' && top.aggregation.kind === 'top' && top.aggregation.limit === 10 && top.limit === 10);
     const top3 = planQuery('a | top 3 source.ip, user.name');
     assert.ok(top3.kind === 'table' && top3.aggregation.kind === 'top' && top3.aggregation.limit === 3);
+  });
+
+  it('lets | head set the answer size beyond the default page, up to 10,000', () => {
+    const plan = planQuery('a | head 500');
+    assert.ok(plan.kind === 'events');
+    if (plan.kind !== 'events') return;
+    assert.equal(searchRequest(plan, { tenant: 't', limit: 100 }).limit, 500);
+    const plain = planQuery('a');
+    if (plain.kind === 'events') assert.equal(searchRequest(plain, { tenant: 't', limit: 100 }).limit, 100);
   });
 
   it('keeps a head before the aggregation for the events it aggregates', () => {

@@ -132,7 +132,8 @@ export type QueryOutput =
   | { readonly kind: 'table'; readonly table: TableResult };
 
 export function searchRequest(p: Extract<QueryPlan, { kind: 'events' }>, scope: QueryScope): SearchRequest {
-  return { tenant: scope.tenant, query: p.query, from: scope.from, to: scope.to, limit: Math.min(p.limit ?? scope.limit, scope.limit), sort: p.sort };
+  // `| head n` is the query's own answer size and overrides the caller's default page size.
+  return { tenant: scope.tenant, query: p.query, from: scope.from, to: scope.to, limit: Math.min(p.limit ?? scope.limit, MAX_PIPE_ROWS), sort: p.sort };
 }
 
 export function aggregateRequest(p: Extract<QueryPlan, { kind: 'table' }>, scope: QueryScope): AggregateRequest {

@@ -13,6 +13,7 @@ import type { Store } from '../core/store.js';
 import type { TableCell } from '../core/query.js';
 import { VigilError } from '../core/errors.js';
 import { aggregateRequest, cellOf, searchRequest, type QueryPlan, type QueryScope } from './query-plan.js';
+import { MAX_PIPE_ROWS as MAX_TABLE_ROWS } from './pipe-parser.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'ndjson'];
@@ -83,7 +84,8 @@ export async function* exportQuery(
   format: ExportFormat,
 ): AsyncGenerator<string> {
   if (plan.kind === 'table') {
-    const table = await store.aggregate(aggregateRequest(plan, { ...scope, limit: scope.limit }));
+    // An export wants the whole table: up to the store's maximum unless `| head` says less.
+    const table = await store.aggregate({ ...aggregateRequest(plan, scope), limit: plan.limit ?? MAX_TABLE_ROWS });
     const columns = plan.fields ?? table.columns;
     const indexes = columns.map((c) => table.columns.indexOf(c));
     const rows = table.rows.map((row) => indexes.map((i) => (i < 0 ? null : (row[i] ?? null))));
