@@ -11,6 +11,7 @@ import { DuckDBDataChunk, listValue, type DuckDBValue, type JS } from '@duckdb/n
 import { VigilError } from '../../core/errors.js';
 import type { Event, EventFlag, EventFormat, FieldValue, Fields, SourceKind } from '../../core/event.js';
 import { eventDigest, type DigestValue } from '../chain/chain-hashes.js';
+import { searchTextOf } from '../sql/search-text.js';
 import { EVENT_COLUMNS, PROMOTED_FIELDS } from './schema.js';
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
@@ -79,11 +80,7 @@ function pushRow(columns: DuckDBValue[][], event: Event, index: number): string 
     storedFields = rest;
   }
   const messageColumn = messageText(message);
-  const lowerOriginal = original.toLowerCase();
-  const searchText =
-    messageColumn !== null && messageColumn.length > 0 && !original.includes(messageColumn)
-      ? `${lowerOriginal}\n${messageColumn.toLowerCase()}`
-      : lowerOriginal;
+  const searchText = searchTextOf(original, messageColumn);
 
   // Plain values first: the digest is computed from them, the columns are built from them.
   const row: DigestValue[] = [

@@ -18,10 +18,11 @@
  * - `message` holds `fields.message` when it is a string, and is then left out of the `fields`
  *   JSON (one copy instead of two). A message of another type stays in the JSON, which keeps
  *   its type, and the column holds its text (numbers as written, arrays as JSON).
- * - `search_text` is the lower-cased original, plus the message when the original does not
- *   contain it verbatim (JSON-escaped originals). Free text is `contains()` on one pre-lowered
- *   column (~300 ms CPU, ~150 ms wall), against ~500 ms for a case-insensitive regex on
- *   `original` and ~1100 ms for ILIKE. The cost is one more (compressed) copy of the text.
+ * - `search_text` is the lower-cased original (JSON escapes decoded), plus the message when the
+ *   original does not hold it (src/store/sql/search-text.ts). Free text is `contains()` on one
+ *   pre-lowered column (~300 ms CPU, ~150 ms wall), against ~500 ms for a case-insensitive regex
+ *   on `original` and ~1100 ms for ILIKE. The cost is one more copy of the text (kept
+ *   uncompressed since schema v5, for scan speed).
  */
 
 import { BIGINT, INTEGER, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
