@@ -17,6 +17,7 @@
  *   cannot be passed off as retention.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { RetentionRun } from '../../core/history.js';
 
 /** A stored column's value as the digest sees it. */
 export type DigestValue = string | bigint | number | null | readonly (string | null)[];
@@ -96,15 +97,8 @@ export function checkpointSignature(key: Uint8Array, c: CheckpointFields): strin
   return createHmac('sha256', key).update(`vigil-checkpoint-v1|${c.seq}|${c.hash}|${c.signedAt}`).digest('hex');
 }
 
-export interface RetentionRunFields {
-  readonly id: string;
-  readonly rule: string;
-  readonly selector: string;
-  readonly cutoff: number;
-  readonly started: number;
-  readonly finished: number;
-  readonly deleted: number;
-  readonly legacyDeleted: number;
+/** What a retention run's signature covers: the run as recorded (core/history.ts) and its tombstones. */
+export interface RetentionRunFields extends Omit<RetentionRun, 'signed'> {
   readonly tombstonesHash: string;
 }
 

@@ -11,7 +11,7 @@
  */
 import type { DuckDBConnection, JS } from '@duckdb/node-api';
 import { MAX_LISTED_PROBLEMS, type ChainProblem, type ChainProblemKind, type ChainReport } from '../../core/history.js';
-import { GENESIS_HASH, OrderedHash, batchHash, checkpointSignature, retentionSignature, sameSignature, tombstoneLine } from '../chain/chain-hashes.js';
+import { GENESIS_HASH, OrderedHash, batchHash, type BatchFields, checkpointSignature, retentionSignature, sameSignature, tombstoneLine } from '../chain/chain-hashes.js';
 import { DIGEST_SQL } from './digest-sql.js';
 
 /** Rows read per query: DuckDB recomputes the digests, so a row is ~200 bytes of JS (ids and hashes). */
@@ -30,14 +30,7 @@ class Findings {
   }
 }
 
-interface BatchRow {
-  readonly seq: number;
-  readonly count: number;
-  readonly firstTime: number;
-  readonly lastTime: number;
-  readonly created: number;
-  readonly eventsHash: string;
-  readonly prevHash: string;
+interface BatchRow extends BatchFields {
   readonly hash: string;
 }
 
