@@ -10,7 +10,7 @@
  */
 import type { Event } from '../core/event.js';
 import type { Store } from '../core/store.js';
-import type { TableCell } from '../core/query.js';
+import type { SearchRequest, TableCell } from '../core/query.js';
 import { VigilError } from '../core/errors.js';
 import { aggregateRequest, cellOf, searchRequest, type QueryPlan, type QueryScope } from './query-plan.js';
 import { MAX_PIPE_ROWS as MAX_TABLE_ROWS } from './pipe-parser.js';
@@ -32,7 +32,6 @@ export const DEFAULT_EXPORT_FIELDS: readonly string[] = [
 
 /** Most events one export returns unless the caller asks for fewer. */
 export const MAX_EXPORT_EVENTS = 10_000_000;
-const PAGE = 2_000;
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -73,9 +72,9 @@ function eventObject(event: Event, fields: readonly string[]): Record<string, Ta
 }
 
 /**
- * The export of a planned query, as text chunks (one per page). `scope.limit` caps the events
- * (at most MAX_EXPORT_EVENTS). An event export without `| sort` pages newest first through the
- * whole range; with `| sort` it is one sorted page of at most 10,000 events.
+ * The export of a planned query, as text chunks (one per time window). `scope.limit` caps the
+ * events (at most MAX_EXPORT_EVENTS). An event export without `| sort` walks the range newest
+ * first in time windows; with `| sort` it is one sorted page of at most 10,000 events.
  */
 export async function* exportQuery(
   store: Pick<Store, 'search' | 'aggregate'>,
@@ -111,16 +110,64 @@ export async function* exportQuery(
     yield render(result.hits);
     return;
   }
+  // Walk back in time windows, newest first: each window is one search bounded by event time,
+  // so the store reads only that window's row groups and the whole export costs about one scan.
+  // (Keyset pages over the whole range would rescan everything older for every page.) The
+  // window grows while it holds few matches and halves when it holds more than one page.
+  const bounds = await timeBounds(store, scope);
+  if (bounds === undefined) return;
+  let hi = scope.to ?? bounds.newest + 1;
+  const lower = scope.from ?? bounds.oldest;
+  let span = FIRST_WINDOW_MS;
   let sent = 0;
-  let after: { time: number; id: string } | undefined;
-  while (sent < wanted) {
-    const request = searchRequest(plan, { ...scope, limit: Math.min(PAGE, wanted - sent) });
-    const result = await store.search({ ...request, after });
-    if (result.hits.length === 0) return;
-    sent += result.hits.length;
-    yield render(result.hits);
-    const last = result.hits[result.hits.length - 1] as Event;
-    after = { time: last.time, id: last.id };
-    if (result.hits.length < request.limit) return;
+  while (sent < wanted && hi > lower) {
+    const lo = Math.max(lower, hi - span);
+    const request = searchRequest({ ...plan, limit: undefined }, { ...scope, from: lo, to: hi, limit: WINDOW_EVENTS });
+    const result = await store.search(request);
+    if (result.total > result.hits.length && hi - lo > 1) {
+      span = Math.max(1, Math.floor((hi - lo) / 2));
+      continue;
+    }
+    let hits = result.hits;
+    if (result.total > hits.length) {
+      // More than a page within one millisecond: page through it by (time, id).
+      for await (const page of millisecondPages(store, request, hits)) {
+        const take = page.slice(0, wanted - sent);
+        sent += take.length;
+        if (take.length > 0) yield render(take);
+        if (sent >= wanted) return;
+      }
+      hits = [];
+    } else {
+      hits = hits.slice(0, wanted - sent);
+      sent += hits.length;
+      if (hits.length > 0) yield render(hits);
+    }
+    hi = lo;
+    if (result.total < WINDOW_EVENTS / 4) span *= 2;
+  }
+}
+
+/** First window of an export walk; it adapts from there. */
+const FIRST_WINDOW_MS = 3_600_000;
+/** Events one window may hold before it is halved: the store's largest page. */
+const WINDOW_EVENTS = 10_000;
+
+/** The tenant's oldest and newest event times in the scope (cheap: reads the time column only). */
+async function timeBounds(store: Pick<Store, 'search'>, scope: QueryScope): Promise<{ oldest: number; newest: number } | undefined> {
+  const all = { tenant: scope.tenant, query: { kind: 'all' as const }, from: scope.from, to: scope.to, limit: 1 };
+  const newest = (await store.search(all)).hits[0];
+  const oldest = (await store.search({ ...all, sort: [{ field: '@timestamp', descending: false }] })).hits[0];
+  return newest === undefined || oldest === undefined ? undefined : { oldest: oldest.time, newest: newest.time };
+}
+
+/** All matches of a one-millisecond window, a page at a time, by keyset on (time, id). */
+async function* millisecondPages(store: Pick<Store, 'search'>, request: SearchRequest, first: readonly Event[]): AsyncGenerator<readonly Event[]> {
+  let page = first;
+  while (page.length > 0) {
+    yield page;
+    if (page.length < request.limit) return;
+    const last = page[page.length - 1] as Event;
+    page = (await store.search({ ...request, after: { time: last.time, id: last.id } })).hits;
   }
 }
