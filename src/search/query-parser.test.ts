@@ -153,6 +153,7 @@ describe('parseQuery: operators', () => {
 
 describe('parseQuery: errors say what to write instead', () => {
   it('reports a ) without (', () => assertInvalid('a)', /unbalanced parenthesis.*"\)" at column 2/, 2));
+  it('reports a ( at the very end', () => assertInvalid('a t(', /unbalanced parenthesis.*"\(" at column 4 is never closed/, 4));
   it('reports a ( that is never closed', () => assertInvalid('(a OR b', /"\(" at column 1 is never closed; add a "\)"/, 1));
   it('reports empty parentheses', () => assertInvalid('a ()', /empty parentheses/, 3));
   it('reports a dangling AND at the end', () => assertInvalid('a AND', /"AND" at column 3 needs a term after it.*ends/, 3));

@@ -136,6 +136,9 @@ class Parser {
       case 'lparen': {
         this.enter(token);
         const inner = this.peek();
+        if (inner === undefined) {
+          throw queryError(`unbalanced parenthesis: the "(" at column ${token.column} is never closed; add a term and a ")"`, token.column);
+        }
         if (inner?.kind === 'rparen') {
           throw queryError(`empty parentheses at column ${token.column}; put a term inside or remove them`, token.column);
         }
