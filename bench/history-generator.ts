@@ -19,22 +19,17 @@ import type { Event, EventFlag, EventFormat, EventSource, FieldValue, Fields } f
 import { jsonRecordMapping } from '../src/parsers/json/index.js';
 import { DEFAULT_MAX_FIELDS_PER_EVENT } from '../src/sources/http/ingest-context.js';
 import { FileRecordMapper } from '../src/sources/file/file-records.js';
+import { SeededRandom } from '../test/support/seeded-random.js';
 
 /** Bump when the generated events change: a cached database of another version is rebuilt. */
 export const GENERATOR_VERSION = 1;
 
 // ---- deterministic randomness ---------------------------------------------------------------
 
-/** mulberry32: small, fast, good enough to pick values; deterministic per seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** A seeded PRNG as a function (the shared mulberry32 of test/support), so every run picks the same values. */
+function seededRandom(seed: number): () => number {
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 /** A 32-bit integer hash (lowbias32): the n-th pool entry without storing the pool. */
@@ -239,7 +234,7 @@ function occurrences(text: string, needle: string): number[] {
 /** Splits `text` at the slots' texts (longest first, no overlaps). */
 function split(text: string, slots: readonly Slot[]): Parts {
   const hits: Array<{ at: number; end: number; slot: number }> = [];
-  const order = slots.map((s, i) => i).sort((a, b) => (slots[b] as Slot).from.length - (slots[a] as Slot).from.length);
+  const order = slots.map((_, i) => i).sort((a, b) => (slots[b] as Slot).from.length - (slots[a] as Slot).from.length);
   for (const i of order) {
     const slot = slots[i] as Slot;
     if (slot.kind === 'time') {

@@ -9,7 +9,7 @@ import { Metrics } from '../core/metrics.js';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
 import { createToken } from './auth/tokens.js';
 import { startHttpServer } from './http-server.js';
-import { bearer, startTestServer, TEST_LIMITS, type TestServer } from './test-server.test-support.js';
+import { bearer, startTestServer, TEST_LIMITS, type TestServer, counterValue } from './test-server.test-support.js';
 
 let t: TestServer;
 before(async () => {
@@ -62,8 +62,10 @@ describe('GET /api/v1/search', () => {
   });
 
   test('query, time and limit errors are 400 with the parser\'s message', async () => {
+    const before = await counterValue(t.metrics, 'vigil_events_dropped_total', { input: 'api', reason: 'malformed' });
     const broken = await search(`q=${encodeURIComponent('(a OR')}`);
     assert.equal(broken.status, 400);
+    assert.equal(await counterValue(t.metrics, 'vigil_events_dropped_total', { input: 'api', reason: 'malformed' }), before + 1, 'a refused query is counted');
     assert.equal((broken.body['error'] as { code: string }).code, 'query-invalid');
     assert.equal((await search('from=last%20tuesday')).status, 400);
     assert.equal((await search('limit=0')).status, 400);

@@ -16,7 +16,6 @@ import { aggregateRequest, cellOf, searchRequest, type QueryPlan, type QueryScop
 import { MAX_PIPE_ROWS as MAX_TABLE_ROWS } from './pipe-parser.js';
 
 export type ExportFormat = 'csv' | 'ndjson';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'ndjson'];
 
 /** The columns of an event export when the query has no `| fields`. */
 export const DEFAULT_EXPORT_FIELDS: readonly string[] = [

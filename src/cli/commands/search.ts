@@ -6,12 +6,13 @@
 import { Command } from 'commander';
 import type { Event } from '../../core/event.js';
 import type { TableCell } from '../../core/query.js';
+import type { SearchReply, TableReply } from '../../api/search-routes.js';
 import { VigilError } from '../../core/errors.js';
 import { cellOf, planQuery, runQuery, type QueryOutput, type QueryScope } from '../../search/query-plan.js';
 import { MAX_EXPORT_EVENTS, exportQuery, parseExportFormat } from '../../search/result-export.js';
 import { parseTime } from '../../search/time-parser.js';
-import { DuckDbStore } from '../../store/duckdb/duckdb-store.js';
-import { resolveTarget, dataFolderExists, type CommonOptions } from '../cli-context.js';
+import type { CommonOptions } from '../cli-context.js';
+import { viaServerOrStore } from '../store-or-server.js';
 import { configOption, dataOption, tokenOption } from '../cli-options.js';
 import { escapeForTerminal } from '../terminal-escape.js';
 
@@ -22,11 +23,6 @@ interface SearchOptions extends CommonOptions {
   json?: boolean;
   format?: string;
 }
-
-/** What the server's /api/v1/search answers (src/api/search-routes.ts). */
-type SearchReply =
-  | { kind: 'events'; total: number; tookMs: number; hits: Event[]; fields?: string[] }
-  | { kind: 'table'; columns: string[]; rows: TableCell[][]; truncated: boolean; tookMs: number };
 
 function parseLimit(text: string | undefined, fallback: number, max: number): number {
   if (text === undefined) return fallback;
@@ -56,37 +52,31 @@ export function searchCommand(): Command {
       const now = Date.now();
       const from = options.from === undefined ? undefined : parseTime(options.from, now);
       const to = options.to === undefined ? undefined : parseTime(options.to, now);
-      const target = resolveTarget(options);
+      const scope = (tenant: string): QueryScope => ({ tenant, from, to, limit });
+      const params = new URLSearchParams({ q: text, limit: String(limit) });
+      if (from !== undefined) params.set('from', String(from));
+      if (to !== undefined) params.set('to', String(to));
 
-      if (target.server) {
-        const params = new URLSearchParams({ q: text, limit: String(limit) });
-        if (from !== undefined) params.set('from', String(from));
-        if (to !== undefined) params.set('to', String(to));
-        if (format !== undefined) {
-          params.set('format', format);
-          await target.server.stream(`/api/v1/export?${params}`, process.stdout);
-          return;
-        }
-        const reply = await target.server.call<SearchReply>('GET', `/api/v1/search?${params}`);
-        print(reply.kind === 'table' ? { kind: 'table', table: reply } : { kind: 'events', result: reply, fields: reply.fields }, options.json === true);
+      if (format !== undefined) {
+        params.set('format', format);
+        await viaServerOrStore(options, {
+          server: (server) => server.stream(`/api/v1/export?${params}`, process.stdout),
+          local: async (store, tenant) => {
+            for await (const chunk of exportQuery(store, plan, scope(tenant), format)) {
+              if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+            }
+          },
+        });
         return;
       }
-      if (!dataFolderExists(target.folder)) {
-        throw new VigilError('not-found', `no Vigil data in ${target.folder.root}: start "vigil serve" or pass --data`);
-      }
-      const store = await DuckDbStore.open({ path: target.folder.database, readOnly: true });
-      try {
-        const scope: QueryScope = { tenant: target.config.tenant, from, to, limit };
-        if (format !== undefined) {
-          for await (const chunk of exportQuery(store, plan, scope, format)) {
-            if (!process.stdout.write(chunk)) await new Promise((resolve) => process.stdout.once('drain', resolve));
-          }
-          return;
-        }
-        print(await runQuery(store, plan, scope), options.json === true);
-      } finally {
-        await store.close();
-      }
+      const out = await viaServerOrStore<QueryOutput>(options, {
+        server: async (server) => {
+          const reply = await server.call<SearchReply | TableReply>('GET', `/api/v1/search?${params}`);
+          return reply.kind === 'table' ? { kind: 'table', table: reply } : { kind: 'events', result: reply, fields: reply.fields };
+        },
+        local: (store, tenant) => runQuery(store, plan, scope(tenant)),
+      });
+      print(out, options.json === true);
     });
 }
 

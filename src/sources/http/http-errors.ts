@@ -2,7 +2,8 @@
  * Turning anything a route or fastify throws into a VigilError with the right status, and the
  * uniform error body `{ error: { code, message, where? } }`. Refusals that our own code throws
  * are counted where they happen (it knows how many events were lost); errors fastify raises
- * itself (body over `bodyLimit`, bad Content-Length) are counted here.
+ * itself (body over `bodyLimit`, bad Content-Length) are counted here, and so are refused
+ * queries: the query language's parsers and compilers know nothing of requests or metrics.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -31,7 +32,10 @@ function statusOf(error: unknown): number | undefined {
  * not see; it goes to the log instead.
  */
 export function toVigilError(error: unknown, request: FastifyRequest, metrics: Metrics): VigilError {
-  if (isVigilError(error)) return error;
+  if (isVigilError(error)) {
+    if (error.code === 'query-invalid') metrics.drop(inputOf(request), 'malformed');
+    return error;
+  }
   const status = statusOf(error);
   const input = inputOf(request);
   if (status === 413) {

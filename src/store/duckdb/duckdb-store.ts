@@ -7,7 +7,7 @@
  * DuckDB allows one writing process per file; a second process gets `data-locked`.
  */
 import { resolve } from 'node:path';
-import { listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBDataChunk, type DuckDBInstance, type JS } from '@duckdb/node-api';
+import { listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance, type JS } from '@duckdb/node-api';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { AggregateRequest, SearchRequest, TableCell, TableResult } from '../../core/query.js';
