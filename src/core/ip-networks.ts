@@ -99,6 +99,32 @@ export function isIpText(text: string): boolean {
   return parseIp(text) !== undefined;
 }
 
+/** A network: IPv4 with its host bits cleared, or IPv6 as written (masking is the reader's). */
+export type Network = { readonly v: 4; readonly net: number; readonly prefix: number } | { readonly v: 6; readonly words: Uint16Array; readonly prefix: number };
+
+/**
+ * `10.0.0.0/8`, `fc00::/7`, or a single address (a /32 or /128); undefined when the text is
+ * not one or the prefix is too long. An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) is
+ * the IPv4 network it maps.
+ */
+export function parseNetwork(text: string): Network | undefined {
+  const slash = text.indexOf('/');
+  const addrText = slash >= 0 ? text.slice(0, slash) : text;
+  const addr = parseIp(addrText);
+  if (!addr) return undefined;
+  const mapped = addr.v === 4 && parseIPv4(addrText) < 0; // ::ffff:a.b.c.d/len counts IPv6 bits
+  let prefix = addr.v === 4 ? 32 : 128;
+  if (slash >= 0) {
+    const p = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(p)) return undefined;
+    prefix = Number(p) - (mapped ? 96 : 0);
+    if (prefix < 0 || prefix > (addr.v === 4 ? 32 : 128)) return undefined;
+  }
+  if (addr.v === 6) return { v: 6, words: addr.words, prefix };
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { v: 4, net: (addr.n & mask) >>> 0, prefix };
+}
+
 /** A set of networks (`10.0.0.0/8`, `fc00::/7`, or a single address). */
 export class NetworkSet {
   readonly #v4: Net4[] = [];
@@ -114,24 +140,13 @@ export class NetworkSet {
   }
 
   add(cidr: string): void {
-    const text = cidr.trim();
-    const slash = text.indexOf('/');
-    const addrText = slash >= 0 ? text.slice(0, slash) : text;
-    const addr = parseIp(addrText);
-    if (!addr) throw new Error(`not an IP address or network: '${cidr}'`);
-    const mapped = addr.v === 4 && parseIPv4(addrText) < 0; // ::ffff:a.b.c.d/len counts IPv6 bits
-    let prefix = addr.v === 4 ? 32 : 128;
-    if (slash >= 0) {
-      const p = text.slice(slash + 1);
-      if (!/^\d{1,3}$/.test(p)) throw new Error(`bad prefix length in '${cidr}'`);
-      prefix = Number(p) - (mapped ? 96 : 0);
-      if (prefix < 0 || prefix > (addr.v === 4 ? 32 : 128)) throw new Error(`bad prefix length in '${cidr}'`);
-    }
-    if (addr.v === 4) {
-      const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-      this.#v4.push({ net: (addr.n & mask) >>> 0, mask });
+    const network = parseNetwork(cidr.trim());
+    if (!network) throw new Error(`not an IP address or network (or a bad prefix length): '${cidr}'`);
+    if (network.v === 4) {
+      const mask = network.prefix === 0 ? 0 : (0xffffffff << (32 - network.prefix)) >>> 0;
+      this.#v4.push({ net: network.net, mask });
     } else {
-      this.#v6.push({ words: addr.words, prefix });
+      this.#v6.push({ words: network.words, prefix: network.prefix });
     }
   }
 

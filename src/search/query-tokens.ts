@@ -14,7 +14,7 @@
  * `wildcard` is false the value is the plain literal text.
  */
 import { VigilError } from '../core/errors.js';
-import { formatIPv4, parseIPv4, parseIPv6 } from '../core/ip-networks.js';
+import { formatIPv4, parseNetwork } from '../core/ip-networks.js';
 import type { AllNode, CidrTerm, CompareTerm, ExistsTerm, FieldTerm, TextTerm } from '../core/query.js';
 import { parseTime } from './time-parser.js';
 
@@ -104,32 +104,17 @@ export function pipeStart(text: string): number {
 
 /** Parses `10.0.0.0/8` or `2001:db8::/32` into a CidrTerm; undefined when it is not a network. */
 export function parseCidr(field: string, text: string): CidrTerm | undefined {
-  const slash = text.lastIndexOf('/');
-  if (slash < 0) return undefined;
-  const address = text.slice(0, slash);
-  const prefix = Number(text.slice(slash + 1));
-  if (!/^\d{1,3}$/.test(text.slice(slash + 1))) return undefined;
-  const v4 = parseIPv4(address);
-  if (v4 >= 0) {
-    if (prefix > 32) return undefined;
-    // Unsigned arithmetic: clear the host bits without JavaScript's signed 32-bit shifts.
-    const size = 2 ** (32 - prefix);
-    return { kind: 'cidr', field, version: 4, network: formatIPv4(Math.floor(v4 / size) * size), prefix, text };
-  }
-  const words = parseIPv6(address.toLowerCase());
-  if (words === undefined || prefix > 128) return undefined;
-  let hex = '';
-  for (const w of words) hex += w.toString(16).padStart(4, '0');
-  // Clear the host bits, nibble by nibble.
-  const full = Math.floor(prefix / 4);
-  const partialBits = prefix % 4;
-  let network = hex.slice(0, full);
-  if (partialBits > 0) {
-    const nibble = parseInt(hex[full] as string, 16) & (0xf << (4 - partialBits)) & 0xf;
-    network += nibble.toString(16);
-  }
-  network = network.padEnd(32, '0');
-  return { kind: 'cidr', field, version: 6, network, prefix, text };
+  if (!text.includes('/')) return undefined;
+  const network = parseNetwork(text.toLowerCase());
+  if (network === undefined) return undefined;
+  if (network.v === 4) return { kind: 'cidr', field, version: 4, network: formatIPv4(network.net), prefix: network.prefix, text };
+  // The expanded address as 32 hex digits, host bits cleared nibble by nibble.
+  const hex = Array.from(network.words, (w) => w.toString(16).padStart(4, '0')).join('');
+  const full = Math.floor(network.prefix / 4);
+  const partialBits = network.prefix % 4;
+  let cleared = hex.slice(0, full);
+  if (partialBits > 0) cleared += (parseInt(hex[full] as string, 16) & (0xf << (4 - partialBits)) & 0xf).toString(16);
+  return { kind: 'cidr', field, version: 6, network: cleared.padEnd(32, '0'), prefix: network.prefix, text };
 }
 class Tokenizer {
   private i = 0;
