@@ -56,7 +56,7 @@ function csvHeader(columns: readonly string[]): string {
 export function parseExportFormat(text: string | undefined): ExportFormat {
   const format = (text ?? 'ndjson').toLowerCase();
   if (format !== 'csv' && format !== 'ndjson') {
-    throw new VigilError('bad-request', `unknown export format ${JSON.stringify(text)}; use csv or ndjson`, { where: 'format' });
+    throw new VigilError('query-invalid', `unknown export format ${JSON.stringify(text)}; use csv or ndjson`, { where: 'format' });
   }
   return format;
 }
