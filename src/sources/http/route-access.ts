@@ -4,6 +4,7 @@
  * declaration fails closed. Routes also name the input they count under in metrics.
  */
 import type { FastifyRequest } from 'fastify';
+import type { AuditAction } from '../../core/audit.js';
 import type { Role } from '../../core/store.js';
 import { VigilError } from '../../core/errors.js';
 
@@ -30,6 +31,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
     input?: HttpInput;
+    /** Recorded in the audit trail when the route is called (src/api/auth), with its outcome. */
+    audit?: AuditAction;
   }
   interface FastifyRequest {
     /** Set by the auth hook before the body is read; null on public routes. */
