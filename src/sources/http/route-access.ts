@@ -37,6 +37,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth hook before the body is read; null on public routes. */
     principal: Principal | null;
+    /** What a handler adds to the audit entry of its route (the query searched, the verdict given). */
+    auditDetails?: Record<string, unknown>;
   }
 }
 

@@ -27,7 +27,7 @@
 
 import { BIGINT, INTEGER, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export interface PromotedField {
   /** ECS name as used in queries and in `fields`. */
@@ -287,6 +287,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `INSERT INTO events_v5 SELECT * FROM events ORDER BY rowid`,
       `DROP TABLE events`,
       `ALTER TABLE events_v5 RENAME TO events`,
+    ],
+  },
+  {
+    // Rules switched on or off per tenant (the console's rules page, POST /api/v1/rules/:id/disable).
+    version: 6,
+    statements: [
+      `CREATE TABLE rule_states (
+        tenant VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        enabled BOOLEAN NOT NULL,
+        changed BIGINT NOT NULL,
+        changed_by VARCHAR NOT NULL,
+        PRIMARY KEY (tenant, rule_id)
+      )`,
     ],
   },
 ];
