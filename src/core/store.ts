@@ -29,7 +29,13 @@ export interface SearchResult {
   readonly tookMs: number;
 }
 
-export type Role = 'ingest' | 'analyst' | 'admin';
+/** What a token may be: ingest (send events only), analyst, admin. */
+export type TokenRole = 'ingest' | 'analyst' | 'admin';
+/** What a console user may be: viewer (read only), analyst (read and triage), admin. */
+export type UserRole = 'viewer' | 'analyst' | 'admin';
+export const USER_ROLES: readonly UserRole[] = ['viewer', 'analyst', 'admin'];
+/** A caller's role, from its token or its user account. */
+export type Role = TokenRole | UserRole;
 
 export interface TokenRecord {
   readonly id: string;
