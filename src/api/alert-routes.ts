@@ -18,6 +18,7 @@ import { figuresOf, type RuleFigures } from '../alerts/rule-figures.js';
 import { suppressionFrom } from '../alerts/suppression-request.js';
 import { principalOf } from '../sources/http/index.js';
 import { jsonObjectBody } from './json-body.js';
+import { auditDetail } from './audit/audit-hook.js';
 
 export const DEFAULT_ALERT_LIMIT = 100;
 export const MAX_ALERT_LIMIT = 10_000;
@@ -60,6 +61,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
       ...(body['assignee'] === undefined ? {} : { assignee: body['assignee'] === null ? null : text(body['assignee'], 'assignee') }),
       ...(body['comment'] === undefined ? {} : { comment: text(body['comment'], 'comment') }),
     };
+    auditDetail(request, { action: triage.action, ...(triage.verdict ? { verdict: triage.verdict } : {}), ...(triage.assignee !== undefined ? { assignee: triage.assignee } : {}) });
     return options.triage.apply(principal.tenant, id, triage, principal.tokenName);
   });
 
@@ -71,6 +73,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     const principal = principalOf(request);
     const body = jsonObjectBody(request.body, '{"ruleId": "…", "fields": {"source.ip": "203.0.113.7"}, "reason": "our scanner", "for": "7d"}');
     const suppression = suppressionFrom(body, principal.tenant, principal.tokenName, Date.now());
+    auditDetail(request, { id: suppression.id, ruleId: suppression.ruleId ?? null, fields: suppression.fields, reason: suppression.reason, expires: suppression.expires ?? null });
     await store.saveSuppression(suppression);
     await options.suppressionsChanged?.();
     void reply.code(201);
