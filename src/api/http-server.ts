@@ -133,7 +133,19 @@ class QuietLogController extends LogController {
   }
 }
 
-const REDACT = ['req.headers.authorization', 'req.headers["x-splunk-request-channel"]', 'headers.authorization', 'authorization', 'token', 'secret'];
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'req.headers["x-splunk-request-channel"]',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'cookie',
+  'password',
+  'token',
+  'secret',
+];
 
 function httpLogger(log: Logger | undefined): Logger | undefined {
   return log?.child({ component: 'http' }, { redact: { paths: REDACT, censor: '[redacted]' } });

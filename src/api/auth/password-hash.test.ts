@@ -21,7 +21,7 @@ test('unicode passwords are compared in one normal form', async () => {
 });
 
 test('a malformed or hostile stored hash never matches and never throws', async () => {
-  for (const stored of ['', 'plain', 'scrypt$1$1$1$c2FsdHNhbHQ$aGFzaA', `scrypt$${2 ** 30}$8$1$c2FsdHNhbHQ$${'A'.repeat(43)}`, 'bcrypt$2b$10$abc']) {
+  for (const stored of ['', 'plain', 'scrypt$1$1$1$c2FsdHNhbHQ$aGFzaA', `scrypt$${2 ** 30}$8$1$c2FsdHNhbHQ$${'A'.repeat(43)}`, `scrypt$${2 ** 20}$8$1$c2FsdHNhbHQ$${'A'.repeat(43)}`, `scrypt$32768$8$64$c2FsdHNhbHQ$${'A'.repeat(43)}`, 'bcrypt$2b$10$abc']) {
     assert.equal(await hasher.verify('anything', stored), false, stored);
   }
 });
