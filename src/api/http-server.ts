@@ -46,6 +46,8 @@ import { caseRoutes } from './case-routes.js';
 import { historyRoutes, type RetentionEnforcer } from './history-routes.js';
 import type { ResponseEngine } from '../actions/response/response-engine.js';
 import { tokenRoutes } from './token-routes.js';
+import { ruleRoutes } from './rule-routes.js';
+import type { RuleCatalog } from '../detect/rule-catalog.js';
 import { fileImportRoutes } from '../sources/file/file-import-routes.js';
 import type { TimeZone } from '../parsers/syslog/syslog-parser.js';
 
@@ -100,6 +102,8 @@ export interface HttpServerOptions {
   readonly coverage?: CoverageProvider | undefined;
   /** Enforces retention on demand (`POST /api/v1/retention/run`); absent: that route answers 404. */
   readonly retention?: RetentionEnforcer | undefined;
+  /** The live rules (list, switch, hunt, import); absent: no rule routes but the figures. */
+  readonly rules?: RuleCatalog | undefined;
   readonly accounts?: AccountsOptions | undefined;
   /** File import through the server (`vigil ingest` while a server runs). */
   readonly fileImport?: { readonly maxLineBytes: number; readonly zone?: TimeZone } | undefined;
@@ -226,6 +230,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   if (response) await app.register(async (scope) => responseRoutes(scope, { response }));
   const coverage = options.coverage;
   if (coverage) await app.register(async (scope) => coverageRoutes(scope, { coverage }));
+  const rules = options.rules;
+  if (rules) await app.register(async (scope) => ruleRoutes(scope, { catalog: rules, store: options.store }));
   await app.register(async (scope) => tokenRoutes(scope, { store: options.store, tokens }));
   await app.register(async (scope) =>
     sessionRoutes(scope, {

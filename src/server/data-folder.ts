@@ -30,6 +30,8 @@ export interface DataFolder {
   readonly responseJournal: string;
   /** 32 random bytes (mode 0600) that sign chain checkpoints and retention runs. */
   readonly chainKey: string;
+  /** Rule files imported through the console or the API (`POST /api/v1/rules/import`). */
+  readonly importedRules: string;
 }
 
 export function dataFolder(root: string): DataFolder {
@@ -46,6 +48,7 @@ export function dataFolder(root: string): DataFolder {
     intelRetroState: join(root, 'intel-retro-hunted.json'),
     responseJournal: join(root, 'response-runs.ndjson'),
     chainKey: join(root, 'chain-key'),
+    importedRules: join(root, 'rules', 'imported'),
   };
 }
 
