@@ -78,13 +78,13 @@ export async function ruleRoutes(app: FastifyInstance, options: RuleRouteOptions
     figures: figures.get(rule.id) ?? null,
   });
 
-  app.get('/api/v1/rules', { config: { access: 'analyst' } }, async (request) => {
+  app.get('/api/v1/rules', { config: { access: 'viewer' } }, async (request) => {
     const { tenant } = principalOf(request);
     const figures = await figuresByRule(tenant);
     return { rules: catalog.list().map((r) => view(r, tenant, figures)), figureDays: days };
   });
 
-  app.get('/api/v1/rules/:id', { config: { access: 'analyst' } }, async (request) => {
+  app.get('/api/v1/rules/:id', { config: { access: 'viewer' } }, async (request) => {
     const { tenant } = principalOf(request);
     const rule = catalog.find(ruleId(request));
     if (!rule) throw new VigilError('not-found', `no rule with id ${ruleId(request)} is loaded; list them with GET /api/v1/rules`, { where: 'path id' });

@@ -38,6 +38,8 @@ import { coverageOf } from '../detect/coverage.js';
 import { LogsourceMap } from '../detect/sigma/logsource-map.js';
 import { EMPTY_RULE_SET } from '../detect/sigma/rule-loader.js';
 import { createToken } from '../api/auth/tokens.js';
+import { PasswordHasher } from '../api/auth/password-hash.js';
+import { ensureInitialAdmin } from '../api/auth/user-accounts.js';
 import { FileTailSource } from '../sources/file/file-tail-source.js';
 import { jsonRecordMapping } from '../parsers/json/index.js';
 import { DEFAULT_MAX_FIELDS_PER_EVENT } from '../sources/http/ingest-context.js';
@@ -50,6 +52,7 @@ import {
   ensureDataFolder,
   removeServerInfo,
   writeAdminToken,
+  writeInitialAdminPassword,
   writeServerInfo,
   type DataFolder,
   type ServerInfo,
@@ -60,6 +63,8 @@ export interface RunningServer {
   readonly folder: DataFolder;
   /** Set when this start created the first admin token (printed once by `serve`). */
   readonly createdAdminToken: boolean;
+  /** Set when this start created the console user `admin` (its password is in `<data>/initial-admin-password`). */
+  readonly createdAdminUser: boolean;
   readonly metrics: Metrics;
   readonly pipeline: Pipeline;
   stop(): Promise<void>;
@@ -79,6 +84,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
   };
   try {
     const createdAdminToken = await ensureAdminToken(store, folder, config.tenant);
+    const createdAdminUser = await ensureInitialAdmin(store, new PasswordHasher(), config.tenant, (password) => writeInitialAdminPassword(folder, password));
     // Retention runs in the server only: it owns the data folder while it runs.
     const retention = new RetentionSchedule({ store, policy: config.retention, log });
     const http = await startHttpServer({
@@ -97,6 +103,18 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       response: core.response,
       retention,
       rules: core.catalog,
+      accounts: {
+        sessionIdleMs: config.accounts.sessionIdleMinutes * 60_000,
+        sessionLifetimeMs: config.accounts.sessionLifetimeHours * 3_600_000,
+        login: {
+          perUser: config.accounts.loginFailuresPerUser,
+          perAddress: config.accounts.loginFailuresPerAddress,
+          windowMs: config.accounts.loginWindowMinutes * 60_000,
+        },
+        allowedOrigins: config.accounts.allowedOrigins,
+        ...(config.accounts.secureCookie === undefined ? {} : { secureCookie: config.accounts.secureCookie }),
+        initialPasswordFile: folder.initialAdminPassword,
+      },
       coverage: (tenant) => {
         const detector = core.detector;
         const routing = detector?.logsources ?? LogsourceMap.load(config.detection.logsources);
@@ -197,6 +215,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       info,
       folder,
       createdAdminToken,
+      createdAdminUser,
       metrics,
       pipeline,
       stop: () =>

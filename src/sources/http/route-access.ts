@@ -9,19 +9,24 @@ import type { Role } from '../../core/store.js';
 import { VigilError } from '../../core/errors.js';
 
 /**
- * - `public`: no token (`/healthz`, HEC health);
- * - `any`: any valid token (the not-found answer, so a 404 reveals nothing without one);
- * - `ingest`: ingest and admin tokens; `analyst`: analyst and admin; `admin`: admin only.
+ * - `public`: no token (`/healthz`, HEC health, login);
+ * - `any`: any valid token or session (the not-found answer, so a 404 reveals nothing without one);
+ * - `ingest`: ingest and admin; `viewer`: viewer, analyst and admin (read-only console routes);
+ *   `analyst`: analyst and admin; `admin`: admin only.
  */
-export type RouteAccess = 'public' | 'any' | 'ingest' | 'analyst' | 'admin';
+export type RouteAccess = 'public' | 'any' | 'ingest' | 'viewer' | 'analyst' | 'admin';
 
 /** Metrics label of an HTTP input. */
 export type HttpInput = 'http' | 'hec' | 'bulk' | 'file' | 'api';
 
-/** The caller, from its token. The tenant is never taken from the request. */
+/** The caller, from its token or its session. The tenant is never taken from the request. */
 export interface Principal {
-  readonly tokenId: string;
-  /** The token's name: who did it, in alert histories and audit trails. */
+  readonly kind: 'token' | 'user';
+  /** Set for tokens. */
+  readonly tokenId?: string;
+  /** Set for users (session cookie). */
+  readonly userId?: string;
+  /** Who did it, in alert histories and audit trails: the token's name, or the user's name. */
   readonly tokenName: string;
   readonly tenant: string;
   readonly role: Role;
@@ -31,14 +36,20 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
     input?: HttpInput;
-    /** Recorded in the audit trail when the route is called (src/api/auth), with its outcome. */
+    /** Recorded in the audit trail when the route is called (src/api/audit), with its outcome. */
     audit?: AuditAction;
+    /** Callable by a user who must still change its password (the session routes). */
+    passwordChangeExempt?: boolean;
   }
   interface FastifyRequest {
     /** Set by the auth hook before the body is read; null on public routes. */
     principal: Principal | null;
-    /** What a handler adds to the audit entry of its route (the query searched, the verdict given). */
-    auditDetails?: Record<string, unknown>;
+    /** Who the credential names, set even when the route then refuses it (the audit trail records refusals). */
+    auditActor: Principal | null;
+    /** What a handler adds to its audit entry (the query of a search, the verdict of a triage). */
+    auditDetails: Record<string, unknown> | null;
+    /** The caller's session when it came with the session cookie (the id only lives here, for this request). */
+    consoleSession: { readonly idHash: string; readonly id: string } | null;
   }
 }
 
@@ -49,6 +60,8 @@ export function roleMayAccess(role: Role, access: RouteAccess): boolean {
       return true;
     case 'ingest':
       return role === 'ingest' || role === 'admin';
+    case 'viewer':
+      return role === 'viewer' || role === 'analyst' || role === 'admin';
     case 'analyst':
       return role === 'analyst' || role === 'admin';
     case 'admin':
