@@ -6,6 +6,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { ErrorNotice, Loading } from './components/error-notice.js';
+import { PageBoundary } from './components/page-boundary.js';
 import { Visible } from './components/visible.js';
 import { AlertDetailPage } from './pages/alert-detail.js';
 import { AlertsPage } from './pages/alerts.js';
@@ -131,6 +132,7 @@ function Shell(): ReactNode {
         </div>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
+        <PageBoundary page={location.pathname}>
         <Routes>
           <Route path="/" element={<OverviewPage />} />
           <Route path="/alerts" element={<AlertsPage />} />
@@ -145,6 +147,7 @@ function Shell(): ReactNode {
           <Route path="/settings/:section" element={<SettingsPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
+        </PageBoundary>
       </main>
     </>
   );

@@ -171,31 +171,40 @@ export interface Rule {
   readonly title: string;
   readonly author: string;
   readonly level: string;
-  readonly status: string;
-  readonly description: string;
+  readonly status: string | null;
+  readonly description: string | null;
   readonly references: readonly string[];
   readonly tags: readonly string[];
-  readonly logsource: Readonly<Record<string, unknown>>;
+  readonly falsepositives?: readonly string[];
+  readonly logsource: Readonly<Record<string, unknown>> | null;
   readonly kind: 'sigma' | 'correlation' | 'behaviour' | string;
   readonly file: string | null;
   readonly builtin: boolean;
   readonly enabled: boolean;
   readonly figures: RuleFigures | null;
-  readonly source?: string;
+  /** `GET /api/v1/rules/:id` only: the text of the rule's file. */
+  readonly source?: string | null;
 }
 
 export interface HuntReply {
-  readonly rule: { readonly id: string; readonly title: string; readonly author: string };
+  readonly rule: { readonly id: string; readonly title: string; readonly author: string; readonly level?: string };
   readonly matches: number;
+  /** What the rule would have raised (a correlation's windows, or one per matching event). */
+  readonly detections?: readonly { readonly time: number; readonly eventIds: readonly string[]; readonly group?: Readonly<Record<string, string | number>> }[];
   readonly events: readonly VigilEvent[];
   readonly byHost: readonly { readonly host: string; readonly count: number }[];
+  readonly scanned?: number;
+  /** False when the hunt stopped at its time budget before the end of the range. */
+  readonly complete?: boolean;
   readonly tookMs: number;
 }
 
 export interface ImportReply {
-  readonly loaded: number;
+  readonly written?: readonly string[];
+  readonly loaded: number | { readonly rules: number; readonly correlations: number; readonly behaviours: number; readonly filters: number };
   readonly failed: readonly { readonly file: string; readonly reason: string }[];
-  readonly skipped: number | readonly unknown[];
+  readonly skipped: number | readonly { readonly file: string; readonly reason: string }[];
+  readonly ignored?: readonly string[];
 }
 
 export interface Overview {
@@ -223,6 +232,10 @@ export interface SourceHealth {
   readonly parseFailed: number;
   readonly dropped: Readonly<Record<string, number>>;
   readonly hosts: readonly { readonly host: string; readonly lastEvent: number | null; readonly events24h: number }[];
+  readonly events24h?: number;
+  readonly parseFailed24h?: number;
+  /** The cadence the source is judged silent against; null: not learnt yet. */
+  readonly expectedEverySeconds?: number | null;
 }
 
 export interface ApiToken {

@@ -32,6 +32,20 @@ export interface TimeChartProps {
   readonly onSelect?: (from: number, to: number) => void;
 }
 
+/** Tick labels in UTC and 24-hour time: the day where it changes (or every tick for daily steps), the time otherwise. */
+function tickLabels(splits: readonly number[], increment: number): string[] {
+  let lastDay = '';
+  return splits.map((s) => {
+    const iso = new Date(s * 1000).toISOString();
+    const day = iso.slice(5, 10);
+    const time = iso.slice(11, 16);
+    if (increment >= 86_400) return day;
+    const label = day !== lastDay ? `${time}\n${day}` : time;
+    lastDay = day;
+    return label;
+  });
+}
+
 const PALETTE = ['--c1', '--c2', '--c3', '--c4', '--c5', '--c6', '--c7', '--c8'];
 
 export function TimeChart(props: TimeChartProps): ReactNode {
@@ -62,7 +76,7 @@ export function TimeChart(props: TimeChartProps): ReactNode {
       cursor: { drag: { x: onSelect !== undefined, y: false, setScale: false } },
       scales: { x: { time: true, range: (_u, min, max) => [min, max + (kind === 'lines' ? 0 : step)] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.05)] } },
       axes: [
-        { stroke: color('--fg-muted'), grid: { stroke: color('--grid'), width: 1 }, ticks: { stroke: color('--grid') } },
+        { stroke: color('--fg-muted'), grid: { stroke: color('--grid'), width: 1 }, ticks: { stroke: color('--grid') }, values: (_u, splits, _i, _space, incr) => tickLabels(splits, incr) },
         { stroke: color('--fg-muted'), grid: { stroke: color('--grid'), width: 1 }, ticks: { stroke: color('--grid') }, size: 56 },
       ],
       series: [

@@ -8,7 +8,7 @@
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, queryString, type ApiError } from '../api/client.js';
-import { ALERT_VERDICTS, type Alert, type AlertVerdict, type Case, type EventsResult, type ResponseRun, type TriageRequest } from '../api/types.js';
+import { ALERT_VERDICTS, type Alert, type AlertVerdict, type Case, type EventsResult, type Overview, type ResponseRun, type TriageRequest } from '../api/types.js';
 import { asApiError, useApi } from '../api/use-api.js';
 import { entitiesOf, stringList, VERDICT_NAMES } from '../components/alert-parts.js';
 import { ErrorNotice, Loading } from '../components/error-notice.js';
@@ -425,15 +425,19 @@ function AttackTags({ tags }: { readonly tags: readonly string[] }): ReactNode {
 }
 
 /**
- * Risk: for a risk alert, the detections that added up; for any other, the risk alerts raised
- * about its entities.
+ * Risk: for a risk alert, the detections that added up; for any other, the points it added to
+ * its entities, their scores now (the intake's risk ledger, as the overview lists it), and the
+ * risk alerts raised about them.
  */
 function EntityRisk({ alert }: { readonly alert: Alert }): ReactNode {
   const d = alert.details;
   const isRisk = d['kind'] === 'risk';
-  const { data, error } = useApi<{ alerts: readonly Alert[] }>(isRisk ? null : `/api/v1/alerts${queryString({ q: 'vigil-risk-', limit: 500, state: undefined })}`);
+  const risky = useApi<{ alerts: readonly Alert[] }>(isRisk ? null : `/api/v1/alerts${queryString({ q: 'vigil-risk-', limit: 500 })}`);
+  const overview = useApi<Overview>(isRisk ? null : '/api/v1/overview?hours=1');
   const mine = new Set(entitiesOf(alert).map((e) => `${e.field}\u0000${e.value}`));
-  const related = (data?.alerts ?? []).filter((a) => a.ruleId.startsWith('vigil-risk-') && entitiesOf(a).some((e) => mine.has(`${e.field}\u0000${e.value}`)));
+  const related = (risky.data?.alerts ?? []).filter((a) => a.ruleId.startsWith('vigil-risk-') && entitiesOf(a).some((e) => mine.has(`${e.field}\u0000${e.value}`)));
+  const scores = (overview.data?.topEntities ?? []).filter((e) => mine.has(`${e.field}\u0000${e.value}`));
+  const added = !isRisk && typeof d['risk'] === 'object' && d['risk'] !== null ? Object.entries(d['risk'] as Record<string, unknown>) : [];
   const contributions = Array.isArray(d['contributions']) ? (d['contributions'] as Record<string, unknown>[]) : [];
   return (
     <section className="card" aria-labelledby="alert-risk">
@@ -480,20 +484,50 @@ function EntityRisk({ alert }: { readonly alert: Alert }): ReactNode {
         </>
       ) : (
         <>
-          <ErrorNotice error={error} label="Entity risk" />
+          {added.length > 0 ? (
+            <>
+              <h3>Points this alert added</h3>
+              <ul className="plain">
+                {added.map(([entity, points]) => (
+                  <li key={entity}>
+                    <Visible>{entity.replace('=', ' ')}</Visible>: {valueText(points)} points
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          {scores.length > 0 ? (
+            <>
+              <h3>Risk now</h3>
+              <ul className="plain">
+                {scores.map((e) => (
+                  <li key={`${e.field}\u0000${e.value}`}>
+                    <span className="mono small">
+                      <Visible>{e.field}</Visible>
+                    </span>{' '}
+                    <EntityValue field={e.field} value={e.value} />: <strong>{e.score}</strong> points from {e.alerts} alerts
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          <ErrorNotice error={risky.error} label="Entity risk" />
           {related.length === 0 ? (
             <p className="muted">No entity of this alert has crossed the risk threshold.</p>
           ) : (
-            <ul className="plain">
-              {related.map((a) => (
-                <li key={a.id}>
-                  <Link to={`/alerts/${encodeURIComponent(a.id)}`}>
-                    <Visible>{a.ruleTitle}</Visible>
-                  </Link>{' '}
-                  — {valueText(a.details['risk'])} points, <Time ms={a.lastSeen} />
-                </li>
-              ))}
-            </ul>
+            <>
+              <h3>Risk alerts about these entities</h3>
+              <ul className="plain">
+                {related.map((a) => (
+                  <li key={a.id}>
+                    <Link to={`/alerts/${encodeURIComponent(a.id)}`}>
+                      <Visible>{a.ruleTitle}</Visible>
+                    </Link>{' '}
+                    — {valueText(a.details['risk'])} points, <Time ms={a.lastSeen} />
+                  </li>
+                ))}
+              </ul>
+            </>
           )}
         </>
       )}
@@ -507,7 +541,7 @@ function ActionsRun({ alertId }: { readonly alertId: string }): ReactNode {
   return (
     <section className="card" aria-labelledby="alert-actions">
       <h2 id="alert-actions">Actions run</h2>
-      <ErrorNotice error={error} label="Response runs" />
+      {error?.status === 404 ? <p className="muted">Automated response is not configured on this server (no playbooks).</p> : <ErrorNotice error={error} label="Response runs" />}
       {data && runs.length === 0 ? <p className="muted">No playbook ran for this alert.</p> : null}
       {runs.map((r) => (
         <div key={r.id} className="run">

@@ -27,11 +27,16 @@ export function CaseDetailPage(): ReactNode {
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<ApiError | undefined>();
   const [done, setDone] = useState('');
+  // The controls follow the case as stored when it changes, not on every reload (a note added
+  // must not undo a status being chosen).
+  const storedStatus = data?.case.status;
+  const storedOwner = data?.case.owner;
   useEffect(() => {
-    if (!data) return;
-    setStatus(data.case.status);
-    setOwner(data.case.owner ?? '');
-  }, [data]);
+    if (storedStatus) setStatus(storedStatus);
+  }, [storedStatus]);
+  useEffect(() => {
+    if (storedOwner !== undefined) setOwner(storedOwner ?? '');
+  }, [storedOwner]);
 
   if (!data) {
     return (

@@ -88,7 +88,7 @@ export function ChangePasswordPage({ username }: { readonly username: string }):
         <label htmlFor="password-current">Current password</label>
         <input id="password-current" type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
         <label htmlFor="password-new">New password</label>
-        <input id="password-new" type="password" autoComplete="new-password" required minLength={12} value={next} onChange={(e) => setNext(e.target.value)} aria-describedby="password-rule" />
+        <input id="password-new" type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} aria-describedby="password-rule" />
         <span id="password-rule" className="muted small">
           At least 12 characters, different from the current one.
         </span>

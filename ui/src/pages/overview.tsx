@@ -68,7 +68,7 @@ export function OverviewPage(): ReactNode {
               <span className="stat-label">open alerts</span>
             </Link>
             <div className="stat">
-              <span className="stat-value">{data.eventsPerSecond.reduce((n, s) => n + s.rate, 0).toFixed(1)}</span>
+              <span className="stat-value">{data.eventsPerSecond.reduce((n, s) => n + s.rate, 0).toFixed(2)}</span>
               <span className="stat-label">events per second (last 5 min)</span>
             </div>
             <Link className="stat" to="/sources">

@@ -35,7 +35,7 @@ export function RulesPage(): ReactNode {
     const needle = filter.trim().toLowerCase();
     return (data?.rules ?? []).filter(
       (r) =>
-        (needle === '' || `${r.title}\u0000${r.id}\u0000${r.author}\u0000${r.tags.join(' ')}`.toLowerCase().includes(needle)) &&
+        (needle === '' || `${r.title}\u0000${r.id}\u0000${r.author}\u0000${(r.tags ?? []).join(' ')}`.toLowerCase().includes(needle)) &&
         (level === '' || r.level === level) &&
         (!onlyNoisy || r.figures?.noisy) &&
         (!onlyDisabled || !(overrides.get(r.id) ?? r.enabled)),
@@ -45,8 +45,8 @@ export function RulesPage(): ReactNode {
   const setEnabled = async (rule: Rule, enabled: boolean) => {
     setToggleError(undefined);
     try {
-      const updated = await api.post<Rule>(`/api/v1/rules/${encodeURIComponent(rule.id)}/${enabled ? 'enable' : 'disable'}`);
-      setOverrides((m) => new Map(m).set(rule.id, updated.enabled ?? enabled));
+      const reply = await api.post<{ rule: Rule | null; state?: { enabled: boolean } }>(`/api/v1/rules/${encodeURIComponent(rule.id)}/${enabled ? 'enable' : 'disable'}`);
+      setOverrides((m) => new Map(m).set(rule.id, reply.rule?.enabled ?? reply.state?.enabled ?? enabled));
     } catch (e) {
       setToggleError(asApiError(e));
     }
@@ -231,7 +231,8 @@ const HUNT_RANGES: readonly [string, string, number][] = [
 ];
 
 function RuleDetail({ id, onClose, analyst }: { readonly id: string; readonly onClose: () => void; readonly analyst: boolean }): ReactNode {
-  const { data: rule, error, loading } = useApi<Rule>(`/api/v1/rules/${encodeURIComponent(id)}`);
+  const { data, error, loading } = useApi<{ rule: Rule }>(`/api/v1/rules/${encodeURIComponent(id)}`);
+  const rule = data?.rule;
   const [range, setRange] = useState('7d');
   const [hunt, setHunt] = useState<HuntReply | undefined>();
   const [huntError, setHuntError] = useState<ApiError | undefined>();
@@ -289,11 +290,17 @@ function RuleDetail({ id, onClose, analyst }: { readonly id: string; readonly on
             </dd>
             <dt>Status</dt>
             <dd>
-              <Visible>{rule.status}</Visible> · <Visible>{rule.kind}</Visible> · {rule.enabled ? 'enabled' : 'disabled'}
+              {rule.status ? (
+                <>
+                  <Visible>{rule.status}</Visible> ·{' '}
+                </>
+              ) : null}
+              <Visible>{rule.kind}</Visible> · {rule.enabled ? 'enabled' : 'disabled'}
+              {rule.builtin ? ' · built in' : ''}
             </dd>
             <dt>Log source</dt>
             <dd className="mono small">
-              <Visible>{Object.entries(rule.logsource ?? {}).map(([k, v]) => `${k}: ${valueText(v)}`).join(', ')}</Visible>
+              <Visible>{Object.entries(rule.logsource ?? {}).map(([k, v]) => `${k}: ${valueText(v)}`).join(', ') || '—'}</Visible>
             </dd>
             {rule.file ? (
               <>
@@ -310,6 +317,18 @@ function RuleDetail({ id, onClose, analyst }: { readonly id: string; readonly on
                 {rule.description}
               </Visible>
             </p>
+          ) : null}
+          {(rule.falsepositives ?? []).length > 0 ? (
+            <>
+              <h3>Known false positives</h3>
+              <ul className="plain">
+                {(rule.falsepositives ?? []).map((f, i) => (
+                  <li key={i}>
+                    <Visible>{f}</Visible>
+                  </li>
+                ))}
+              </ul>
+            </>
           ) : null}
           {rule.references.length > 0 ? (
             <>
@@ -392,7 +411,12 @@ function HuntResult({ hunt }: { readonly hunt: HuntReply }): ReactNode {
   return (
     <div className="hunt-result" role="status">
       <p>
-        <strong>{hunt.matches.toLocaleString('en')}</strong> matching events ({durationText(hunt.tookMs)}).
+        <strong>{hunt.matches.toLocaleString('en')}</strong> matching events
+        {hunt.detections ? `, ${hunt.detections.length.toLocaleString('en')} alerts it would have raised` : ''}
+        {hunt.scanned !== undefined ? ` (${hunt.scanned.toLocaleString('en')} events read` : ' ('}
+        {hunt.scanned !== undefined ? ', ' : ''}
+        {durationText(hunt.tookMs)}).
+        {hunt.complete === false ? ' The hunt stopped at its time limit before the end of the range: narrow it to see the rest.' : ''}
       </p>
       {hunt.byHost.length > 0 ? (
         <table>
@@ -463,6 +487,7 @@ function ImportRules({ onImported }: { readonly onImported: () => void }): React
   };
 
   const skipped = result ? (Array.isArray(result.skipped) ? result.skipped.length : Number(result.skipped) || 0) : 0;
+  const loaded = result ? (typeof result.loaded === 'number' ? result.loaded : result.loaded.rules + result.loaded.correlations + result.loaded.behaviours + result.loaded.filters) : 0;
   return (
     <details className="card">
       <summary>Import a folder of Sigma rules</summary>
@@ -485,7 +510,7 @@ function ImportRules({ onImported }: { readonly onImported: () => void }): React
       {result ? (
         <div role="status">
           <p>
-            {result.loaded} rules loaded, {result.failed.length} failed, {skipped} skipped.
+            {loaded} rules loaded from {result.written?.length ?? loaded} files, {result.failed.length} failed, {skipped} skipped{result.ignored?.length ? `, ${result.ignored.length} files that are not rules ignored` : ''}.
           </p>
           {result.failed.length > 0 ? (
             <ul className="plain">

@@ -14,7 +14,7 @@ import { ErrorNotice, Loading } from '../components/error-notice.js';
 import { EventView } from '../components/event-view.js';
 import { EntityValue, fieldTerm, isEntityField, isQueryField, timelinePath } from '../components/pivots.js';
 import { filledBuckets, hasPipes, spanFor, timeOf, withFilter } from '../components/query-text.js';
-import { Time } from '../components/time.js';
+import { durationText, Time } from '../components/time.js';
 import { TimeChart, type ChartSeries } from '../components/time-chart.js';
 import { Visible } from '../components/visible.js';
 import { valueText, visibleText } from '../components/visible-text.js';
@@ -274,7 +274,9 @@ function FieldSidebar({ hits, onFilter }: { readonly hits: readonly VigilEvent[]
                 <span className="mono">
                   <Visible max={80}>{f.field}</Visible>
                 </span>{' '}
-                <span className="muted small">{f.distinct}</span>
+                <span className="muted small">
+                  {f.distinct === 1 ? '1 value' : `${f.distinct} values`}
+                </span>
               </summary>
               <ul className="plain values">
                 {f.top.map(([value, n]) => (
@@ -337,7 +339,7 @@ function EventResults({ result, onFilter, limit, onMore, exportLinks }: { readon
       <div className="page-head">
         <h2 id="search-results">Results</h2>
         <p className="muted small" role="status">
-          {result.total.toLocaleString('en')} events match; the newest {result.hits.length.toLocaleString('en')} are shown ({result.tookMs} ms).
+          {result.total.toLocaleString('en')} events match; the newest {result.hits.length.toLocaleString('en')} are shown ({durationText(result.tookMs)}).
         </p>
         <Exports links={exportLinks} />
       </div>
@@ -436,7 +438,7 @@ function TableResults({ table, onFilter, exportLinks }: { readonly table: TableR
         <div className="page-head">
           <h2 id="search-results">Results</h2>
           <p className="muted small" role="status">
-            {table.rows.length.toLocaleString('en')} rows{table.truncated ? ' (cut: add | head n for more, up to 10,000)' : ''} ({table.tookMs} ms).
+            {table.rows.length.toLocaleString('en')} rows{table.truncated ? ' (cut: add | head n for more, up to 10,000)' : ''} ({durationText(table.tookMs)}).
           </p>
           <Exports links={exportLinks} />
         </div>

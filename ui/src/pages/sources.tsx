@@ -6,6 +6,7 @@ import { ErrorNotice, Loading } from '../components/error-notice.js';
 import { EntityValue } from '../components/pivots.js';
 import { agoText, Time } from '../components/time.js';
 import { Visible } from '../components/visible.js';
+import { visibleText } from '../components/visible-text.js';
 
 export function SourcesPage(): ReactNode {
   const { data, error, loading, reload } = useApi<{ sources: readonly SourceHealth[] }>('/api/v1/sources');
@@ -66,9 +67,10 @@ export function SourcesPage(): ReactNode {
               </tr>
             ) : null}
             {data.sources.map((s) => {
+              const key = `${s.input}\u0000${s.kind}`;
               const dropped = Object.entries(s.dropped ?? {}).filter(([, n]) => n > 0);
               return (
-                <Fragment key={s.input}>
+                <Fragment key={key}>
                   <tr>
                     <td>
                       <strong>
@@ -86,13 +88,17 @@ export function SourcesPage(): ReactNode {
                     </td>
                     <td>
                       <span className={`health health-${['ok', 'silent', 'failing', 'idle'].includes(s.status) ? s.status : 'unknown'}`}>{s.status}</span>
+                      {s.expectedEverySeconds ? <div className="muted small">expected every {s.expectedEverySeconds} s</div> : null}
                     </td>
                     <td title={agoText(s.lastEvent)}>
                       <Time ms={s.lastEvent} />
                       <div className="muted small">{agoText(s.lastEvent)}</div>
                     </td>
                     <td className="num">{s.ratePerSecond.toFixed(2)}</td>
-                    <td className="num">{s.received.toLocaleString('en')}</td>
+                    <td className="num">
+                      {s.received.toLocaleString('en')}
+                      {s.events24h !== undefined ? <div className="muted small">{s.events24h.toLocaleString('en')} in 24 h</div> : null}
+                    </td>
                     <td className="num">{s.stored.toLocaleString('en')}</td>
                     <td className={`num ${s.parseFailed > 0 ? 'bad' : ''}`}>{s.parseFailed.toLocaleString('en')}</td>
                     <td className="small">
@@ -108,13 +114,13 @@ export function SourcesPage(): ReactNode {
                       {s.hosts.length === 0 ? (
                         <span className="muted">—</span>
                       ) : (
-                        <button type="button" aria-expanded={open.has(s.input)} onClick={() => toggle(s.input)}>
+                        <button type="button" aria-expanded={open.has(key)} onClick={() => toggle(key)} aria-label={`${s.hosts.length} hosts sending to ${visibleText(s.input)} (${s.kind})`}>
                           {s.hosts.length} hosts
                         </button>
                       )}
                     </td>
                   </tr>
-                  {open.has(s.input) ? (
+                  {open.has(key) ? (
                     <tr className="detail">
                       <td colSpan={9}>
                         <table>

@@ -14,6 +14,10 @@ import { Time } from '../components/time.js';
 import { TimeChart } from '../components/time-chart.js';
 import { Visible } from '../components/visible.js';
 
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+}
+
 const RANGES: readonly [string, string, number | undefined][] = [
   ['24h', 'Last 24 hours', 86_400_000],
   ['7d', 'Last 7 days', 7 * 86_400_000],
@@ -118,7 +122,7 @@ export function TimelinePage(): ReactNode {
             <strong>
               <Visible>{data.entity.value}</Visible>
             </strong>
-            : {data.events.toLocaleString('en')} events and {data.items.filter((i) => i.kind === 'alert').length} alerts
+            : {plural(data.events, 'event')} and {plural(data.items.filter((i) => i.kind === 'alert').length, 'alert')}
             {data.truncated ? ' (the newest events are listed)' : ''}.{' '}
             <Link to={searchPath(fieldTerm(data.entity.field, data.entity.value), { from: bounds.from === undefined ? 'all' : new Date(bounds.from).toISOString() })}>Search these events</Link>
           </p>

@@ -81,7 +81,7 @@ function ResponseRuns({ admin }: { readonly admin: boolean }): ReactNode {
     <section aria-labelledby="runs-title">
       <h2 id="runs-title">Response runs</h2>
       <ErrorNotice error={actionError} label="Approval" />
-      <ErrorNotice error={error} label="Response runs" />
+      {error?.status === 404 ? <p className="muted">Automated response is not configured on this server (response.playbooks in vigil.yaml).</p> : <ErrorNotice error={error} label="Response runs" />}
       {loading && !data ? <Loading what="response runs" /> : null}
       {data && runs.length === 0 ? <p className="muted">No playbook has run.</p> : null}
       {runs.length > 0 ? (

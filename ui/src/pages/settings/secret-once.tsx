@@ -18,7 +18,7 @@ export function SecretOnce({ label, what, secret, onDismiss }: { readonly label:
     }
   };
   return (
-    <div className="notice secret" role="region" aria-label={label}>
+    <div className="notice secret" role="region" aria-label={`${label}, shown once`}>
       <p>
         This is the only time {what} is shown: copy it now.
       </p>
