@@ -115,7 +115,7 @@ export function SourcesPage(): ReactNode {
                         <span className="muted">—</span>
                       ) : (
                         <button type="button" aria-expanded={open.has(key)} onClick={() => toggle(key)} aria-label={`${s.hosts.length} hosts sending to ${visibleText(s.input)} (${s.kind})`}>
-                          {s.hosts.length} hosts
+                          {s.hosts.length === 1 ? '1 host' : `${s.hosts.length} hosts`}
                         </button>
                       )}
                     </td>

@@ -33,7 +33,7 @@ function PlaybookList(): ReactNode {
   return (
     <section aria-labelledby="playbooks-title">
       <h2 id="playbooks-title">Playbooks</h2>
-      <p className="muted small">Playbooks are files under the data folder's playbooks/ (docs/response.md).</p>
+      <p className="muted small">Playbooks are the files that response.playbooks in vigil.yaml lists (docs/response.md).</p>
       <ErrorNotice error={error} label="Playbooks" />
       {loading ? <Loading what="playbooks" /> : null}
       {data && playbooks.length === 0 ? <p className="muted">No playbooks are configured.</p> : null}

@@ -113,34 +113,40 @@ export function UsersSection(): ReactNode {
                     {u.disabled ? 'disabled' : 'active'}
                     {u.mustChangePassword ? <div className="small muted">must change password</div> : null}
                   </td>
-                  <td className="row wrap">
-                    <button type="button" disabled={busy} onClick={() => void run(async () => void (await api.patch(path(u), { disabled: !u.disabled })))} aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${name}`}>
-                      {u.disabled ? 'Enable' : 'Disable'}
-                    </button>
-                    <button
-                      type="button"
-                      disabled={busy}
-                      aria-label={`Reset password for ${name}`}
-                      onClick={() =>
-                        void run(async () => {
-                          const reply = await api.post<{ password: string }>(`${path(u)}/password`);
-                          setSecret({ who: u.username, password: reply.password });
-                        })
-                      }
-                    >
-                      Reset password
-                    </button>
-                    <button
-                      type="button"
-                      className="danger"
-                      disabled={busy}
-                      aria-label={`Delete ${name}`}
-                      onClick={() => {
-                        if (window.confirm(`Delete the user ${name}?`)) void run(async () => void (await api.delete(path(u))));
-                      }}
-                    >
-                      Delete
-                    </button>
+                  <td>
+                    <div className="row wrap">
+                      {u.id === me.id ? null : (
+                        <button type="button" disabled={busy} onClick={() => void run(async () => void (await api.patch(path(u), { disabled: !u.disabled })))} aria-label={`${u.disabled ? 'Enable' : 'Disable'} ${name}`}>
+                          {u.disabled ? 'Enable' : 'Disable'}
+                        </button>
+                      )}
+                      <button
+                        type="button"
+                        disabled={busy}
+                        aria-label={`Reset password for ${name}`}
+                        onClick={() =>
+                          void run(async () => {
+                            const reply = await api.post<{ password: string }>(`${path(u)}/password`);
+                            setSecret({ who: u.username, password: reply.password });
+                          })
+                        }
+                      >
+                        Reset password
+                      </button>
+                      {u.id === me.id ? null : (
+                        <button
+                          type="button"
+                          className="danger"
+                          disabled={busy}
+                          aria-label={`Delete ${name}`}
+                          onClick={() => {
+                            if (window.confirm(`Delete the user ${name}?`)) void run(async () => void (await api.delete(path(u))));
+                          }}
+                        >
+                          Delete
+                        </button>
+                      )}
+                    </div>
                   </td>
                 </tr>
               );
