@@ -1,4 +1,7 @@
 /** Hostile text on the page: see visible-text.ts for what is marked and why. */
+/* @jsxRuntime automatic */
+// (The pragma lets the unit test run this file under tsx, which applies the root tsconfig's
+// JSX settings only to files that tsconfig includes.)
 import type { ReactNode } from 'react';
 import { hiddenPattern, httpUrl, markerOf, valueText } from './visible-text.js';
 
@@ -14,7 +17,8 @@ export interface VisibleProps {
 /** Hostile text, made visible and isolated from the surrounding text direction. */
 export function Visible({ children, multiline = false, max = 2000, className }: VisibleProps): ReactNode {
   const full = valueText(children);
-  const cut = full.length > max ? full.slice(0, max) : full;
+  // Cut on a code point boundary: half an emoji would show as a lone surrogate's marker.
+  const cut = full.length > max ? full.slice(0, /[\uD800-\uDBFF]/.test(full[max - 1] ?? '') ? max - 1 : max) : full;
   const parts: ReactNode[] = [];
   const pattern = hiddenPattern(multiline);
   let last = 0;
@@ -32,7 +36,7 @@ export function Visible({ children, multiline = false, max = 2000, className }: 
   return (
     <span className={className ? `v ${className}` : 'v'} dir="ltr">
       {parts}
-      {full.length > max ? <span className="cut"> … ({(full.length - max).toLocaleString('en')} more characters)</span> : null}
+      {full.length > max ? <span className="cut"> … ({(full.length - cut.length).toLocaleString('en')} more characters)</span> : null}
     </span>
   );
 }

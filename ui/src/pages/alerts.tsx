@@ -38,7 +38,8 @@ export function AlertsPage(): ReactNode {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
   const [announcement, setAnnouncement] = useState('');
-  const [live, setLive] = useState<'connecting' | 'live' | 'paused'>('connecting');
+  const [live, setLive] = useState<'connecting' | 'live' | 'paused' | 'stopped'>('connecting');
+  const [liveRound, setLiveRound] = useState(0);
   const [textDraft, setTextDraft] = useState(text);
   const [assigneeDraft, setAssigneeDraft] = useState(assignee);
   useEffect(() => setTextDraft(text), [text]);
@@ -51,7 +52,9 @@ export function AlertsPage(): ReactNode {
     const source = new EventSource('/api/v1/alerts/stream');
     const raised: string[] = [];
     source.onopen = () => setLive('live');
-    source.onerror = () => setLive('paused');
+    // The browser reconnects by itself after a dropped stream; after a refusal (signed out,
+    // too many streams) it gives up, and the analyst may try again.
+    source.onerror = () => setLive(source.readyState === EventSource.CLOSED ? 'stopped' : 'paused');
     source.addEventListener('alert', (e) => {
       let change: { id?: unknown; change?: unknown };
       try {
@@ -75,7 +78,7 @@ export function AlertsPage(): ReactNode {
       window.clearTimeout(reloadSoon.current);
       source.close();
     };
-  }, [reload]);
+  }, [reload, liveRound]);
 
   const setFilter = useCallback(
     (name: string, value: string) => {
@@ -142,7 +145,29 @@ export function AlertsPage(): ReactNode {
       <div className="page-head">
         <h1>Alerts</h1>
         <p className="muted small" role="status" aria-live="polite">
-          {live === 'live' ? 'Live: new alerts appear as they are raised.' : live === 'paused' ? 'Live updates paused; reconnecting…' : 'Connecting to live updates…'}
+          {live === 'live'
+            ? 'Live: new alerts appear as they are raised.'
+            : live === 'paused'
+              ? 'Live updates paused; reconnecting…'
+              : live === 'stopped'
+                ? 'Live updates stopped: the server refused the stream.'
+                : 'Connecting to live updates…'}
+          {live === 'stopped' ? (
+            <>
+              {' '}
+              <button
+                type="button"
+                className="link"
+                onClick={() => {
+                  setLive('connecting');
+                  setLiveRound((r) => r + 1);
+                  reload();
+                }}
+              >
+                Reconnect live updates
+              </button>
+            </>
+          ) : null}
         </p>
       </div>
       <div className="sr-only" role="status" aria-live="polite" aria-atomic="true">
