@@ -8,6 +8,7 @@ import { Time } from '../../components/time.js';
 import { Visible } from '../../components/visible.js';
 import { visibleText } from '../../components/visible-text.js';
 import { SecretOnce } from './secret-once.js';
+import { ConfirmButton } from '../../components/confirm-button.js';
 
 export function TokensSection(): ReactNode {
   const { data, error, loading, reload } = useApi<{ tokens: readonly ApiToken[] }>('/api/v1/tokens');
@@ -34,7 +35,6 @@ export function TokensSection(): ReactNode {
   };
 
   const revoke = async (t: ApiToken) => {
-    if (!window.confirm(`Revoke the token “${visibleText(t.name)}”? Whatever uses it stops working at once.`)) return;
     setActionError(undefined);
     try {
       await api.delete(`/api/v1/tokens/${encodeURIComponent(t.id)}`);
@@ -91,9 +91,9 @@ export function TokensSection(): ReactNode {
                 <td>{t.revoked ? 'revoked' : 'active'}</td>
                 <td>
                   {t.revoked ? null : (
-                    <button type="button" className="danger" onClick={() => void revoke(t)} aria-label={`Revoke ${visibleText(t.name)}`}>
+                    <ConfirmButton label={`Revoke ${visibleText(t.name)}`} question="Whatever uses this token stops working at once." onConfirm={() => void revoke(t)}>
                       Revoke
-                    </button>
+                    </ConfirmButton>
                   )}
                 </td>
               </tr>

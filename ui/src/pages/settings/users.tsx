@@ -13,6 +13,7 @@ import { Visible } from '../../components/visible.js';
 import { visibleText } from '../../components/visible-text.js';
 import { useUser } from '../../session.js';
 import { SecretOnce } from './secret-once.js';
+import { ConfirmButton } from '../../components/confirm-button.js';
 
 const ROLES: readonly Role[] = ['viewer', 'analyst', 'admin'];
 
@@ -134,17 +135,9 @@ export function UsersSection(): ReactNode {
                         Reset password
                       </button>
                       {u.id === me.id ? null : (
-                        <button
-                          type="button"
-                          className="danger"
-                          disabled={busy}
-                          aria-label={`Delete ${name}`}
-                          onClick={() => {
-                            if (window.confirm(`Delete the user ${name}?`)) void run(async () => void (await api.delete(path(u))));
-                          }}
-                        >
+                        <ConfirmButton label={`Delete ${name}`} question="The user and its sessions are removed." disabled={busy} onConfirm={() => void run(async () => void (await api.delete(path(u))))}>
                           Delete
-                        </button>
+                        </ConfirmButton>
                       )}
                     </div>
                   </td>
