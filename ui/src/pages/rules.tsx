@@ -17,6 +17,10 @@ import { valueText, visibleText } from '../components/visible-text.js';
 import { can, useUser } from '../session.js';
 
 const MAX_IMPORT_FILES = 2000;
+
+function count(n: number, word: string): string {
+  return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+}
 const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 
 export function RulesPage(): ReactNode {
@@ -510,7 +514,8 @@ function ImportRules({ onImported }: { readonly onImported: () => void }): React
       {result ? (
         <div role="status">
           <p>
-            {loaded} rules loaded from {result.written?.length ?? loaded} files, {result.failed.length} failed, {skipped} skipped{result.ignored?.length ? `, ${result.ignored.length} files that are not rules ignored` : ''}.
+            {count(loaded, 'rule')} loaded from {count(result.written?.length ?? loaded, 'file')}, {result.failed.length} failed, {skipped} skipped
+            {result.ignored?.length ? `, ${count(result.ignored.length, 'file')} that are not rules ignored` : ''}.
           </p>
           {result.failed.length > 0 ? (
             <ul className="plain">
