@@ -38,6 +38,8 @@ import type { ResponseEngine } from '../actions/response/response-engine.js';
 import { tokenRoutes } from './token-routes.js';
 import { fileImportRoutes } from '../sources/file/file-import-routes.js';
 import type { TimeZone } from '../parsers/syslog/syslog-parser.js';
+import { consoleConstraint, consoleRoutes, type ConsoleRouteOptions } from './console-routes.js';
+import { installResponseHeaders } from './response-headers.js';
 
 export interface HttpServerLimits {
   readonly maxBodyBytes: number;
@@ -76,12 +78,16 @@ export interface HttpServerOptions {
   readonly retention?: RetentionEnforcer | undefined;
   /** File import through the server (`vigil ingest` while a server runs). */
   readonly fileImport?: { readonly maxLineBytes: number; readonly zone?: TimeZone } | undefined;
+  /** The web console (`http.console`): on by default, from `ui/dist` unless `root` says otherwise; false: off. */
+  readonly console?: false | ConsoleRouteOptions | undefined;
 }
 
 export interface RouteInfo {
   readonly method: string;
   readonly url: string;
   readonly access: string;
+  /** Router constraints: `{console: 'html'}` on the console's routes (console-routes.ts). */
+  readonly constraints?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface HttpServer {
@@ -135,8 +141,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   const routes: RouteInfo[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url, access: route.config?.access ?? 'admin' });
+    const constraints = route.constraints as Record<string, string> | undefined;
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, access: route.config?.access ?? 'admin', ...(constraints && Object.keys(constraints).length > 0 ? { constraints } : {}) });
+    }
   });
+  app.addConstraintStrategy(consoleConstraint);
+  installResponseHeaders(app);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -176,6 +187,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   await app.register(async (scope) => tokenRoutes(scope, { store: options.store, tokens }));
   await registerIngestRoutes(app, ctx, { health: options.health });
   await app.register(async (scope) => fileImportRoutes(scope, ctx, options.fileImport ?? { maxLineBytes: options.limits.maxEventBytes }));
+  const consoleOptions = options.console;
+  if (consoleOptions !== false) await app.register(async (scope) => void (await consoleRoutes(scope, consoleOptions ?? {})));
 
   try {
     await app.listen({ host, port });

@@ -89,6 +89,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       log,
       health: () => ({ ok: true, details: { queueDepth: bus.depth() } }),
       fileImport: { maxLineBytes: config.http.maxEventBytes, zone },
+      console: config.http.console ? {} : false,
       triage: new AlertTriage(store, (alert) => core.intake.closed(alert)),
       suppressionsChanged: () => core.intake.refreshSuppressions(),
       response: core.response,

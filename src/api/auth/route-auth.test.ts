@@ -21,21 +21,34 @@ after(async () => {
   await t.close();
 });
 
-/** Public routes: /healthz and HEC health. Everything else must ask for a token. */
-const PUBLIC = new Set(['/healthz', '/services/collector/health', '/services/collector/health/1.0']);
+/** Public routes: /healthz, HEC health and the console's page and assets. Everything else must ask for a token. */
+const PUBLIC_URLS = new Set(['/healthz', '/services/collector/health', '/services/collector/health/1.0', '/assets/*']);
+
+interface Route {
+  readonly method: string;
+  readonly url: string;
+  readonly access: string;
+  readonly constraints?: Readonly<Record<string, string>> | undefined;
+}
+
+/** The console's page routes are public, and reached only by a browser's Accept (console-routes.ts). */
+const isConsolePage = (route: Route) => route.constraints?.['console'] === 'html';
+const isPublic = (route: Route) => PUBLIC_URLS.has(route.url) || isConsolePage(route);
 
 function concretePath(url: string): string {
   return url.replace(/:[A-Za-z]+/g, 'probe').replace(/\*/g, 'probe');
 }
 
-async function send(method: string, url: string, authorization?: string): Promise<number> {
+async function send(method: string, url: string, authorization?: string, accept?: string): Promise<number> {
   const withBody = method === 'POST' || method === 'PUT' || method === 'DELETE';
   const response = await fetch(`${t.url}${concretePath(url)}`, {
     method,
-    headers: { ...(authorization ? { authorization } : {}), ...(withBody ? { 'content-type': 'application/json' } : {}) },
+    headers: { ...(authorization ? { authorization } : {}), ...(withBody ? { 'content-type': 'application/json' } : {}), ...(accept ? { accept } : {}) },
     ...(withBody ? { body: '{"name":"n","role":"ingest"}' } : {}),
   });
-  await response.arrayBuffer();
+  // A stream (the alert stream) never ends by itself: its status is all this test needs.
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) await response.body?.cancel();
+  else await response.arrayBuffer();
   return response.status;
 }
 
@@ -45,7 +58,9 @@ describe('authentication on every route', () => {
     for (const url of ['/api/v1/ingest', '/services/collector/event', '/_bulk', '/:index/_bulk', '/api/v1/search', '/api/v1/tokens', '/metrics', '/']) {
       assert.ok(urls.has(url), url);
     }
-    for (const route of t.server.routes) assert.equal(route.access === 'public', PUBLIC.has(route.url), `${route.method} ${route.url} is ${route.access}`);
+    for (const route of t.server.routes) assert.equal(route.access === 'public', isPublic(route), `${route.method} ${route.url} is ${route.access}`);
+    assert.ok(t.server.routes.some((route) => route.url === '/' && isConsolePage(route)), 'the console page at /');
+    assert.ok(t.server.routes.some((route) => route.url === '/' && route.access === 'ingest'), 'the Elasticsearch ping at /');
   });
 
   test('every non-public route answers 401 without a token, with a bad token and with a revoked token', async () => {
@@ -53,8 +68,8 @@ describe('authentication on every route', () => {
     await Promise.all(
       t.server.routes.map(async (route) => {
         const label = `${route.method} ${route.url}`;
-        if (PUBLIC.has(route.url)) {
-          assert.notEqual(await send(route.method, route.url), 401, label);
+        if (isPublic(route)) {
+          assert.notEqual(await send(route.method, route.url, undefined, isConsolePage(route) ? 'text/html' : undefined), 401, label);
           return;
         }
         assert.equal(await send(route.method, route.url), 401, `${label} without a token`);
@@ -70,7 +85,7 @@ describe('authentication on every route', () => {
       const authorization = `Bearer ${t.tokens[role]}`;
       await Promise.all(
         t.server.routes
-          .filter((route) => !PUBLIC.has(route.url))
+          .filter((route) => !isPublic(route))
           .map(async (route) => {
             const status = await send(route.method, route.url, authorization);
             const label = `${role}: ${route.method} ${route.url} -> ${status}`;

@@ -11,9 +11,10 @@ import { VigilError } from '../../core/errors.js';
 /**
  * - `public`: no token (`/healthz`, HEC health);
  * - `any`: any valid token (the not-found answer, so a 404 reveals nothing without one);
- * - `ingest`: ingest and admin tokens; `analyst`: analyst and admin; `admin`: admin only.
+ * - `ingest`: ingest and admin tokens; `viewer`: every role that reads (all but ingest);
+ *   `analyst`: analyst and admin; `admin`: admin only.
  */
-export type RouteAccess = 'public' | 'any' | 'ingest' | 'analyst' | 'admin';
+export type RouteAccess = 'public' | 'any' | 'ingest' | 'viewer' | 'analyst' | 'admin';
 
 /** Metrics label of an HTTP input. */
 export type HttpInput = 'http' | 'hec' | 'bulk' | 'file' | 'api';
@@ -47,6 +48,9 @@ export function roleMayAccess(role: Role, access: RouteAccess): boolean {
       return true;
     case 'ingest':
       return role === 'ingest' || role === 'admin';
+    case 'viewer':
+      // An ingest token still cannot read anything.
+      return role !== 'ingest';
     case 'analyst':
       return role === 'analyst' || role === 'admin';
     case 'admin':
