@@ -32,7 +32,7 @@ export interface AlertRouteOptions {
 export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptions): Promise<void> {
   const { store } = options;
 
-  app.get('/api/v1/alerts', { config: { access: 'analyst' } }, async (request): Promise<{ alerts: readonly Alert[] }> => {
+  app.get('/api/v1/alerts', { config: { access: 'viewer' } }, async (request): Promise<{ alerts: readonly Alert[] }> => {
     const principal = principalOf(request);
     const q = (request.query ?? {}) as Record<string, unknown>;
     const limit = q['limit'] === undefined || q['limit'] === '' ? DEFAULT_ALERT_LIMIT : wholeNumber(q['limit'], 'limit', 1, MAX_ALERT_LIMIT);
@@ -43,14 +43,14 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     return { alerts: await store.listAlerts(principal.tenant, limit, filter) };
   });
 
-  app.get('/api/v1/alerts/:id', { config: { access: 'analyst' } }, async (request): Promise<Alert> => {
+  app.get('/api/v1/alerts/:id', { config: { access: 'viewer' } }, async (request): Promise<Alert> => {
     const { id } = request.params as { id: string };
     const alert = await store.getAlert(principalOf(request).tenant, id);
     if (!alert) throw new VigilError('not-found', `no alert ${id}`, { where: 'alert id' });
     return alert;
   });
 
-  app.post('/api/v1/alerts/:id/actions', { config: { access: 'analyst' } }, async (request): Promise<Alert> => {
+  app.post('/api/v1/alerts/:id/actions', { config: { access: 'analyst', audit: 'alert-triage' } }, async (request): Promise<Alert> => {
     const principal = principalOf(request);
     const { id } = request.params as { id: string };
     const body = jsonObjectBody(request.body, '{"action": "close", "verdict": "false_positive", "comment": "our scanner"}');
@@ -63,11 +63,11 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     return options.triage.apply(principal.tenant, id, triage, principal.tokenName);
   });
 
-  app.get('/api/v1/suppressions', { config: { access: 'analyst' } }, async (request): Promise<{ suppressions: readonly Suppression[] }> => ({
+  app.get('/api/v1/suppressions', { config: { access: 'viewer' } }, async (request): Promise<{ suppressions: readonly Suppression[] }> => ({
     suppressions: await store.listSuppressions(principalOf(request).tenant),
   }));
 
-  app.post('/api/v1/suppressions', { config: { access: 'analyst' } }, async (request, reply): Promise<Suppression> => {
+  app.post('/api/v1/suppressions', { config: { access: 'analyst', audit: 'suppression-create' } }, async (request, reply): Promise<Suppression> => {
     const principal = principalOf(request);
     const body = jsonObjectBody(request.body, '{"ruleId": "…", "fields": {"source.ip": "203.0.113.7"}, "reason": "our scanner", "for": "7d"}');
     const suppression = suppressionFrom(body, principal.tenant, principal.tokenName, Date.now());
@@ -77,7 +77,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     return suppression;
   });
 
-  app.delete('/api/v1/suppressions/:id', { config: { access: 'analyst' } }, async (request): Promise<{ deleted: boolean }> => {
+  app.delete('/api/v1/suppressions/:id', { config: { access: 'analyst', audit: 'suppression-delete' } }, async (request): Promise<{ deleted: boolean }> => {
     const { id } = request.params as { id: string };
     const deleted = await store.deleteSuppression(principalOf(request).tenant, id);
     if (!deleted) throw new VigilError('not-found', `no suppression ${id}`, { where: 'suppression id' });
@@ -85,7 +85,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     return { deleted };
   });
 
-  app.get('/api/v1/rules/figures', { config: { access: 'analyst' } }, async (request): Promise<{ days: number; rules: readonly RuleFigures[] }> => {
+  app.get('/api/v1/rules/figures', { config: { access: 'viewer' } }, async (request): Promise<{ days: number; rules: readonly RuleFigures[] }> => {
     const principal = principalOf(request);
     const q = (request.query ?? {}) as Record<string, unknown>;
     const days = q['days'] === undefined || q['days'] === '' ? 30 : wholeNumber(q['days'], 'days', 1, 366);

@@ -14,20 +14,20 @@ import { jsonObjectBody } from './json-body.js';
 
 export async function caseRoutes(app: FastifyInstance, options: { store: Store }): Promise<void> {
   const cases = new CaseFiles(options.store);
-  app.get('/api/v1/cases', { config: { access: 'analyst' } }, async (request): Promise<{ cases: readonly Case[] }> => ({ cases: await options.store.listCases(principalOf(request).tenant, 1000) }));
-  app.post('/api/v1/cases', { config: { access: 'analyst' } }, async (request, reply): Promise<Case> => {
+  app.get('/api/v1/cases', { config: { access: 'viewer' } }, async (request): Promise<{ cases: readonly Case[] }> => ({ cases: await options.store.listCases(principalOf(request).tenant, 1000) }));
+  app.post('/api/v1/cases', { config: { access: 'analyst', audit: 'case-create' } }, async (request, reply): Promise<Case> => {
     const principal = principalOf(request);
     const body = jsonObjectBody(request.body, '{"title": "Brute force then login on web1", "alertIds": ["…"]}');
     const c = await cases.create(principal.tenant, typeof body['title'] === 'string' ? body['title'] : '', idList(body['alertIds']), principal.tokenName);
     void reply.code(201);
     return c;
   });
-  app.get('/api/v1/cases/:id', { config: { access: 'analyst' } }, async (request): Promise<CaseView> => cases.view(principalOf(request).tenant, (request.params as { id: string }).id));
-  app.post('/api/v1/cases/:id/actions', { config: { access: 'analyst' } }, async (request): Promise<Case> => {
+  app.get('/api/v1/cases/:id', { config: { access: 'viewer' } }, async (request): Promise<CaseView> => cases.view(principalOf(request).tenant, (request.params as { id: string }).id));
+  app.post('/api/v1/cases/:id/actions', { config: { access: 'analyst', audit: 'case-update' } }, async (request): Promise<Case> => {
     const principal = principalOf(request);
     return cases.apply(principal.tenant, (request.params as { id: string }).id, caseAction(jsonObjectBody(request.body, '{"action": "note", "text": "…"}')), principal.tokenName);
   });
-  app.get('/api/v1/timeline', { config: { access: 'analyst' } }, async (request): Promise<EntityTimeline> => {
+  app.get('/api/v1/timeline', { config: { access: 'viewer' } }, async (request): Promise<EntityTimeline> => {
     const q = (request.query ?? {}) as Record<string, string | undefined>;
     const entity = parseEntity(q['entity'] ?? '');
     const time = (raw: string | undefined, name: string) => {
@@ -38,7 +38,7 @@ export async function caseRoutes(app: FastifyInstance, options: { store: Store }
     const limit = Math.max(1, Math.min(10_000, Number(q['limit']) || 2000));
     return entityTimeline(options.store, principalOf(request).tenant, entity, time(q['from'], 'from'), time(q['to'], 'to'), limit);
   });
-  app.get('/api/v1/cases/:id/export', { config: { access: 'analyst' } }, async (request, reply): Promise<string | CaseView> => {
+  app.get('/api/v1/cases/:id/export', { config: { access: 'viewer', audit: 'export' } }, async (request, reply): Promise<string | CaseView> => {
     const view = await cases.view(principalOf(request).tenant, (request.params as { id: string }).id);
     const format = (request.query as { format?: string } | undefined)?.format ?? 'md';
     if (format === 'json') return view;

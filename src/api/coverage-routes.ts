@@ -10,5 +10,5 @@ import { principalOf } from '../sources/http/index.js';
 export type CoverageProvider = (tenant: string) => Promise<CoverageReport>;
 
 export async function coverageRoutes(app: FastifyInstance, options: { coverage: CoverageProvider }): Promise<void> {
-  app.get('/api/v1/coverage', { config: { access: 'analyst' } }, async (request): Promise<CoverageReport> => options.coverage(principalOf(request).tenant));
+  app.get('/api/v1/coverage', { config: { access: 'viewer' } }, async (request): Promise<CoverageReport> => options.coverage(principalOf(request).tenant));
 }

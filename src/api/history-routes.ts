@@ -36,7 +36,7 @@ export async function historyRoutes(app: FastifyInstance, options: { store: Stor
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) throw new VigilError('query-invalid', 'limit is a whole number from 1 to 10000', { where: 'query parameter limit' });
     return { runs: await options.store.listRetentionRuns(limit) };
   });
-  app.post('/api/v1/retention/run', { config: { access: 'admin' } }, async (request, reply): Promise<{ runs: readonly RetentionRun[] }> => {
+  app.post('/api/v1/retention/run', { config: { access: 'admin', audit: 'retention-run' } }, async (request, reply): Promise<{ runs: readonly RetentionRun[] }> => {
     allowLongAnswer(request, reply);
     if (options.retention === undefined) throw new VigilError('not-found', 'retention is not enforced by this server', { where: 'POST /api/v1/retention/run' });
     return { runs: await options.retention.run() };

@@ -8,6 +8,9 @@ import type { Event } from '../core/event.js';
 import type { AggregateRequest, SearchRequest, TableResult } from '../core/query.js';
 import type { ChainReport, RetentionRequest, RetentionRun, RetentionSelector } from '../core/history.js';
 import { newId } from '../core/ids.js';
+import { VigilError } from '../core/errors.js';
+import type { SessionRecord, UserChange, UserRecord } from '../core/accounts.js';
+import type { AuditEntry, AuditQuery } from '../core/audit.js';
 import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../core/store.js';
 
 export class MemoryStore implements Store {
@@ -208,6 +211,74 @@ export class MemoryStore implements Store {
   }
   async listRetentionRuns(limit: number): Promise<readonly RetentionRun[]> {
     return [...this.retentionRuns].reverse().slice(0, limit);
+  }
+  readonly users: UserRecord[] = [];
+  readonly sessions = new Map<string, SessionRecord>();
+  readonly audit: AuditEntry[] = [];
+  sessionLookups = 0;
+
+  async createUser(record: UserRecord): Promise<void> {
+    if (this.users.some((u) => u.id === record.id || u.username === record.username)) throw new VigilError('bad-request', 'a user with this id or username exists');
+    this.users.push(record);
+  }
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    return this.users.find((u) => u.id === id);
+  }
+  async findUserByName(username: string): Promise<UserRecord | undefined> {
+    return this.users.find((u) => u.username === username);
+  }
+  async listUsers(): Promise<readonly UserRecord[]> {
+    return [...this.users];
+  }
+  async updateUser(id: string, change: UserChange): Promise<UserRecord | undefined> {
+    const i = this.users.findIndex((u) => u.id === id);
+    const u = this.users[i];
+    if (!u) return undefined;
+    const next = { ...u, ...change };
+    this.users[i] = next;
+    return next;
+  }
+  async deleteUser(id: string): Promise<boolean> {
+    const i = this.users.findIndex((u) => u.id === id);
+    if (i < 0) return false;
+    this.users.splice(i, 1);
+    for (const [hash, s] of this.sessions) if (s.userId === id) this.sessions.delete(hash);
+    return true;
+  }
+  async createSession(record: SessionRecord): Promise<void> {
+    this.sessions.set(record.idHash, record);
+  }
+  async findSession(idHash: string): Promise<SessionRecord | undefined> {
+    this.sessionLookups++;
+    return this.sessions.get(idHash);
+  }
+  async touchSession(idHash: string, lastSeen: number): Promise<void> {
+    const s = this.sessions.get(idHash);
+    if (s) this.sessions.set(idHash, { ...s, lastSeen: Math.max(s.lastSeen, lastSeen) });
+  }
+  async deleteSession(idHash: string): Promise<boolean> {
+    return this.sessions.delete(idHash);
+  }
+  async deleteUserSessions(userId: string, keep?: string): Promise<number> {
+    let n = 0;
+    for (const [hash, s] of this.sessions) if (s.userId === userId && hash !== keep && this.sessions.delete(hash)) n++;
+    return n;
+  }
+  async deleteExpiredSessions(now: number, idleSince: number): Promise<number> {
+    let n = 0;
+    for (const [hash, s] of this.sessions) if ((s.expires <= now || s.lastSeen < idleSince) && this.sessions.delete(hash)) n++;
+    return n;
+  }
+  async appendAudit(entries: readonly AuditEntry[]): Promise<void> {
+    this.audit.push(...entries);
+  }
+  async listAudit(query: AuditQuery): Promise<readonly AuditEntry[]> {
+    return this.audit
+      .filter((e) => e.tenant === query.tenant)
+      .filter((e) => query.before === undefined || e.time < query.before || (query.beforeId !== undefined && e.time === query.before && e.id < query.beforeId))
+      .filter((e) => (query.action === undefined || e.action === query.action) && (query.actor === undefined || e.actor === query.actor))
+      .sort((a, b) => b.time - a.time || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0))
+      .slice(0, query.limit);
   }
   async close(): Promise<void> {}
 }

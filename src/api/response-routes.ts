@@ -9,14 +9,14 @@ import { principalOf } from '../sources/http/index.js';
 import { jsonObjectBody } from './json-body.js';
 
 export async function responseRoutes(app: FastifyInstance, options: { response: ResponseEngine }): Promise<void> {
-  app.get('/api/v1/response/runs', { config: { access: 'analyst' } }, async (request): Promise<{ runs: readonly ResponseRun[] }> => ({
+  app.get('/api/v1/response/runs', { config: { access: 'viewer' } }, async (request): Promise<{ runs: readonly ResponseRun[] }> => ({
     runs: options.response.runs(principalOf(request).tenant).slice(0, 1000),
   }));
-  app.post('/api/v1/response/runs/:id/approve', { config: { access: 'admin' } }, async (request): Promise<ResponseRun> => {
+  app.post('/api/v1/response/runs/:id/approve', { config: { access: 'admin', audit: 'response-approve' } }, async (request): Promise<ResponseRun> => {
     const principal = principalOf(request);
     return options.response.approve(principal.tenant, (request.params as { id: string }).id, principal.tokenName);
   });
-  app.post('/api/v1/response/runs/:id/reject', { config: { access: 'admin' } }, async (request): Promise<ResponseRun> => {
+  app.post('/api/v1/response/runs/:id/reject', { config: { access: 'admin', audit: 'response-reject' } }, async (request): Promise<ResponseRun> => {
     const principal = principalOf(request);
     const body = request.body && Buffer.isBuffer(request.body) && request.body.length > 0 ? jsonObjectBody(request.body, '{"reason": "false positive"}') : {};
     const reason = typeof body['reason'] === 'string' ? body['reason'].slice(0, 2000) : '';

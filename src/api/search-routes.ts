@@ -63,7 +63,7 @@ function scopeOf(request: FastifyRequest, limit: number): QueryScope {
 }
 
 export async function searchRoutes(app: FastifyInstance, options: { store: Store }): Promise<void> {
-  app.get('/api/v1/search', { config: { access: 'analyst' } }, async (request): Promise<SearchReply | TableReply> => {
+  app.get('/api/v1/search', { config: { access: 'viewer', audit: 'search' } }, async (request): Promise<SearchReply | TableReply> => {
     const query = (request.query ?? {}) as SearchQuery;
     const plan = planQuery(single(query.q, 'q') ?? '');
     const scope = scopeOf(request, parseLimit(single(query.limit, 'limit'), DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT));
@@ -78,7 +78,7 @@ export async function searchRoutes(app: FastifyInstance, options: { store: Store
    * it is read (see src/search/result-export.ts); `limit` caps the events (default: all, up to
    * 10 million). The download is named after the time of the export.
    */
-  app.get('/api/v1/export', { config: { access: 'analyst' } }, async (request, reply) => {
+  app.get('/api/v1/export', { config: { access: 'analyst', audit: 'export' } }, async (request, reply) => {
     const query = (request.query ?? {}) as SearchQuery;
     const format = parseExportFormat(single(query.format, 'format'));
     const plan = planQuery(single(query.q, 'q') ?? '');

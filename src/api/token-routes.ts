@@ -33,7 +33,7 @@ function view(record: TokenRecord): TokenView {
 export async function tokenRoutes(app: FastifyInstance, options: { store: Store; tokens: TokenCache }): Promise<void> {
   const { store, tokens } = options;
 
-  app.post('/api/v1/tokens', { config: { access: 'admin' } }, async (request, reply) => {
+  app.post('/api/v1/tokens', { config: { access: 'admin', audit: 'token-create' } }, async (request, reply) => {
     const principal = principalOf(request);
     const parsed = createBody.safeParse(jsonBody(request.body, '{"name": "...", "role": "ingest|analyst|admin"}'));
     if (!parsed.success) {
@@ -53,7 +53,7 @@ export async function tokenRoutes(app: FastifyInstance, options: { store: Store;
     return { tokens: all.filter((record) => record.tenant === principal.tenant).map(view) };
   });
 
-  app.delete('/api/v1/tokens/:id', { config: { access: 'admin' } }, async (request) => {
+  app.delete('/api/v1/tokens/:id', { config: { access: 'admin', audit: 'token-revoke' } }, async (request) => {
     const principal = principalOf(request);
     const { id } = request.params as { id: string };
     const record = (await store.listTokens()).find((candidate) => candidate.id === id && candidate.tenant === principal.tenant);

@@ -49,3 +49,21 @@ export interface AuditEntry {
   readonly remote: string | null;
   readonly details: Readonly<Record<string, unknown>>;
 }
+
+/** A page of a tenant's audit trail, newest first. */
+export interface AuditQuery {
+  readonly tenant: string;
+  readonly limit: number;
+  /** Entries strictly older than this time (epoch ms), or, with `beforeId`, older than (before, beforeId). */
+  readonly before?: number | undefined;
+  /** The id of the last entry of the previous page (ties on time are ordered by id). */
+  readonly beforeId?: string | undefined;
+  readonly action?: AuditAction | undefined;
+  /** Exact actor name. */
+  readonly actor?: string | undefined;
+}
+
+export interface AuditStore {
+  appendAudit(entries: readonly AuditEntry[]): Promise<void>;
+  listAudit(query: AuditQuery): Promise<readonly AuditEntry[]>;
+}

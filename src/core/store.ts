@@ -7,6 +7,8 @@ import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, AlertStat
 import type { Event } from './event.js';
 import type { ChainReport, RetentionRequest, RetentionRun } from './history.js';
 import type { AggregateRequest, SearchRequest, TableResult } from './query.js';
+import type { SessionStore, UserStore } from './accounts.js';
+import type { AuditStore } from './audit.js';
 
 /**
  * Where a consumer of the event log has got to. Stored in the same transaction as the events
@@ -29,7 +31,13 @@ export interface SearchResult {
   readonly tookMs: number;
 }
 
-export type Role = 'ingest' | 'analyst' | 'admin';
+/** What a token may be: ingest (send events only), analyst, admin. */
+export type TokenRole = 'ingest' | 'analyst' | 'admin';
+/** What a console user may be: viewer (read only), analyst (read and triage), admin. */
+export type UserRole = 'viewer' | 'analyst' | 'admin';
+export const USER_ROLES: readonly UserRole[] = ['viewer', 'analyst', 'admin'];
+/** A caller's role, from its token or its user account. */
+export type Role = TokenRole | UserRole;
 
 export interface TokenRecord {
   readonly id: string;
@@ -136,7 +144,7 @@ export interface EventShape {
   readonly last: number;
 }
 
-export interface Store extends TokenStore, AlertStore {
+export interface Store extends TokenStore, AlertStore, UserStore, SessionStore, AuditStore {
   /**
    * Appends events atomically; when a checkpoint is given it is written in the same
    * transaction. Resolves once the store has committed.

@@ -65,6 +65,6 @@ export function installAuthHook(app: FastifyInstance, tokens: TokenCache, metric
         }),
       );
     }
-    request.principal = { tokenId: record.id, tokenName: record.name, tenant: record.tenant, role: record.role };
+    request.principal = { kind: 'token', tokenId: record.id, tokenName: record.name, tenant: record.tenant, role: record.role };
   });
 }

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Role } from '../../core/store.js';
+import type { TokenRole } from '../../core/store.js';
 import { counterValue, startTestServer, type TestServer } from '../test-server.test-support.js';
 import { createToken } from './tokens.js';
 import { roleMayAccess, type RouteAccess } from '../../sources/http/index.js';
@@ -81,7 +81,7 @@ describe('authentication on every route', () => {
   });
 
   test('each role gets 403 where it has no access and passes auth where it has', async () => {
-    for (const role of ['ingest', 'analyst', 'admin'] as Role[]) {
+    for (const role of ['ingest', 'analyst', 'admin'] as TokenRole[]) {
       const authorization = `Bearer ${t.tokens[role]}`;
       await Promise.all(
         t.server.routes

@@ -16,11 +16,12 @@ test('the not-found answer needs any valid token', () => {
   assert.equal(accessOf(requestFor(undefined, {})), 'any');
 });
 
-test('roles: ingest may ingest, analyst may read, admin may do everything', () => {
+test('roles: ingest may ingest, viewer may read, analyst may read and change, admin may do everything', () => {
   const table = {
-    ingest: { ingest: true, analyst: false, admin: false },
-    analyst: { ingest: false, analyst: true, admin: false },
-    admin: { ingest: true, analyst: true, admin: true },
+    ingest: { ingest: true, viewer: false, analyst: false, admin: false, any: true },
+    viewer: { ingest: false, viewer: true, analyst: false, admin: false, any: true },
+    analyst: { ingest: false, viewer: true, analyst: true, admin: false, any: true },
+    admin: { ingest: true, viewer: true, analyst: true, admin: true, any: true },
   } as const;
   for (const [role, row] of Object.entries(table)) {
     for (const [access, allowed] of Object.entries(row)) {

@@ -9,9 +9,9 @@ import type { Role } from '../../core/store.js';
 import { VigilError } from '../../core/errors.js';
 
 /**
- * - `public`: no token (`/healthz`, HEC health);
- * - `any`: any valid token (the not-found answer, so a 404 reveals nothing without one);
- * - `ingest`: ingest and admin tokens; `viewer`: every role that reads (all but ingest);
+ * - `public`: no token (`/healthz`, HEC health, login);
+ * - `any`: any valid token or session (the not-found answer, so a 404 reveals nothing without one);
+ * - `ingest`: ingest and admin; `viewer`: viewer, analyst and admin (read-only console routes);
  *   `analyst`: analyst and admin; `admin`: admin only.
  */
 export type RouteAccess = 'public' | 'any' | 'ingest' | 'viewer' | 'analyst' | 'admin';
@@ -19,10 +19,14 @@ export type RouteAccess = 'public' | 'any' | 'ingest' | 'viewer' | 'analyst' | '
 /** Metrics label of an HTTP input. */
 export type HttpInput = 'http' | 'hec' | 'bulk' | 'file' | 'api';
 
-/** The caller, from its token. The tenant is never taken from the request. */
+/** The caller, from its token or its session. The tenant is never taken from the request. */
 export interface Principal {
-  readonly tokenId: string;
-  /** The token's name: who did it, in alert histories and audit trails. */
+  readonly kind: 'token' | 'user';
+  /** Set for tokens. */
+  readonly tokenId?: string;
+  /** Set for users (session cookie). */
+  readonly userId?: string;
+  /** Who did it, in alert histories and audit trails: the token's name, or the user's name. */
   readonly tokenName: string;
   readonly tenant: string;
   readonly role: Role;
@@ -49,8 +53,7 @@ export function roleMayAccess(role: Role, access: RouteAccess): boolean {
     case 'ingest':
       return role === 'ingest' || role === 'admin';
     case 'viewer':
-      // An ingest token still cannot read anything.
-      return role !== 'ingest';
+      return role === 'viewer' || role === 'analyst' || role === 'admin';
     case 'analyst':
       return role === 'analyst' || role === 'admin';
     case 'admin':

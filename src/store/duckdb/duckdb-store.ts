@@ -26,6 +26,9 @@ import { duckdbDialect } from './duckdb-dialect.js';
 import { ALERT_COLUMNS, SUPPRESSION_COLUMNS, TOKEN_COLUMNS, alertFromRow, appendAlertRow, suppressionFromRow, tokenFromRow } from './record-rows.js';
 import { HIT_COLUMNS, PROMOTED_BY_FIELD } from './schema.js';
 import { WriteQueue } from './write-queue.js';
+import type { SessionRecord, UserChange, UserRecord } from '../../core/accounts.js';
+import type { AuditEntry, AuditQuery } from '../../core/audit.js';
+import * as accounts from './account-rows.js';
 
 export type { DuckDbOpenOptions } from './duckdb-open.js';
 
@@ -366,6 +369,54 @@ export class DuckDbStore implements Store {
       const result = await conn.run('UPDATE tokens SET revoked = true WHERE id = $1', [id]);
       return result.rowsChanged > 0;
     });
+  }
+
+  // ---- users, sessions, audit trail (account-rows.ts) --------------------------------------
+
+  createUser(record: UserRecord): Promise<void> {
+    return this.write('create a user', (conn) => accounts.insertUser(conn, record));
+  }
+  getUser(id: string): Promise<UserRecord | undefined> {
+    return this.read('read a user', (conn) => accounts.selectUser(conn, 'id', id));
+  }
+  findUserByName(username: string): Promise<UserRecord | undefined> {
+    return this.read('look up a user', (conn) => accounts.selectUser(conn, 'username', username));
+  }
+  listUsers(): Promise<readonly UserRecord[]> {
+    return this.read('list users', (conn) => accounts.selectUsers(conn));
+  }
+  updateUser(id: string, change: UserChange): Promise<UserRecord | undefined> {
+    return this.write('update a user', (conn) => accounts.changeUser(conn, id, change));
+  }
+  deleteUser(id: string): Promise<boolean> {
+    return this.write('delete a user', (conn) => accounts.removeUser(conn, id));
+  }
+  createSession(record: SessionRecord): Promise<void> {
+    return this.write('create a session', (conn) => accounts.insertSession(conn, record));
+  }
+  findSession(idHash: string): Promise<SessionRecord | undefined> {
+    return this.read('look up a session', (conn) => accounts.selectSession(conn, idHash));
+  }
+  touchSession(idHash: string, lastSeen: number): Promise<void> {
+    return this.write('note session activity', (conn) => accounts.touch(conn, idHash, lastSeen));
+  }
+  deleteSession(idHash: string): Promise<boolean> {
+    return this.write('end a session', (conn) => accounts.removeSession(conn, idHash));
+  }
+  deleteUserSessions(userId: string, keep?: string): Promise<number> {
+    return this.write("end a user's sessions", (conn) => accounts.removeUserSessions(conn, userId, keep));
+  }
+  deleteExpiredSessions(now: number, idleSince: number): Promise<number> {
+    return this.write('end expired sessions', (conn) => accounts.removeExpiredSessions(conn, now, idleSince));
+  }
+  appendAudit(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    return this.write(`record ${entries.length} audit entries`, (conn) => accounts.insertAudit(conn, entries));
+  }
+  listAudit(query: AuditQuery): Promise<readonly AuditEntry[]> {
+    const limit = checkLimit(query.limit, 'limit');
+    checkTime(query.before, 'before');
+    return this.read('read the audit trail', (conn) => accounts.selectAudit(conn, query, limit));
   }
 
   /**

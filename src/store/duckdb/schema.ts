@@ -27,7 +27,7 @@
 
 import { BIGINT, INTEGER, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 export interface PromotedField {
   /** ECS name as used in queries and in `fields`. */
@@ -287,6 +287,46 @@ export const MIGRATIONS: readonly Migration[] = [
       `INSERT INTO events_v5 SELECT * FROM events ORDER BY rowid`,
       `DROP TABLE events`,
       `ALTER TABLE events_v5 RENAME TO events`,
+    ],
+  },
+  {
+    // Console accounts (docs/accounts.md): users with a password hash, sessions by the hash of
+    // their id, and the audit trail. Few rows, read by key; the audit log is read newest first
+    // per tenant, a scan that stays small next to the events table.
+    version: 6,
+    statements: [
+      `CREATE TABLE users (
+        id VARCHAR PRIMARY KEY,
+        username VARCHAR NOT NULL UNIQUE,
+        role VARCHAR NOT NULL,
+        tenant VARCHAR NOT NULL,
+        password_hash VARCHAR NOT NULL,
+        must_change_password BOOLEAN NOT NULL,
+        created BIGINT NOT NULL,
+        last_login BIGINT,
+        disabled BOOLEAN NOT NULL DEFAULT false
+      )`,
+      `CREATE TABLE sessions (
+        id_hash VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        created BIGINT NOT NULL,
+        last_seen BIGINT NOT NULL,
+        expires BIGINT NOT NULL,
+        remote VARCHAR
+      )`,
+      `CREATE TABLE audit_log (
+        id VARCHAR NOT NULL,
+        time BIGINT NOT NULL,
+        tenant VARCHAR NOT NULL,
+        actor VARCHAR NOT NULL,
+        actor_kind VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        target VARCHAR,
+        outcome VARCHAR NOT NULL,
+        remote VARCHAR,
+        details VARCHAR NOT NULL
+      )`,
     ],
   },
 ];

@@ -14,6 +14,8 @@ import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, Case, Rul
 import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import type { DuckDbOpenOptions } from '../duckdb/duckdb-store.js';
 import type { ChainReport, RetentionRequest, RetentionRun } from '../../core/history.js';
+import type { SessionRecord, UserChange, UserRecord } from '../../core/accounts.js';
+import type { AuditEntry, AuditQuery } from '../../core/audit.js';
 import type { SerializedError, StoreCall, StoreMethod, StoreReady, StoreReply } from './store-worker-protocol.js';
 
 // Built, the worker is the .js file beside this one. Running from sources (tests, `npm run
@@ -192,6 +194,49 @@ export class WorkerStore implements Store {
   }
   listRetentionRuns(limit: number): Promise<readonly RetentionRun[]> {
     return this.#call('listRetentionRuns', [limit]);
+  }
+
+  createUser(record: UserRecord): Promise<void> {
+    return this.#call('createUser', [record]);
+  }
+  getUser(id: string): Promise<UserRecord | undefined> {
+    return this.#call('getUser', [id]);
+  }
+  findUserByName(username: string): Promise<UserRecord | undefined> {
+    return this.#call('findUserByName', [username]);
+  }
+  listUsers(): Promise<readonly UserRecord[]> {
+    return this.#call('listUsers', []);
+  }
+  updateUser(id: string, change: UserChange): Promise<UserRecord | undefined> {
+    return this.#call('updateUser', [id, change]);
+  }
+  deleteUser(id: string): Promise<boolean> {
+    return this.#call('deleteUser', [id]);
+  }
+  createSession(record: SessionRecord): Promise<void> {
+    return this.#call('createSession', [record]);
+  }
+  findSession(idHash: string): Promise<SessionRecord | undefined> {
+    return this.#call('findSession', [idHash]);
+  }
+  touchSession(idHash: string, lastSeen: number): Promise<void> {
+    return this.#call('touchSession', [idHash, lastSeen]);
+  }
+  deleteSession(idHash: string): Promise<boolean> {
+    return this.#call('deleteSession', [idHash]);
+  }
+  deleteUserSessions(userId: string, keep?: string): Promise<number> {
+    return this.#call('deleteUserSessions', keep === undefined ? [userId] : [userId, keep]);
+  }
+  deleteExpiredSessions(now: number, idleSince: number): Promise<number> {
+    return this.#call('deleteExpiredSessions', [now, idleSince]);
+  }
+  appendAudit(entries: readonly AuditEntry[]): Promise<void> {
+    return this.#call('appendAudit', [entries]);
+  }
+  listAudit(query: AuditQuery): Promise<readonly AuditEntry[]> {
+    return this.#call('listAudit', [query]);
   }
 
   close(): Promise<void> {
