@@ -49,6 +49,10 @@ export class MemoryStore implements Store {
       .filter((a) => a.tenant === tenant)
       .filter((a) => (filter.state === undefined ? true : filter.state === 'open' ? a.state !== 'closed' : a.state === filter.state))
       .filter((a) => filter.ruleId === undefined || a.ruleId === filter.ruleId)
+      .filter((a) => filter.levels === undefined || filter.levels.includes(a.level))
+      .filter((a) => filter.text === undefined || a.ruleTitle.toLowerCase().includes(filter.text.toLowerCase()) || a.ruleId.toLowerCase().includes(filter.text.toLowerCase()))
+      .filter((a) => filter.assignee === undefined || a.assignee === filter.assignee)
+      .filter((a) => (filter.from === undefined || a.lastSeen >= filter.from) && (filter.to === undefined || a.firstSeen < filter.to))
       .sort((a, b) => b.lastSeen - a.lastSeen || b.created - a.created)
       .slice(0, limit);
   }

@@ -7,7 +7,7 @@
  * DuckDB allows one writing process per file; a second process gets `data-locked`.
  */
 import { resolve } from 'node:path';
-import { listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance, type JS } from '@duckdb/node-api';
+import { listValue, type DuckDBAppender, type DuckDBValue, type DuckDBConnection, type DuckDBInstance, type JS } from '@duckdb/node-api';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { AggregateRequest, SearchRequest, TableCell, TableResult } from '../../core/query.js';
@@ -658,10 +658,22 @@ export class DuckDbStore implements Store {
   async listAlerts(tenant: string, limit: number, filter: AlertFilter = {}): Promise<readonly Alert[]> {
     const checked = checkLimit(limit, 'limit');
     const where = ['tenant = $1'];
-    const params: (string | bigint)[] = [tenant];
+    const params: DuckDBValue[] = [tenant];
     if (filter.state === 'open') where.push("state <> 'closed'");
     else if (filter.state !== undefined) where.push(`state = $${params.push(filter.state)}`);
     if (filter.ruleId !== undefined) where.push(`rule_id = $${params.push(filter.ruleId)}`);
+    if (filter.levels !== undefined) {
+      // An empty list would be bound without an element type; no level is "none match" anyway.
+      where.push(filter.levels.length === 0 ? 'false' : `list_contains($${params.push(listValue([...filter.levels]))}::VARCHAR[], level)`);
+    }
+    if (filter.text !== undefined) {
+      const text = `$${params.push(filter.text.toLowerCase())}`;
+      where.push(`(contains(lower(rule_title), ${text}) OR contains(lower(rule_id), ${text}))`);
+    }
+    if (filter.assignee === null) where.push('assignee IS NULL');
+    else if (filter.assignee !== undefined) where.push(`assignee = $${params.push(filter.assignee)}`);
+    if (filter.from !== undefined) where.push(`last_seen >= $${params.push(checkTime(filter.from, 'from') as bigint)}`);
+    if (filter.to !== undefined) where.push(`first_seen < $${params.push(checkTime(filter.to, 'to') as bigint)}`);
     return this.read('list alerts', async (conn) => {
       const reader = await conn.runAndReadAll(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where.join(' AND ')} ORDER BY last_seen DESC, created DESC, id DESC LIMIT ${checked}`, params);
       return reader.getRowsJS().map(alertFromRow);
