@@ -30,6 +30,8 @@ import { DEFAULT_TIMEOUTS, loadTls, parseListen, serverFactory, type HttpTimeout
 import { searchRoutes } from './search-routes.js';
 import { alertRoutes } from './alert-routes.js';
 import { AlertTriage } from '../alerts/alert-triage.js';
+import { AlertFeed } from '../alerts/alert-feed.js';
+import { alertStreamRoutes, type AlertStreamOptions } from './alert-stream-routes.js';
 import { coverageRoutes, type CoverageProvider } from './coverage-routes.js';
 import { responseRoutes } from './response-routes.js';
 import { caseRoutes } from './case-routes.js';
@@ -78,6 +80,14 @@ export interface HttpServerOptions {
   readonly retention?: RetentionEnforcer | undefined;
   /** File import through the server (`vigil ingest` while a server runs). */
   readonly fileImport?: { readonly maxLineBytes: number; readonly zone?: TimeZone } | undefined;
+  /**
+   * Word of alert changes for the console's live queue (`GET /api/v1/alerts/stream`). The intake
+   * and the triage given here should publish to it; absent, the server has its own, told by its
+   * default triage only.
+   */
+  readonly alertFeed?: AlertFeed | undefined;
+  /** Bounds of the alert stream (tests shorten the heartbeat). */
+  readonly alertStream?: Omit<AlertStreamOptions, 'feed' | 'metrics'> | undefined;
   /** The web console (`http.console`): on by default, from `ui/dist` unless `root` says otherwise; false: off. */
   readonly console?: false | ConsoleRouteOptions | undefined;
 }
@@ -175,9 +185,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
   await app.register(async (scope) => healthRoutes(scope, { metrics: options.metrics, health: options.health }));
   await app.register(async (scope) => searchRoutes(scope, { store: options.store }));
-  const triage = options.triage ?? new AlertTriage(options.store);
+  const alertFeed = options.alertFeed ?? new AlertFeed(log);
+  const triage = options.triage ?? new AlertTriage(options.store, undefined, alertFeed);
   const suppressionsChanged = options.suppressionsChanged;
   await app.register(async (scope) => alertRoutes(scope, { store: options.store, triage, ...(suppressionsChanged ? { suppressionsChanged } : {}) }));
+  await app.register(async (scope) => alertStreamRoutes(scope, { ...options.alertStream, feed: alertFeed, metrics: options.metrics }));
   await app.register(async (scope) => caseRoutes(scope, { store: options.store }));
   await app.register(async (scope) => historyRoutes(scope, { store: options.store, retention: options.retention }));
   const response = options.response;

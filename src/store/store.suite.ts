@@ -16,6 +16,7 @@ import type { QueryNode } from '../core/query.js';
 import type { Store } from '../core/store.js';
 import { querySemantics } from './store-query.suite.js';
 import { pipeSemantics } from './store-pipes.suite.js';
+import { consoleSemantics } from './store-console.suite.js';
 import { accountSemantics } from './store-accounts.suite.js';
 import { MINUTE, T0, alert, event, f, not, or, t, token, type SuiteContext } from './store-suite-fixtures.js';
 import { alertOf, type Alert, type AlertFilter } from '../core/alert.js';
@@ -168,6 +169,7 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
 
     querySemantics(context);
     pipeSemantics(context);
+    consoleSemantics(context);
     accountSemantics(context);
 
     describe('checkpoints and atomicity', () => {

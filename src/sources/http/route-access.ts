@@ -42,6 +42,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth hook before the body is read; null on public routes. */
     principal: Principal | null;
+    /** Details for the audit entry of a route declaring `config.audit` (the verdict of a triage…); a handler may set them. */
+    auditDetails?: Record<string, unknown> | undefined;
   }
 }
 

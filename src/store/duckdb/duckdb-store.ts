@@ -12,7 +12,7 @@ import { VigilError, isVigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { AggregateRequest, SearchRequest, TableCell, TableResult } from '../../core/query.js';
 import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../../core/alert.js';
-import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
+import type { AlertRecord, AlertSummary, AlertSummaryRequest, SourceActivity, SourceActivityRequest, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import { checkEventColumns, checkSchema, createInstance, lockedError, migrate, type DuckDbOpenOptions } from './duckdb-open.js';
 import { eventChunks, eventFromRow, stampBatch, type EventRows } from './event-rows.js';
 import { ChainWriter } from './event-chain.js';
@@ -26,6 +26,7 @@ import { duckdbDialect } from './duckdb-dialect.js';
 import { ALERT_COLUMNS, SUPPRESSION_COLUMNS, TOKEN_COLUMNS, alertFromRow, appendAlertRow, suppressionFromRow, tokenFromRow } from './record-rows.js';
 import { HIT_COLUMNS, PROMOTED_BY_FIELD } from './schema.js';
 import { WriteQueue } from './write-queue.js';
+import { readAlertSummary, readSourceActivity } from './console-queries.js';
 import type { SessionRecord, UserChange, UserRecord } from '../../core/accounts.js';
 import type { AuditEntry, AuditQuery } from '../../core/audit.js';
 import * as accounts from './account-rows.js';
@@ -347,6 +348,14 @@ export class DuckDbStore implements Store {
         throttled: Number(throttled),
       }));
     });
+  }
+
+  alertSummary(request: AlertSummaryRequest): Promise<AlertSummary> {
+    return this.read('sum up alerts', (conn) => readAlertSummary(conn, request));
+  }
+
+  sourceActivity(request: SourceActivityRequest): Promise<readonly SourceActivity[]> {
+    return this.read('sum up sources', (conn) => readSourceActivity(conn, request));
   }
 
   createToken(record: TokenRecord): Promise<void> {

@@ -29,6 +29,8 @@ export const STORE_METHODS = [
   'deleteSuppression',
   'activeSuppressions',
   'ruleDays',
+  'alertSummary',
+  'sourceActivity',
   'saveCase',
   'getCase',
   'listCases',

@@ -11,7 +11,7 @@ import type { Event } from '../../core/event.js';
 import { VigilError } from '../../core/errors.js';
 import type { SearchRequest, AggregateRequest, TableResult } from '../../core/query.js';
 import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, Case, RuleDay, Suppression } from '../../core/alert.js';
-import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
+import type { AlertRecord, AlertSummary, AlertSummaryRequest, SourceActivity, SourceActivityRequest, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import type { DuckDbOpenOptions } from '../duckdb/duckdb-store.js';
 import type { ChainReport, RetentionRequest, RetentionRun } from '../../core/history.js';
 import type { SessionRecord, UserChange, UserRecord } from '../../core/accounts.js';
@@ -184,6 +184,12 @@ export class WorkerStore implements Store {
   }
   ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]> {
     return this.#call('ruleDays', [tenant, fromDay]);
+  }
+  alertSummary(request: AlertSummaryRequest): Promise<AlertSummary> {
+    return this.#call('alertSummary', [request]);
+  }
+  sourceActivity(request: SourceActivityRequest): Promise<readonly SourceActivity[]> {
+    return this.#call('sourceActivity', [request]);
   }
 
   verifyChain(): Promise<ChainReport> {
