@@ -42,6 +42,9 @@ import { fileImportRoutes } from '../sources/file/file-import-routes.js';
 import type { TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { consoleConstraint, consoleRoutes, type ConsoleRouteOptions } from './console-routes.js';
 import { installResponseHeaders } from './response-headers.js';
+import { overviewRoutes } from './overview-routes.js';
+import type { ConfiguredInput } from './source-health.js';
+import type { RiskEntity } from '../alerts/risk-entities.js';
 
 export interface HttpServerLimits {
   readonly maxBodyBytes: number;
@@ -88,6 +91,10 @@ export interface HttpServerOptions {
   readonly alertFeed?: AlertFeed | undefined;
   /** Bounds of the alert stream (tests shorten the heartbeat). */
   readonly alertStream?: Omit<AlertStreamOptions, 'feed' | 'metrics'> | undefined;
+  /** Inputs other than this listener's own (syslog listeners, followed files), for the sources page. */
+  readonly inputs?: (() => readonly ConfiguredInput[]) | undefined;
+  /** The tenant's entities most at risk now (the intake's risk ledger), for the overview. */
+  readonly risk?: ((tenant: string, limit: number) => readonly RiskEntity[]) | undefined;
   /** The web console (`http.console`): on by default, from `ui/dist` unless `root` says otherwise; false: off. */
   readonly console?: false | ConsoleRouteOptions | undefined;
 }
@@ -191,6 +198,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   await app.register(async (scope) => alertRoutes(scope, { store: options.store, triage, ...(suppressionsChanged ? { suppressionsChanged } : {}) }));
   await app.register(async (scope) => alertStreamRoutes(scope, { ...options.alertStream, feed: alertFeed, metrics: options.metrics }));
   await app.register(async (scope) => caseRoutes(scope, { store: options.store }));
+  let url = '';
+  const inputs = (): ConfiguredInput[] => [
+    // This listener's own ingest routes, then what the server says it runs.
+    { input: 'http', kind: 'http-ingest', listen: url },
+    { input: 'hec', kind: 'splunk-hec', listen: url },
+    { input: 'bulk', kind: 'elastic-bulk', listen: url },
+    ...(options.inputs?.() ?? []),
+  ];
+  await app.register(async (scope) => overviewRoutes(scope, { store: options.store, metrics: options.metrics, inputs, risk: options.risk }));
   await app.register(async (scope) => historyRoutes(scope, { store: options.store, retention: options.retention }));
   const response = options.response;
   if (response) await app.register(async (scope) => responseRoutes(scope, { response }));
@@ -211,7 +227,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       cause: error,
     });
   }
-  const url = listenUrl(app, tls !== undefined);
+  url = listenUrl(app, tls !== undefined);
   log?.info({ url, tls: tls !== undefined, mutualTls: tls?.requireClientCert ?? false }, 'http: listening');
   return {
     url,

@@ -30,6 +30,8 @@ import { NotificationMetrics } from '../actions/notify/notification-metrics.js';
 import { parseNotificationsConfig, vetDestinations } from '../actions/notify/notify-config.js';
 import { ResponseEngine } from '../actions/response/response-engine.js';
 import { AlertTriage } from '../alerts/alert-triage.js';
+import { AlertFeed } from '../alerts/alert-feed.js';
+import type { ConfiguredInput } from '../api/source-health.js';
 import { AlertContext } from '../alerts/alert-context.js';
 import { EntityDirectory } from '../alerts/entity-directory.js';
 import { coverageOf } from '../detect/coverage.js';
@@ -78,6 +80,8 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
     const createdAdminToken = await ensureAdminToken(store, folder, config.tenant);
     // Retention runs in the server only: it owns the data folder while it runs.
     const retention = new RetentionSchedule({ store, policy: config.retention, log });
+    // Filled in as the listeners start (after the API, which the sources page reads it through).
+    const inputs: ConfiguredInput[] = [];
     const http = await startHttpServer({
       listen: config.http.listen,
       tls: config.http.tls,
@@ -90,7 +94,10 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       health: () => ({ ok: true, details: { queueDepth: bus.depth() } }),
       fileImport: { maxLineBytes: config.http.maxEventBytes, zone },
       console: config.http.console ? {} : false,
-      triage: new AlertTriage(store, (alert) => core.intake.closed(alert)),
+      triage: new AlertTriage(store, (alert) => core.intake.closed(alert), core.feed),
+      alertFeed: core.feed,
+      risk: (tenant, limit) => core.intake.topRisk(tenant, limit),
+      inputs: () => inputs,
       suppressionsChanged: () => core.intake.refreshSuppressions(),
       response: core.response,
       retention,
@@ -170,6 +177,14 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
     const addresses = syslog.addresses();
     const hostPort = (a: { address: string; port: number } | undefined) =>
       a ? `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}` : undefined;
+    for (const source of [syslog, ...inputSources]) {
+      const a = source.addresses();
+      for (const kind of ['udp', 'tcp', 'tls'] as const) {
+        const listen = hostPort(a[kind]);
+        if (listen !== undefined) inputs.push({ input: source.name, kind: `syslog-${kind}`, listen });
+      }
+    }
+    if (config.files.length > 0) inputs.push({ input: 'file', kind: 'file', listen: config.files.map((f) => f.path).join(', ') });
     const info: ServerInfo = {
       pid: process.pid,
       http: http.url,
@@ -210,6 +225,8 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
 }
 
 export interface EmbeddedPipeline {
+  /** Told of alerts raised, grouped and triaged (the console's live queue). */
+  readonly feed: AlertFeed;
   /** Live Sigma detection, when rules are configured. */
   readonly detector: SigmaDetector | undefined;
   /** Groups, suppresses and throttles detections before the store. */
@@ -319,9 +336,11 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
         ? undefined
         : ResponseEngine.open({ playbooks: loadPlaybooks(config.response.playbooks), journal: folder.responseJournal, dryRun: config.response.dryRun, log });
     response?.start();
+    const feed = new AlertFeed(log);
     const intake = await AlertIntake.open({
       store,
       context,
+      feed,
       onRaised: async (alerts) => {
         for (const alert of alerts) notifications?.notify(alert);
         await response?.onAlerts(alerts);
@@ -347,6 +366,7 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
     });
     pipeline.start();
     return {
+      feed,
       store,
       bus,
       pipeline,
