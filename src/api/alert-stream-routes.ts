@@ -53,7 +53,8 @@ export async function alertStreamRoutes(app: FastifyInstance, options: AlertStre
     for (const stream of [...open]) stream.end();
   });
 
-  app.get('/api/v1/alerts/stream', { config: { access: 'viewer' } }, async (request, reply) => {
+  // GET only: a HEAD of a stream would have headers and no end.
+  app.get('/api/v1/alerts/stream', { config: { access: 'viewer' }, exposeHeadRoute: false }, async (request, reply) => {
     const { tenant } = principalOf(request);
     if (open.size >= maxStreams) {
       options.metrics.drop('api', 'too-many-connections');
