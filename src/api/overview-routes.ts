@@ -105,7 +105,8 @@ export async function overviewRoutes(app: FastifyInstance, options: OverviewRout
 
     const perSecond = new Map<string, number>();
     for (const name of bySource.keys()) perSecond.set(name, 0);
-    for (const s of sources) perSecond.set(s.input.toLowerCase(), (perSecond.get(s.input.toLowerCase()) ?? 0) + s.ratePerSecond);
+    // Inputs that have sent something (a quiet one at 0); listeners that never heard a thing are left out.
+    for (const s of sources) if (s.lastEvent !== null) perSecond.set(s.input.toLowerCase(), (perSecond.get(s.input.toLowerCase()) ?? 0) + s.ratePerSecond);
 
     return {
       from,

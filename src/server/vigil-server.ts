@@ -61,6 +61,8 @@ export interface RunningServer {
   readonly createdAdminToken: boolean;
   readonly metrics: Metrics;
   readonly pipeline: Pipeline;
+  /** The server's store, for callers in the same process (tests, embedding); do not close it. */
+  readonly store: Store;
   stop(): Promise<void>;
 }
 
@@ -211,6 +213,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       createdAdminToken,
       metrics,
       pipeline,
+      store,
       stop: () =>
         (stopping ??= (async () => {
           removeServerInfo(folder);
