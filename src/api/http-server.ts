@@ -43,6 +43,8 @@ import type { TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { consoleConstraint, consoleRoutes, type ConsoleRouteOptions } from './console-routes.js';
 import { installResponseHeaders } from './response-headers.js';
 import { overviewRoutes } from './overview-routes.js';
+import { settingsRoutes } from './settings-routes.js';
+import type { NotificationsConfig } from '../actions/notify/notify-config.js';
 import type { ConfiguredInput } from './source-health.js';
 import type { RiskEntity } from '../alerts/risk-entities.js';
 
@@ -95,6 +97,8 @@ export interface HttpServerOptions {
   readonly inputs?: (() => readonly ConfiguredInput[]) | undefined;
   /** The tenant's entities most at risk now (the intake's risk ledger), for the overview. */
   readonly risk?: ((tenant: string, limit: number) => readonly RiskEntity[]) | undefined;
+  /** The `notifications:` section as parsed, shown (secrets redacted) in the console's settings. */
+  readonly notifications?: NotificationsConfig | undefined;
   /** The web console (`http.console`): on by default, from `ui/dist` unless `root` says otherwise; false: off. */
   readonly console?: false | ConsoleRouteOptions | undefined;
 }
@@ -213,6 +217,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const coverage = options.coverage;
   if (coverage) await app.register(async (scope) => coverageRoutes(scope, { coverage }));
   await app.register(async (scope) => tokenRoutes(scope, { store: options.store, tokens }));
+  await app.register(async (scope) => settingsRoutes(scope, { notifications: options.notifications, playbooks: () => response?.playbooks ?? [] }));
   await registerIngestRoutes(app, ctx, { health: options.health });
   await app.register(async (scope) => fileImportRoutes(scope, ctx, options.fileImport ?? { maxLineBytes: options.limits.maxEventBytes }));
   const consoleOptions = options.console;

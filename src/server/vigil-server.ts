@@ -27,7 +27,7 @@ import { planQuery } from '../search/index.js';
 import { loadPlaybooks } from '../actions/response/playbook.js';
 import { createNotificationService } from '../actions/notify/notification-service.js';
 import { NotificationMetrics } from '../actions/notify/notification-metrics.js';
-import { parseNotificationsConfig, vetDestinations } from '../actions/notify/notify-config.js';
+import { parseNotificationsConfig, vetDestinations, type NotificationsConfig } from '../actions/notify/notify-config.js';
 import { ResponseEngine } from '../actions/response/response-engine.js';
 import { AlertTriage } from '../alerts/alert-triage.js';
 import { AlertFeed } from '../alerts/alert-feed.js';
@@ -98,6 +98,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       console: config.http.console ? {} : false,
       triage: new AlertTriage(store, (alert) => core.intake.closed(alert), core.feed),
       alertFeed: core.feed,
+      notifications: core.notifications,
       risk: (tenant, limit) => core.intake.topRisk(tenant, limit),
       inputs: () => inputs,
       suppressionsChanged: () => core.intake.refreshSuppressions(),
@@ -230,6 +231,8 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
 export interface EmbeddedPipeline {
   /** Told of alerts raised, grouped and triaged (the console's live queue). */
   readonly feed: AlertFeed;
+  /** The `notifications:` section as parsed. */
+  readonly notifications: NotificationsConfig;
   /** Live Sigma detection, when rules are configured. */
   readonly detector: SigmaDetector | undefined;
   /** Groups, suppresses and throttles detections before the store. */
@@ -370,6 +373,7 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
     pipeline.start();
     return {
       feed,
+      notifications: notificationsConfig,
       store,
       bus,
       pipeline,
