@@ -72,7 +72,7 @@ export function contentTypeOf(name: string): string {
 
 function fileOf(name: string, body: Buffer): ConsoleFile {
   const type = contentTypeOf(name);
-  const gzip = body.length >= MIN_GZIP_BYTES && COMPRESSIBLE.test(type) ? gzipSync(body, { level: 9 }) : undefined;
+  const gzip = body.length >= MIN_GZIP_BYTES && COMPRESSIBLE.test(type) ? gzipSync(body) : undefined;
   return { body, gzip: gzip && gzip.length < body.length ? gzip : undefined, type };
 }
 
