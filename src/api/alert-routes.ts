@@ -20,6 +20,7 @@ import { figuresOf, type RuleFigures } from '../alerts/rule-figures.js';
 import { suppressionFrom } from '../alerts/suppression-request.js';
 import { principalOf } from '../sources/http/index.js';
 import { jsonObjectBody } from './json-body.js';
+import { auditDetail } from './audit/audit-hook.js';
 
 export const DEFAULT_ALERT_LIMIT = 100;
 export const MAX_ALERT_LIMIT = 10_000;
@@ -53,7 +54,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     const { id } = request.params as { id: string };
     const body = jsonObjectBody(request.body, '{"action": "close", "verdict": "false_positive", "comment": "our scanner"}');
     const triage = triageOf(body);
-    request.auditDetails = { action: triage.action, ...(triage.verdict ? { verdict: triage.verdict } : {}) };
+    auditDetail(request, { action: triage.action, ...(triage.verdict ? { verdict: triage.verdict } : {}), ...(triage.assignee !== undefined ? { assignee: triage.assignee } : {}) });
     return options.triage.apply(principal.tenant, id, triage, principal.tokenName);
   });
 
@@ -74,7 +75,15 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
         failed.push({ id, code: error.code, error: error.message });
       }
     }
-    request.auditDetails = { action: triage.action, ...(triage.verdict ? { verdict: triage.verdict } : {}), alerts: ids.length, updated: updated.length, failed: failed.length, ids: ids.slice(0, 50) };
+    auditDetail(request, {
+      action: triage.action,
+      ...(triage.verdict ? { verdict: triage.verdict } : {}),
+      ...(triage.assignee !== undefined ? { assignee: triage.assignee } : {}),
+      alerts: ids.length,
+      updated: updated.length,
+      failed: failed.length,
+      ids: ids.slice(0, 50),
+    });
     return { updated, failed };
   });
 
@@ -86,6 +95,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     const principal = principalOf(request);
     const body = jsonObjectBody(request.body, '{"ruleId": "…", "fields": {"source.ip": "203.0.113.7"}, "reason": "our scanner", "for": "7d"}');
     const suppression = suppressionFrom(body, principal.tenant, principal.tokenName, Date.now());
+    auditDetail(request, { id: suppression.id, ruleId: suppression.ruleId ?? null, fields: suppression.fields, reason: suppression.reason, expires: suppression.expires ?? null });
     await store.saveSuppression(suppression);
     await options.suppressionsChanged?.();
     void reply.code(201);

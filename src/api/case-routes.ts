@@ -11,6 +11,7 @@ import { VigilError } from '../core/errors.js';
 import type { Store } from '../core/store.js';
 import { principalOf } from '../sources/http/index.js';
 import { jsonObjectBody } from './json-body.js';
+import { auditDetail } from './audit/audit-hook.js';
 
 export async function caseRoutes(app: FastifyInstance, options: { store: Store }): Promise<void> {
   const cases = new CaseFiles(options.store);
@@ -19,13 +20,16 @@ export async function caseRoutes(app: FastifyInstance, options: { store: Store }
     const principal = principalOf(request);
     const body = jsonObjectBody(request.body, '{"title": "Brute force then login on web1", "alertIds": ["…"]}');
     const c = await cases.create(principal.tenant, typeof body['title'] === 'string' ? body['title'] : '', idList(body['alertIds']), principal.tokenName);
+    auditDetail(request, { id: c.id, title: c.title, alertIds: idList(body['alertIds']) });
     void reply.code(201);
     return c;
   });
   app.get('/api/v1/cases/:id', { config: { access: 'viewer' } }, async (request): Promise<CaseView> => cases.view(principalOf(request).tenant, (request.params as { id: string }).id));
   app.post('/api/v1/cases/:id/actions', { config: { access: 'analyst', audit: 'case-update' } }, async (request): Promise<Case> => {
     const principal = principalOf(request);
-    return cases.apply(principal.tenant, (request.params as { id: string }).id, caseAction(jsonObjectBody(request.body, '{"action": "note", "text": "…"}')), principal.tokenName);
+    const action = caseAction(jsonObjectBody(request.body, '{"action": "note", "text": "…"}'));
+    auditDetail(request, { ...action });
+    return cases.apply(principal.tenant, (request.params as { id: string }).id, action, principal.tokenName);
   });
   app.get('/api/v1/timeline', { config: { access: 'viewer' } }, async (request): Promise<EntityTimeline> => {
     const q = (request.query ?? {}) as Record<string, string | undefined>;
@@ -41,6 +45,7 @@ export async function caseRoutes(app: FastifyInstance, options: { store: Store }
   app.get('/api/v1/cases/:id/export', { config: { access: 'viewer', audit: 'export' } }, async (request, reply): Promise<string | CaseView> => {
     const view = await cases.view(principalOf(request).tenant, (request.params as { id: string }).id);
     const format = (request.query as { format?: string } | undefined)?.format ?? 'md';
+    auditDetail(request, { format });
     if (format === 'json') return view;
     if (format !== 'md') throw new VigilError('query-invalid', 'format is md or json', { where: 'query parameter format' });
     void reply.type('text/markdown; charset=utf-8');

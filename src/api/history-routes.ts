@@ -39,6 +39,8 @@ export async function historyRoutes(app: FastifyInstance, options: { store: Stor
   app.post('/api/v1/retention/run', { config: { access: 'admin', audit: 'retention-run' } }, async (request, reply): Promise<{ runs: readonly RetentionRun[] }> => {
     allowLongAnswer(request, reply);
     if (options.retention === undefined) throw new VigilError('not-found', 'retention is not enforced by this server', { where: 'POST /api/v1/retention/run' });
-    return { runs: await options.retention.run() };
+    const runs = await options.retention.run();
+    request.auditDetails = { ...(request.auditDetails ?? {}), runs: runs.length, deleted: runs.reduce((n, r) => n + r.deleted, 0) };
+    return { runs };
   });
 }

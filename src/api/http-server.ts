@@ -25,6 +25,16 @@ import {
 } from '../sources/http/index.js';
 import { installAuthHook } from './auth/auth-hook.js';
 import { TokenCache, type TokenCacheOptions } from './auth/token-cache.js';
+import { AccountMetrics } from './auth/account-metrics.js';
+import { LoginRateLimiter, type LoginLimits } from './auth/login-rate-limit.js';
+import { PasswordHasher, type PasswordHasherOptions } from './auth/password-hash.js';
+import { Sessions } from './auth/sessions.js';
+import { UserAccounts } from './auth/user-accounts.js';
+import { AuditTrail } from './audit/audit-trail.js';
+import { auditDetail, installAuditHook } from './audit/audit-hook.js';
+import { sessionRoutes } from './session-routes.js';
+import { userRoutes } from './user-routes.js';
+import { auditRoutes } from './audit-routes.js';
 import { healthRoutes, type HealthCheck } from './health-routes.js';
 import { DEFAULT_TIMEOUTS, loadTls, parseListen, serverFactory, type HttpTimeouts, type TlsOptions } from './http-listener.js';
 import { searchRoutes } from './search-routes.js';
@@ -38,6 +48,8 @@ import { caseRoutes } from './case-routes.js';
 import { historyRoutes, type RetentionEnforcer } from './history-routes.js';
 import type { ResponseEngine } from '../actions/response/response-engine.js';
 import { tokenRoutes } from './token-routes.js';
+import { ruleRoutes } from './rule-routes.js';
+import type { RuleCatalog } from '../detect/rule-catalog.js';
 import { fileImportRoutes } from '../sources/file/file-import-routes.js';
 import type { TimeZone } from '../parsers/syslog/syslog-parser.js';
 import { consoleConstraint, consoleRoutes, type ConsoleRouteOptions } from './console-routes.js';
@@ -55,6 +67,22 @@ export interface HttpServerLimits {
   readonly maxJsonDepth: number;
   /** Default 1024. */
   readonly maxFieldsPerEvent?: number;
+}
+
+/** Console accounts and sessions (docs/accounts.md); every field has a default. */
+export interface AccountsOptions {
+  /** A session unused this long ends (default 8 h). */
+  readonly sessionIdleMs?: number;
+  /** A session ends this long after login (default 24 h). */
+  readonly sessionLifetimeMs?: number;
+  readonly login?: LoginLimits;
+  /** Origins allowed besides the request's own host, for a reverse proxy that rewrites Host. */
+  readonly allowedOrigins?: readonly string[];
+  /** `Secure` on the session cookie; default: when the listener has TLS. */
+  readonly secureCookie?: boolean;
+  /** `<data>/initial-admin-password`, removed once that password is changed. */
+  readonly initialPasswordFile?: string;
+  readonly hasher?: PasswordHasherOptions;
 }
 
 export interface HttpServerOptions {
@@ -83,6 +111,9 @@ export interface HttpServerOptions {
   readonly coverage?: CoverageProvider | undefined;
   /** Enforces retention on demand (`POST /api/v1/retention/run`); absent: that route answers 404. */
   readonly retention?: RetentionEnforcer | undefined;
+  /** The live rules (list, switch, hunt, import); absent: no rule routes but the figures. */
+  readonly rules?: RuleCatalog | undefined;
+  readonly accounts?: AccountsOptions | undefined;
   /** File import through the server (`vigil ingest` while a server runs). */
   readonly fileImport?: { readonly maxLineBytes: number; readonly zone?: TimeZone } | undefined;
   /**
@@ -133,7 +164,19 @@ class QuietLogController extends LogController {
   }
 }
 
-const REDACT = ['req.headers.authorization', 'req.headers["x-splunk-request-channel"]', 'headers.authorization', 'authorization', 'token', 'secret'];
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'req.headers["x-splunk-request-channel"]',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'cookie',
+  'password',
+  'token',
+  'secret',
+];
 
 function httpLogger(log: Logger | undefined): Logger | undefined {
   return log?.child({ component: 'http' }, { redact: { paths: REDACT, censor: '[redacted]' } });
@@ -174,10 +217,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   const tokens = new TokenCache(options.store, options.tokenCache);
-  installAuthHook(app, tokens, options.metrics);
+  const accountOptions = options.accounts ?? {};
+  const accountMetrics = new AccountMetrics(options.metrics.registry);
+  const secureCookie = accountOptions.secureCookie ?? tls !== undefined;
+  const allowedOrigins = accountOptions.allowedOrigins ?? [];
+  const sessions = new Sessions(options.store, {
+    ...(accountOptions.sessionIdleMs === undefined ? {} : { idleMs: accountOptions.sessionIdleMs }),
+    ...(accountOptions.sessionLifetimeMs === undefined ? {} : { lifetimeMs: accountOptions.sessionLifetimeMs }),
+    onError: (message, error) => log?.warn({ err: error }, `sessions: ${message}`),
+  });
+  const hasher = new PasswordHasher(accountOptions.hasher);
+  const accounts = new UserAccounts(options.store, hasher, sessions);
+  const trail = new AuditTrail(options.store, { metrics: accountMetrics, log });
+  installAuthHook(app, { tokens, sessions, metrics: options.metrics, accountMetrics, secureCookie, allowedOrigins });
+  installAuditHook(app, trail);
 
   app.setErrorHandler((error, request, reply) => {
     const vigilError = toVigilError(error, request, options.metrics);
+    if (request.routeOptions.config?.audit !== undefined) auditDetail(request, { error: vigilError.code });
     prepareRefusal(reply, request, vigilError);
     logRefusal(log, request, vigilError);
     return reply.status(vigilError.status).send(errorBody(vigilError));
@@ -216,7 +273,26 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   if (response) await app.register(async (scope) => responseRoutes(scope, { response }));
   const coverage = options.coverage;
   if (coverage) await app.register(async (scope) => coverageRoutes(scope, { coverage }));
+  const rules = options.rules;
+  if (rules) await app.register(async (scope) => ruleRoutes(scope, { catalog: rules, store: options.store }));
   await app.register(async (scope) => tokenRoutes(scope, { store: options.store, tokens }));
+  await app.register(async (scope) =>
+    sessionRoutes(scope, {
+      store: options.store,
+      sessions,
+      accounts,
+      hasher,
+      limiter: new LoginRateLimiter(accountOptions.login),
+      trail,
+      metrics: accountMetrics,
+      secureCookie,
+      allowedOrigins,
+      defaultTenant: options.tenant,
+      initialPasswordFile: accountOptions.initialPasswordFile,
+    }),
+  );
+  await app.register(async (scope) => userRoutes(scope, { accounts }));
+  await app.register(async (scope) => auditRoutes(scope, { store: options.store, trail }));
   await app.register(async (scope) => settingsRoutes(scope, { notifications: options.notifications, playbooks: () => response?.playbooks ?? [] }));
   await registerIngestRoutes(app, ctx, { health: options.health });
   await app.register(async (scope) => fileImportRoutes(scope, ctx, options.fileImport ?? { maxLineBytes: options.limits.maxEventBytes }));
@@ -227,6 +303,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     await app.listen({ host, port });
   } catch (error) {
     await app.close();
+    await trail.close();
     throw new VigilError('config-invalid', `cannot listen on ${options.listen}: ${(error as Error).message}; pick a free port in http.listen`, {
       where: 'vigil.yaml: http.listen',
       cause: error,
@@ -239,6 +316,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     routes,
     close: async () => {
       await app.close();
+      // After the last request: its audit entry is written before the store closes.
+      await trail.close();
     },
   };
 }

@@ -8,6 +8,7 @@ import type { Event } from '../core/event.js';
 import type { AggregateRequest, SearchRequest, TableResult } from '../core/query.js';
 import type { ChainReport, RetentionRequest, RetentionRun, RetentionSelector } from '../core/history.js';
 import { newId } from '../core/ids.js';
+import type { RuleState } from '../core/rule-state.js';
 import { VigilError } from '../core/errors.js';
 import type { SessionRecord, UserChange, UserRecord } from '../core/accounts.js';
 import type { AuditEntry, AuditQuery } from '../core/audit.js';
@@ -21,6 +22,16 @@ export class MemoryStore implements Store {
   tokenLookups = 0;
   private readonly checkpoints = new Map<string, Checkpoint>();
 
+  readonly ruleStates = new Map<string, RuleState>();
+  async setRuleState(state: RuleState): Promise<void> {
+    this.ruleStates.set(`${state.tenant}\u0000${state.ruleId}`, state);
+  }
+  async listRuleStates(tenant: string): Promise<readonly RuleState[]> {
+    return [...this.ruleStates.values()].filter((s) => s.tenant === tenant).sort((a, b) => (a.ruleId < b.ruleId ? -1 : 1));
+  }
+  async listAllRuleStates(): Promise<readonly RuleState[]> {
+    return [...this.ruleStates.values()];
+  }
   async createToken(record: TokenRecord): Promise<void> {
     this.tokens.push(record);
   }

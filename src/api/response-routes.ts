@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ResponseEngine, ResponseRun } from '../actions/response/response-engine.js';
 import { principalOf } from '../sources/http/index.js';
 import { jsonObjectBody } from './json-body.js';
+import { auditDetail } from './audit/audit-hook.js';
 
 export async function responseRoutes(app: FastifyInstance, options: { response: ResponseEngine }): Promise<void> {
   app.get('/api/v1/response/runs', { config: { access: 'viewer' } }, async (request): Promise<{ runs: readonly ResponseRun[] }> => ({
@@ -20,6 +21,7 @@ export async function responseRoutes(app: FastifyInstance, options: { response: 
     const principal = principalOf(request);
     const body = request.body && Buffer.isBuffer(request.body) && request.body.length > 0 ? jsonObjectBody(request.body, '{"reason": "false positive"}') : {};
     const reason = typeof body['reason'] === 'string' ? body['reason'].slice(0, 2000) : '';
+    auditDetail(request, { reason });
     return options.response.reject(principal.tenant, (request.params as { id: string }).id, principal.tokenName, reason);
   });
 }

@@ -13,6 +13,7 @@ import { VigilError } from '../core/errors.js';
 import { parseTime, planQuery, runQuery, type QueryScope } from '../search/index.js';
 import { MAX_EXPORT_EVENTS, exportQuery, parseExportFormat } from '../search/result-export.js';
 import { principalOf } from '../sources/http/index.js';
+import { auditDetail } from './audit/audit-hook.js';
 
 export const DEFAULT_SEARCH_LIMIT = 100;
 export const MAX_SEARCH_LIMIT = 10_000;
@@ -62,9 +63,22 @@ function scopeOf(request: FastifyRequest, limit: number): QueryScope {
   return { tenant: principal.tenant, from, to, limit };
 }
 
+/** What the audit trail keeps of a search or an export: the query as sent (bounded there). */
+function auditQuery(request: FastifyRequest, query: SearchQuery): void {
+  const text = (value: unknown) => (typeof value === 'string' ? value : value === undefined ? null : String(value));
+  auditDetail(request, {
+    query: text(query.q) ?? '',
+    from: text(query.from),
+    to: text(query.to),
+    ...(query.format === undefined ? {} : { format: text(query.format) }),
+    ...(query.limit === undefined ? {} : { limit: text(query.limit) }),
+  });
+}
+
 export async function searchRoutes(app: FastifyInstance, options: { store: Store }): Promise<void> {
   app.get('/api/v1/search', { config: { access: 'viewer', audit: 'search' } }, async (request): Promise<SearchReply | TableReply> => {
     const query = (request.query ?? {}) as SearchQuery;
+    auditQuery(request, query);
     const plan = planQuery(single(query.q, 'q') ?? '');
     const scope = scopeOf(request, parseLimit(single(query.limit, 'limit'), DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT));
     const out = await runQuery(options.store, plan, scope);
@@ -80,6 +94,7 @@ export async function searchRoutes(app: FastifyInstance, options: { store: Store
    */
   app.get('/api/v1/export', { config: { access: 'analyst', audit: 'export' } }, async (request, reply) => {
     const query = (request.query ?? {}) as SearchQuery;
+    auditQuery(request, query);
     const format = parseExportFormat(single(query.format, 'format'));
     const plan = planQuery(single(query.q, 'q') ?? '');
     const scope = scopeOf(request, parseLimit(single(query.limit, 'limit'), MAX_EXPORT_EVENTS, MAX_EXPORT_EVENTS));

@@ -11,6 +11,7 @@ import { principalOf } from '../sources/http/index.js';
 import { createToken } from './auth/tokens.js';
 import type { TokenCache } from './auth/token-cache.js';
 import { jsonBody } from './json-body.js';
+import { auditDetail } from './audit/audit-hook.js';
 
 const createBody = z.strictObject({
   name: z.string().trim().min(1, 'give the token a name, e.g. the host or shipper that uses it').max(200),
@@ -42,6 +43,7 @@ export async function tokenRoutes(app: FastifyInstance, options: { store: Store;
       throw new VigilError('bad-request', `${key}: ${issue?.message ?? 'invalid'}`, { where: `body ${key}` });
     }
     const { secret, record } = await createToken(store, { ...parsed.data, tenant: principal.tenant });
+    auditDetail(request, { id: record.id, name: record.name, role: record.role });
     tokens.clear();
     reply.status(201);
     return { id: record.id, name: record.name, role: record.role, token: secret };
@@ -59,6 +61,7 @@ export async function tokenRoutes(app: FastifyInstance, options: { store: Store;
     const record = (await store.listTokens()).find((candidate) => candidate.id === id && candidate.tenant === principal.tenant);
     if (!record) throw new VigilError('not-found', `no token with id ${id}; list them with GET /api/v1/tokens`, { where: 'path id' });
     await store.revokeToken(id);
+    auditDetail(request, { name: record.name, role: record.role });
     tokens.clear();
     return { id, revoked: true };
   });

@@ -52,6 +52,24 @@ export const configSchema = z.strictObject({
       console: z.boolean().default(true),
     })
     .prefault({}),
+  /** Console accounts and sessions (docs/accounts.md). */
+  accounts: z
+    .strictObject({
+      /** A session unused this long ends. */
+      sessionIdleMinutes: z.number().int().min(1).max(7 * 24 * 60).default(480),
+      /** A session ends this long after login, used or not. */
+      sessionLifetimeHours: z.number().int().min(1).max(30 * 24).default(24),
+      /** Failed logins per client address and username in a window before 429. */
+      loginFailuresPerUser: z.number().int().min(1).max(1000).default(5),
+      /** Failed logins per client address (any username) in a window before 429. */
+      loginFailuresPerAddress: z.number().int().min(1).max(100_000).default(30),
+      loginWindowMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      /** Origins a console page may be served from besides the request's own host (a reverse proxy that rewrites Host). */
+      allowedOrigins: z.array(z.string().regex(/^https?:\/\/[A-Za-z0-9.\-[\]:]+$/, 'an origin: scheme and host, e.g. https://vigil.example.com')).default([]),
+      /** `Secure` on the session cookie; default: on when http.tls is set. Set true behind a proxy that terminates TLS. */
+      secureCookie: z.boolean().optional(),
+    })
+    .prefault({}),
   syslog: z
     .strictObject({
       udp: listenOrOff.default('127.0.0.1:5514'),

@@ -8,6 +8,14 @@ export type ErrorCode =
   | 'bad-request'
   | 'unauthorized'
   | 'forbidden'
+  /** A session request without the right `x-csrf-token` header (403). */
+  | 'csrf'
+  /** The user must change its password before anything else (403). */
+  | 'password-change-required'
+  /** Too many attempts (429, with Retry-After). */
+  | 'rate-limited'
+  /** The request contradicts the current state: a name taken, the last admin (409). */
+  | 'conflict'
   | 'payload-too-large'
   | 'overloaded'
   | 'query-invalid'
@@ -38,7 +46,13 @@ export class VigilError extends Error {
       case 'unauthorized':
         return 401;
       case 'forbidden':
+      case 'csrf':
+      case 'password-change-required':
         return 403;
+      case 'conflict':
+        return 409;
+      case 'rate-limited':
+        return 429;
       case 'not-found':
         return 404;
       case 'payload-too-large':

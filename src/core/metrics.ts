@@ -30,6 +30,7 @@ export class Metrics {
   readonly connections: Gauge<'input'>;
   readonly storeErrors: Counter;
   readonly detections: Counter<'kind' | 'level'>;
+  readonly detectionsDisabled: Counter;
   readonly intelRetroHunts: Counter;
   readonly intelRetroAlerts: Counter;
   readonly rulesLoaded: Gauge<'state'>;
@@ -71,6 +72,11 @@ export class Metrics {
       name: 'vigil_detections_total',
       help: 'Sigma rule matches and correlation hits that became alerts, by kind and level.',
       labelNames: ['kind', 'level'],
+      registers,
+    });
+    this.detectionsDisabled = new Counter({
+      name: 'vigil_detections_disabled_total',
+      help: 'Detections dropped before the alert intake because their rule is disabled for the tenant.',
       registers,
     });
     this.intelRetroHunts = new Counter({

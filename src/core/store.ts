@@ -7,6 +7,7 @@ import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, AlertStat
 import type { Event } from './event.js';
 import type { ChainReport, RetentionRequest, RetentionRun } from './history.js';
 import type { AggregateRequest, SearchRequest, TableResult } from './query.js';
+import type { RuleStateStore } from './rule-state.js';
 import type { SessionStore, UserStore } from './accounts.js';
 import type { AuditStore } from './audit.js';
 
@@ -212,7 +213,7 @@ export interface SourceActivity {
   readonly hosts: readonly { readonly host: string; readonly lastEvent: number; readonly events: number }[];
 }
 
-export interface Store extends TokenStore, AlertStore, UserStore, SessionStore, AuditStore {
+export interface Store extends TokenStore, AlertStore, RuleStateStore, UserStore, SessionStore, AuditStore {
   /**
    * Appends events atomically; when a checkpoint is given it is written in the same
    * transaction. Resolves once the store has committed.

@@ -4,6 +4,7 @@
  * position to the store in one transaction. The store never sees an event the bus could
  * lose, and the bus replays exactly what the store had not committed.
  */
+import type { RuleSwitches } from '../detect/rule-switches.js';
 import type { Bus } from '../core/bus.js';
 import type { Event } from '../core/event.js';
 import type { Metrics } from '../core/metrics.js';
@@ -21,6 +22,8 @@ export interface PipelineOptions {
   readonly batchSize: number;
   readonly enrichers?: readonly Enricher[];
   readonly detectors?: readonly Detector[];
+  /** Rules disabled per tenant: their detections are dropped before `alerts`. */
+  readonly ruleSwitches?: RuleSwitches | undefined;
   /** Where detections go; by default straight to the store. */
   readonly alerts?: AlertSink | undefined;
   readonly onError?: (message: string, error: unknown) => void;
@@ -96,8 +99,10 @@ export class Pipeline implements EventSink {
     const { store, metrics, enrichers = [], detectors = [] } = this.options;
     let events = input;
     for (const enricher of enrichers) events = await this.guard(enricher.name, () => enricher.enrich(events), events);
-    const alerts = [];
-    for (const detector of detectors) alerts.push(...(await this.guard(detector.name, () => detector.detect(events), [])));
+    const detected = [];
+    for (const detector of detectors) detected.push(...(await this.guard(detector.name, () => detector.detect(events), [])));
+    const { kept: alerts, dropped } = this.options.ruleSwitches?.filter(detected) ?? { kept: detected, dropped: 0 };
+    if (dropped > 0) metrics.detectionsDisabled.inc(dropped);
 
     let stored: readonly Event[] = events;
     for (let attempt = 0; ; attempt++) {

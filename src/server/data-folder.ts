@@ -1,8 +1,9 @@
 /**
  * What lives in a data folder, and the small files through which the CLI finds a running
  * server: `server.json` (pid and addresses, written once the server listens) and
- * `admin-token` (the first-run admin token, mode 0600); and `chain-key`, the key that signs the
- * event chain's checkpoints and retention runs (docs/history.md).
+ * `admin-token` (the first-run admin token, mode 0600); `initial-admin-password` (the first-run
+ * console password of user `admin`, mode 0600, removed once changed); and `chain-key`, the key
+ * that signs the event chain's checkpoints and retention runs (docs/history.md).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync, chmodSync } from 'node:fs';
@@ -14,6 +15,8 @@ export interface DataFolder {
   readonly database: string;
   readonly eventLog: string;
   readonly adminToken: string;
+  /** The first console user's password, written on first run (mode 0600) and removed once changed. */
+  readonly initialAdminPassword: string;
   readonly serverInfo: string;
   /** Events the store refused as malformed, one JSON object per line with the reason. */
   readonly deadLetter: string;
@@ -27,6 +30,8 @@ export interface DataFolder {
   readonly responseJournal: string;
   /** 32 random bytes (mode 0600) that sign chain checkpoints and retention runs. */
   readonly chainKey: string;
+  /** Rule files imported through the console or the API (`POST /api/v1/rules/import`). */
+  readonly importedRules: string;
 }
 
 export function dataFolder(root: string): DataFolder {
@@ -35,6 +40,7 @@ export function dataFolder(root: string): DataFolder {
     database: join(root, 'events.duckdb'),
     eventLog: join(root, 'event-log'),
     adminToken: join(root, 'admin-token'),
+    initialAdminPassword: join(root, 'initial-admin-password'),
     serverInfo: join(root, 'server.json'),
     deadLetter: join(root, 'dead-letter.ndjson'),
     fileOffsets: join(root, 'file-offsets.json'),
@@ -42,6 +48,7 @@ export function dataFolder(root: string): DataFolder {
     intelRetroState: join(root, 'intel-retro-hunted.json'),
     responseJournal: join(root, 'response-runs.ndjson'),
     chainKey: join(root, 'chain-key'),
+    importedRules: join(root, 'rules', 'imported'),
   };
 }
 
@@ -98,6 +105,12 @@ export function readLiveServerInfo(folder: DataFolder): ServerInfo | undefined {
 export function writeAdminToken(folder: DataFolder, secret: string): void {
   writeFileSync(folder.adminToken, secret + '\n', { mode: 0o600 });
   chmodSync(folder.adminToken, 0o600);
+}
+
+export function writeInitialAdminPassword(folder: DataFolder, password: string): void {
+  writeFileSync(folder.initialAdminPassword, password + '\n', { mode: 0o600 });
+  // writeFileSync's mode applies only to a new file: an old one keeps its bits otherwise.
+  chmodSync(folder.initialAdminPassword, 0o600);
 }
 
 export function readAdminToken(folder: DataFolder): string | undefined {

@@ -12,7 +12,9 @@ import type { Store } from '../core/store.js';
 import { Pipeline, STORE_CONSUMER } from '../pipeline/pipeline.js';
 import { SyslogSource } from '../sources/syslog/syslog-source.js';
 import { SigmaDetector } from '../detect/sigma-detector.js';
-import { builtinPlaceholders, rulePaths } from '../detect/builtin-rules.js';
+import { BUILTIN_RULES, builtinPlaceholders, rulePaths } from '../detect/builtin-rules.js';
+import { RuleCatalog } from '../detect/rule-catalog.js';
+import { RuleSwitches } from '../detect/rule-switches.js';
 import { IntelRetroHunter } from '../detect/intel/intel-retro-hunt.js';
 import { IntelDetector, indicatorsFor } from '../detect/intel/intel-detector.js';
 import { BeaconDetector } from '../detect/behaviour/beacon-detector.js';
@@ -38,10 +40,13 @@ import { coverageOf } from '../detect/coverage.js';
 import { LogsourceMap } from '../detect/sigma/logsource-map.js';
 import { EMPTY_RULE_SET } from '../detect/sigma/rule-loader.js';
 import { createToken } from '../api/auth/tokens.js';
+import { PasswordHasher } from '../api/auth/password-hash.js';
+import { ensureInitialAdmin } from '../api/auth/user-accounts.js';
 import { FileTailSource } from '../sources/file/file-tail-source.js';
 import { jsonRecordMapping } from '../parsers/json/index.js';
 import { DEFAULT_MAX_FIELDS_PER_EVENT } from '../sources/http/ingest-context.js';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { appendFile } from 'node:fs/promises';
 import {
   dataFolder,
@@ -49,6 +54,7 @@ import {
   ensureDataFolder,
   removeServerInfo,
   writeAdminToken,
+  writeInitialAdminPassword,
   writeServerInfo,
   type DataFolder,
   type ServerInfo,
@@ -59,6 +65,8 @@ export interface RunningServer {
   readonly folder: DataFolder;
   /** Set when this start created the first admin token (printed once by `serve`). */
   readonly createdAdminToken: boolean;
+  /** Set when this start created the console user `admin` (its password is in `<data>/initial-admin-password`). */
+  readonly createdAdminUser: boolean;
   readonly metrics: Metrics;
   readonly pipeline: Pipeline;
   /** The server's store, for callers in the same process (tests, embedding); do not close it. */
@@ -80,6 +88,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
   };
   try {
     const createdAdminToken = await ensureAdminToken(store, folder, config.tenant);
+    const createdAdminUser = await ensureInitialAdmin(store, new PasswordHasher(), config.tenant, (password) => writeInitialAdminPassword(folder, password));
     // Retention runs in the server only: it owns the data folder while it runs.
     const retention = new RetentionSchedule({ store, policy: config.retention, log });
     // Filled in as the listeners start (after the API, which the sources page reads it through).
@@ -104,6 +113,19 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       suppressionsChanged: () => core.intake.refreshSuppressions(),
       response: core.response,
       retention,
+      rules: core.catalog,
+      accounts: {
+        sessionIdleMs: config.accounts.sessionIdleMinutes * 60_000,
+        sessionLifetimeMs: config.accounts.sessionLifetimeHours * 3_600_000,
+        login: {
+          perUser: config.accounts.loginFailuresPerUser,
+          perAddress: config.accounts.loginFailuresPerAddress,
+          windowMs: config.accounts.loginWindowMinutes * 60_000,
+        },
+        allowedOrigins: config.accounts.allowedOrigins,
+        ...(config.accounts.secureCookie === undefined ? {} : { secureCookie: config.accounts.secureCookie }),
+        initialPasswordFile: folder.initialAdminPassword,
+      },
       coverage: (tenant) => {
         const detector = core.detector;
         const routing = detector?.logsources ?? LogsourceMap.load(config.detection.logsources);
@@ -212,6 +234,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       info,
       folder,
       createdAdminToken,
+      createdAdminUser,
       metrics,
       pipeline,
       store,
@@ -233,8 +256,10 @@ export interface EmbeddedPipeline {
   readonly feed: AlertFeed;
   /** The `notifications:` section as parsed. */
   readonly notifications: NotificationsConfig;
-  /** Live Sigma detection, when rules are configured. */
-  readonly detector: SigmaDetector | undefined;
+  /** Live Sigma detection (the configured rules and those imported through the API). */
+  readonly detector: SigmaDetector;
+  /** The live rules as the API shows them, switched per tenant. */
+  readonly catalog: RuleCatalog;
   /** Groups, suppresses and throttles detections before the store. */
   readonly intake: AlertIntake;
   /** Playbooks for new alerts, when `response.playbooks` names some. */
@@ -275,11 +300,10 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       onWarning: (m) => log.warn(m),
     });
     if (bus.depth() > 0) log.info({ events: bus.depth() }, 'replaying events that were durable but not yet stored');
-    const rules = rulePaths(config.detection.builtin, config.detection.rules);
-    const sigma =
-      rules.length === 0
-        ? undefined
-        : await SigmaDetector.open({
+    const configured = rulePaths(config.detection.builtin, config.detection.rules);
+    mkdirSync(folder.importedRules, { recursive: true, mode: 0o700 });
+    const rules = [...configured, folder.importedRules];
+    const sigma = await SigmaDetector.open({
             rules,
             placeholders: builtinPlaceholders(config.detection.placeholders, config.detection.sensitive, config.detection.changeWindows),
             logsources: config.detection.logsources,
@@ -319,7 +343,7 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
           allowlist: config.detection.beacons.allowlist,
         })
       : undefined;
-    if (!sigma) log.info('no detection rules (detection.builtin is off and detection.rules is empty): events are stored without detection');
+    if (configured.length === 0) log.info('no detection rules (detection.builtin is off and detection.rules is empty): events are stored without detection');
     const enrichment = config.alerts.enrichment;
     const context = new AlertContext({
       geo: geoip,
@@ -358,10 +382,24 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
         : undefined,
       log,
     });
+    const switches = new RuleSwitches(await store.listAllRuleStates());
+    const catalog = new RuleCatalog({
+      live: sigma,
+      roots: rules.map((path) => ({
+        path,
+        label: path === BUILTIN_RULES ? 'builtin' : path === folder.importedRules ? 'imported' : basename(path),
+        builtin: path === BUILTIN_RULES,
+      })),
+      importFolder: folder.importedRules,
+      placeholders: builtinPlaceholders(config.detection.placeholders, config.detection.sensitive, config.detection.changeWindows),
+      switches,
+      store,
+    });
     const pipeline = new Pipeline({
       bus,
       store,
       metrics,
+      ruleSwitches: switches,
       enrichers: geoip ? [geoip] : [],
       detectors: [...(sigma ? [sigma] : []), ...(intel ? [intel] : []), ...(beacons ? [beacons] : [])],
       alerts: intake,
@@ -378,6 +416,7 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
       bus,
       pipeline,
       detector: sigma,
+      catalog,
       intake,
       response,
       close: async () => {

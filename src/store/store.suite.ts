@@ -250,6 +250,21 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
       });
     });
 
+    describe('rule switches', () => {
+      it('keeps the last switch of each rule per tenant, and no other tenant sees it', async () => {
+        await store.setRuleState({ tenant: 'a', ruleId: 'r-2', enabled: false, changed: T0, changedBy: 'alice' });
+        await store.setRuleState({ tenant: 'a', ruleId: 'r-1', enabled: false, changed: T0, changedBy: 'alice' });
+        await store.setRuleState({ tenant: 'a', ruleId: 'r-1', enabled: true, changed: T0 + 5, changedBy: 'bob' });
+        await store.setRuleState({ tenant: 'b', ruleId: 'r-2', enabled: true, changed: T0, changedBy: 'carol' });
+        assert.deepEqual(await store.listRuleStates('a'), [
+          { tenant: 'a', ruleId: 'r-1', enabled: true, changed: T0 + 5, changedBy: 'bob' },
+          { tenant: 'a', ruleId: 'r-2', enabled: false, changed: T0, changedBy: 'alice' },
+        ]);
+        assert.deepEqual(await store.listRuleStates('c'), []);
+        assert.equal((await store.listAllRuleStates()).length, 3);
+      });
+    });
+
     describe('alerts', () => {
       it('appends and lists newest first per tenant, up to the limit', async () => {
         const a1 = alert({ id: 'al-1', created: T0 });

@@ -1,17 +1,41 @@
 /**
  * One `onRequest` hook authenticates every request before fastify reads its body, so an
  * unauthenticated client cannot make the server buffer or inflate anything. Access comes from
- * the route's `config.access` (undeclared routes need admin); the tenant comes from the token.
- * Every refusal is counted as dropped `unauthorized` under the route's input.
+ * the route's `config.access` (undeclared routes need admin); the tenant comes from the token
+ * or the user, never from the request.
+ *
+ * Two kinds of caller:
+ * - a token in the `Authorization` header (shippers, scripts, the CLI): no CSRF check, since a
+ *   browser never adds that header to a cross-site request on its own;
+ * - a console user's session cookie: the cookie is sent by the browser on its own, so every
+ *   request that may change something (not GET or HEAD) must carry the session's CSRF token in
+ *   `x-csrf-token`, and a cross-origin `Origin` (or `Sec-Fetch-Site`) is refused. A user who
+ *   must change its password may call nothing but the session routes until it has.
+ * When both are sent, the token decides. Every refusal is counted as dropped `unauthorized`
+ * under the route's input; session refusals also by reason.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../core/metrics.js';
 import type { TokenRecord } from '../../core/store.js';
 import { VigilError } from '../../core/errors.js';
-import { accessOf, inputOf, roleMayAccess } from '../../sources/http/index.js';
+import { accessOf, inputOf, roleMayAccess, type Principal, type RouteAccess } from '../../sources/http/index.js';
 import { readCredential } from './credentials.js';
 import { hashToken, looksLikeToken } from './tokens.js';
 import type { TokenCache } from './token-cache.js';
+import type { LiveSession, Sessions } from './sessions.js';
+import { clearedSessionCookie, csrfTokenMatches, readSessionCookie } from './session-cookie.js';
+import type { AccountMetrics, SessionRefusal } from './account-metrics.js';
+
+export interface AuthHookOptions {
+  readonly tokens: TokenCache;
+  readonly sessions: Sessions;
+  readonly metrics: Metrics;
+  readonly accountMetrics: AccountMetrics;
+  /** Whether the session cookie is set with `Secure`. */
+  readonly secureCookie: boolean;
+  /** Origins (`https://vigil.example.com`) allowed besides the request's own host (a proxy that rewrites Host). */
+  readonly allowedOrigins: readonly string[];
+}
 
 function refuse(metrics: Metrics, request: FastifyRequest, reply: FastifyReply, error: VigilError): VigilError {
   metrics.drop(inputOf(request), 'unauthorized');
@@ -24,16 +48,105 @@ function hasQueryToken(request: FastifyRequest): boolean {
   return query !== undefined && query !== null && typeof query === 'object' && ('token' in query || 'access_token' in query);
 }
 
-export function installAuthHook(app: FastifyInstance, tokens: TokenCache, metrics: Metrics): void {
+function routeName(request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+}
+
+function forbiddenFor(role: string, access: RouteAccess, request: FastifyRequest, kind: 'token' | 'user'): VigilError {
+  const needs = access === 'viewer' ? 'viewer, analyst or admin' : access === 'ingest' ? 'ingest or admin' : access === 'analyst' ? 'analyst or admin' : 'admin';
+  return new VigilError('forbidden', `a ${kind} with role "${role}" may not call this route; it needs role ${needs}`, { where: routeName(request) });
+}
+
+/**
+ * Whether a request carrying the session cookie comes from a page of this server. Browsers send
+ * `Origin` on every cross-origin request and on same-origin ones that are not GET/HEAD, and
+ * `Sec-Fetch-Site` on all of them; either naming another site refuses the request. Without
+ * both (curl, old browsers) the request is let through: SameSite=Strict and the CSRF header
+ * still guard it.
+ */
+export function sameOrigin(request: FastifyRequest, allowedOrigins: readonly string[]): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  if (allowedOrigins.includes(origin)) return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false; // "null" (sandboxed frames, file: pages) and anything unparsable
+  }
+  return host !== '' && host === request.headers.host;
+}
+
+export function installAuthHook(app: FastifyInstance, options: AuthHookOptions): void {
+  const { tokens, sessions, metrics, accountMetrics } = options;
   app.decorateRequest('principal', null);
+  app.decorateRequest('auditActor', null);
+  app.decorateRequest('auditDetails', null);
+  app.decorateRequest('consoleSession', null);
+
+  const refuseSession = (request: FastifyRequest, reply: FastifyReply, reason: SessionRefusal, error: VigilError): VigilError => {
+    accountMetrics.sessionRefusals.inc({ reason });
+    return refuse(metrics, request, reply, error);
+  };
+
+  async function bySession(request: FastifyRequest, reply: FastifyReply, access: RouteAccess, id: string): Promise<void> {
+    let live: LiveSession | undefined;
+    try {
+      live = await sessions.resolve(id);
+    } catch (error) {
+      throw new VigilError('store-unavailable', 'cannot check the session right now (the store is unavailable); retry shortly', { cause: error });
+    }
+    if (live === undefined) {
+      reply.header('set-cookie', clearedSessionCookie(options.secureCookie));
+      throw refuseSession(request, reply, 'expired', new VigilError('unauthorized', 'the session has ended or is not valid; log in again', { where: 'session cookie' }));
+    }
+    const { user } = live;
+    const principal: Principal = { kind: 'user', userId: user.id, tokenName: user.username, tenant: user.tenant, role: user.role };
+    request.auditActor = principal;
+    if (!sameOrigin(request, options.allowedOrigins)) {
+      throw refuseSession(
+        request,
+        reply,
+        'origin',
+        new VigilError('forbidden', 'cross-origin request refused: the console API answers only pages it served (behind a proxy, list its origin in accounts.allowedOrigins)', {
+          where: 'Origin header',
+        }),
+      );
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD' && !csrfTokenMatches(id, request.headers['x-csrf-token'])) {
+      throw refuseSession(
+        request,
+        reply,
+        'csrf',
+        new VigilError('csrf', 'send the session\'s CSRF token (from POST or GET /api/v1/session) in the x-csrf-token header', { where: 'x-csrf-token header' }),
+      );
+    }
+    if (user.mustChangePassword && request.routeOptions.config.passwordChangeExempt !== true) {
+      throw refuseSession(
+        request,
+        reply,
+        'password-change-required',
+        new VigilError('password-change-required', 'change your password first: POST /api/v1/session/password {"current", "new"}', { where: routeName(request) }),
+      );
+    }
+    if (!roleMayAccess(user.role, access)) throw refuse(metrics, request, reply, forbiddenFor(user.role, access, request, 'user'));
+    request.principal = principal;
+    request.consoleSession = { idHash: live.idHash, id };
+    sessions.noteActivity(live);
+  }
+
   app.addHook('onRequest', async (request, reply) => {
     const access = accessOf(request);
     if (access === 'public') return;
     const credential = readCredential(request.headers.authorization);
     if (credential.kind === 'missing') {
+      const sessionId = readSessionCookie(request.headers.cookie);
+      if (sessionId !== undefined) return bySession(request, reply, access, sessionId);
       const hint = hasQueryToken(request)
         ? 'tokens in the URL are refused (URLs end up in logs); send "Authorization: Bearer <token>"'
-        : 'this route needs a token: send "Authorization: Bearer <token>" (or Splunk/Basic/ApiKey, see docs/shippers.md)';
+        : 'this route needs a token: send "Authorization: Bearer <token>" (or Splunk/Basic/ApiKey, see docs/shippers.md), or log in to the console';
       throw refuse(metrics, request, reply, new VigilError('unauthorized', hint, { where: 'Authorization header' }));
     }
     if (credential.kind === 'malformed') {
@@ -55,16 +168,9 @@ export function installAuthHook(app: FastifyInstance, tokens: TokenCache, metric
         }),
       );
     }
-    if (!roleMayAccess(record.role, access)) {
-      throw refuse(
-        metrics,
-        request,
-        reply,
-        new VigilError('forbidden', `a token with role "${record.role}" may not call this route; it needs role "${access}" or admin`, {
-          where: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
-        }),
-      );
-    }
-    request.principal = { kind: 'token', tokenId: record.id, tokenName: record.name, tenant: record.tenant, role: record.role };
+    const principal: Principal = { kind: 'token', tokenId: record.id, tokenName: record.name, tenant: record.tenant, role: record.role };
+    request.auditActor = principal;
+    if (!roleMayAccess(record.role, access)) throw refuse(metrics, request, reply, forbiddenFor(record.role, access, request, 'token'));
+    request.principal = principal;
   });
 }

@@ -7,9 +7,9 @@
  */
 import { Command, Option } from 'commander';
 import { VigilError } from '../../core/errors.js';
-import type { Store } from '../../core/store.js';
 import { builtinPlaceholders } from '../../detect/builtin-rules.js';
 import { DetectionRun, type Detection } from '../../detect/detection.js';
+import { huntOver } from '../../detect/retro-hunt.js';
 import { LogsourceMap } from '../../detect/sigma/logsource-map.js';
 import { loadRules } from '../../detect/sigma/rule-loader.js';
 import { parseTime } from '../../search/index.js';
@@ -27,7 +27,6 @@ interface HuntOptions extends CommonOptions {
 }
 
 const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
-const PAGE = 5000;
 
 export function huntCommand(): Command {
   return new Command('hunt')
@@ -65,7 +64,7 @@ export function huntCommand(): Command {
           if (options.json) process.stdout.write(JSON.stringify(detectionJson(d)) + '\n');
           else rows.push(detectionRow(d));
         };
-        const events = await huntOver(store, target.config.tenant, new DetectionRun(ruleSet, LogsourceMap.load([...detection.logsources, ...options.logsources])), emit, from, to);
+        const { events } = await huntOver(store, target.config.tenant, new DetectionRun(ruleSet, LogsourceMap.load([...detection.logsources, ...options.logsources])), emit, { from, to });
         const summary = `${events} stored events hunted in ${((performance.now() - started) / 1000).toFixed(1)} s; ${ruleSet.rules.length} rules, ${ruleSet.correlations.length} correlations, ${ruleSet.behaviours.length} behaviour rules (${ruleSet.failed.length} failed to load)`;
         const byLevel = [...LEVELS].reverse().map((l) => `${l} ${counts.get(l) ?? 0}`).join(', ');
         if (options.json) process.stderr.write(`${summary}\ndetections: ${byLevel}\n`);
@@ -74,18 +73,4 @@ export function huntCommand(): Command {
         await store.close();
       }
     });
-}
-
-/** Every stored event of the tenant in the range, in stored order, through the run; returns how many. */
-export async function huntOver(store: Pick<Store, 'scanEvents'>, tenant: string, run: DetectionRun, emit: (d: Detection) => void, from?: number, to?: number): Promise<number> {
-  let cursor: string | undefined;
-  let events = 0;
-  do {
-    const page = await store.scanEvents({ tenant, limit: PAGE, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }), ...(cursor ? { cursor } : {}) });
-    for (const event of page.events) for (const d of run.process(event)) emit(d);
-    events += page.events.length;
-    cursor = page.cursor;
-  } while (cursor);
-  for (const d of run.flush()) emit(d);
-  return events;
 }

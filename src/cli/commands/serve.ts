@@ -30,7 +30,7 @@ export function serveCommand(): Command {
       const log = pino({
         level: config.log.level,
         base: { pid: process.pid },
-        redact: { paths: ['req.headers.authorization', 'token', 'secret'], censor: '[redacted]' },
+        redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'token', 'secret', 'password'], censor: '[redacted]' },
       }, pino.destination(2));
 
       const server = await startVigilServer(config, log);
@@ -47,6 +47,9 @@ export function serveCommand(): Command {
         server.createdAdminToken
           ? `  admin token (first run) written to ${folder.adminToken} (mode 0600): Authorization: Bearer $(cat ${folder.adminToken})`
           : `  admin token: ${folder.adminToken} (created on first run)`,
+        server.createdAdminUser
+          ? `  console: ${info.http}/ user "admin", first-run password in ${folder.initialAdminPassword} (mode 0600); it must be changed at first login`
+          : `  console: ${info.http}/ (lost the admin password? "vigil user reset-password admin")`,
         `  health: ${info.http}/healthz   metrics: ${info.http}/metrics   stop: Ctrl-C`,
       ];
       process.stdout.write(lines.filter(Boolean).join('\n') + '\n');

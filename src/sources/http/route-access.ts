@@ -36,14 +36,20 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
     input?: HttpInput;
-    /** Recorded in the audit trail when the route is called (src/api/auth), with its outcome. */
+    /** Recorded in the audit trail when the route is called (src/api/audit), with its outcome. */
     audit?: AuditAction;
+    /** Callable by a user who must still change its password (the session routes). */
+    passwordChangeExempt?: boolean;
   }
   interface FastifyRequest {
     /** Set by the auth hook before the body is read; null on public routes. */
     principal: Principal | null;
-    /** Details for the audit entry of a route declaring `config.audit` (the verdict of a triage…); a handler may set them. */
-    auditDetails?: Record<string, unknown> | undefined;
+    /** Who the credential names, set even when the route then refuses it (the audit trail records refusals). */
+    auditActor: Principal | null;
+    /** What a handler adds to its audit entry (the query of a search, the verdict of a triage). */
+    auditDetails: Record<string, unknown> | null;
+    /** The caller's session when it came with the session cookie (the id only lives here, for this request). */
+    consoleSession: { readonly idHash: string; readonly id: string } | null;
   }
 }
 

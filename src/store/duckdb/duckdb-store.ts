@@ -12,6 +12,7 @@ import { VigilError, isVigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { AggregateRequest, SearchRequest, TableCell, TableResult } from '../../core/query.js';
 import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../../core/alert.js';
+import type { RuleState } from '../../core/rule-state.js';
 import type { AlertRecord, AlertSummary, AlertSummaryRequest, SourceActivity, SourceActivityRequest, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import { checkEventColumns, checkSchema, createInstance, lockedError, migrate, type DuckDbOpenOptions } from './duckdb-open.js';
 import { eventChunks, eventFromRow, stampBatch, type EventRows } from './event-rows.js';
@@ -66,6 +67,12 @@ function discard(appender: DuckDBAppender): void {
   } catch {
     // The appender may already be closed or poisoned by the error being reported.
   }
+}
+
+const RULE_STATE_COLUMNS = 'tenant, rule_id, enabled, changed, changed_by';
+
+function ruleStateFromRow(row: readonly unknown[]): RuleState {
+  return { tenant: String(row[0]), ruleId: String(row[1]), enabled: Boolean(row[2]), changed: Number(row[3]), changedBy: String(row[4]) };
 }
 
 export class DuckDbStore implements Store {
@@ -356,6 +363,30 @@ export class DuckDbStore implements Store {
 
   sourceActivity(request: SourceActivityRequest): Promise<readonly SourceActivity[]> {
     return this.read('sum up sources', (conn) => readSourceActivity(conn, request));
+  }
+
+  setRuleState(state: RuleState): Promise<void> {
+    return this.write('switch a rule', async (conn) => {
+      await conn.run(
+        `INSERT INTO rule_states (tenant, rule_id, enabled, changed, changed_by) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant, rule_id) DO UPDATE SET enabled = excluded.enabled, changed = excluded.changed, changed_by = excluded.changed_by`,
+        [state.tenant, state.ruleId, state.enabled, BigInt(state.changed), state.changedBy],
+      );
+    });
+  }
+
+  listRuleStates(tenant: string): Promise<readonly RuleState[]> {
+    return this.read('list rule switches', async (conn) => {
+      const reader = await conn.runAndReadAll(`SELECT ${RULE_STATE_COLUMNS} FROM rule_states WHERE tenant = $1 ORDER BY rule_id`, [tenant]);
+      return reader.getRowsJS().map(ruleStateFromRow);
+    });
+  }
+
+  listAllRuleStates(): Promise<readonly RuleState[]> {
+    return this.read('list rule switches', async (conn) => {
+      const reader = await conn.runAndReadAll(`SELECT ${RULE_STATE_COLUMNS} FROM rule_states ORDER BY tenant, rule_id`);
+      return reader.getRowsJS().map(ruleStateFromRow);
+    });
   }
 
   createToken(record: TokenRecord): Promise<void> {

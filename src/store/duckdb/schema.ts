@@ -27,7 +27,7 @@
 
 import { BIGINT, INTEGER, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 export interface PromotedField {
   /** ECS name as used in queries and in `fields`. */
@@ -326,6 +326,20 @@ export const MIGRATIONS: readonly Migration[] = [
         outcome VARCHAR NOT NULL,
         remote VARCHAR,
         details VARCHAR NOT NULL
+      )`,
+    ],
+  },
+  {
+    // Rules switched on or off per tenant (the console's rules page, POST /api/v1/rules/:id/disable).
+    version: 7,
+    statements: [
+      `CREATE TABLE rule_states (
+        tenant VARCHAR NOT NULL,
+        rule_id VARCHAR NOT NULL,
+        enabled BOOLEAN NOT NULL,
+        changed BIGINT NOT NULL,
+        changed_by VARCHAR NOT NULL,
+        PRIMARY KEY (tenant, rule_id)
       )`,
     ],
   },

@@ -11,6 +11,7 @@ import type { Event } from '../../core/event.js';
 import { VigilError } from '../../core/errors.js';
 import type { SearchRequest, AggregateRequest, TableResult } from '../../core/query.js';
 import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, Case, RuleDay, Suppression } from '../../core/alert.js';
+import type { RuleState } from '../../core/rule-state.js';
 import type { AlertRecord, AlertSummary, AlertSummaryRequest, SourceActivity, SourceActivityRequest, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import type { DuckDbOpenOptions } from '../duckdb/duckdb-store.js';
 import type { ChainReport, RetentionRequest, RetentionRun } from '../../core/history.js';
@@ -133,6 +134,15 @@ export class WorkerStore implements Store {
   }
   countEvents(tenant: string): Promise<number> {
     return this.#call('countEvents', [tenant]);
+  }
+  setRuleState(state: RuleState): Promise<void> {
+    return this.#call('setRuleState', [state]);
+  }
+  listRuleStates(tenant: string): Promise<readonly RuleState[]> {
+    return this.#call('listRuleStates', [tenant]);
+  }
+  listAllRuleStates(): Promise<readonly RuleState[]> {
+    return this.#call('listAllRuleStates', []);
   }
   createToken(record: TokenRecord): Promise<void> {
     return this.#call('createToken', [record]);
