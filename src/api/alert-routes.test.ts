@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { alertOf, type Alert } from '../core/alert.js';
 import { bearer, startTestServer, type TestServer } from './test-server.test-support.js';
 import { alertFilterOf, type BulkTriageReply } from './alert-routes.js';
+import type { AuditEntry } from '../core/audit.js';
 
 let t: TestServer;
 const NOW = Date.now();
@@ -131,6 +132,26 @@ describe('POST /api/v1/alerts/actions (bulk triage)', () => {
     }
     assert.equal(t.store.alerts[0]?.state, 'new');
     assert.equal(t.store.alerts[0]?.history.length, 1);
+  });
+
+  test('is one audit entry, alert-triage, with what was asked and what came of it', async () => {
+    t.store.alerts.push(stored('a-1'), stored('a-2', { state: 'closed', verdict: 'benign' }));
+    const response = await post('/api/v1/alerts/actions', { ids: ['a-1', 'a-2'], action: 'close', verdict: 'true_positive' });
+    assert.equal(response.status, 200);
+    await response.arrayBuffer();
+    let entry: AuditEntry | undefined;
+    for (let i = 0; i < 100 && !entry; i++) {
+      const audit = await fetch(`${t.url}/api/v1/audit?action=alert-triage`, { headers: bearer(t.tokens.admin) });
+      entry = ((await audit.json()) as { entries: AuditEntry[] }).entries.find((e) => e.details['alerts'] === 2);
+      if (!entry) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(entry, 'recorded');
+    assert.equal(entry.actor, 'analyst');
+    assert.equal(entry.outcome, 'success');
+    assert.deepEqual(
+      [entry.details['action'], entry.details['verdict'], entry.details['updated'], entry.details['failed'], entry.details['ids']],
+      ['close', 'true_positive', 1, 1, ['a-1', 'a-2']],
+    );
   });
 
   test('needs an analyst: an ingest token is refused', async () => {
