@@ -82,7 +82,8 @@ export async function overviewRoutes(app: FastifyInstance, options: OverviewRout
         limit: MAX_TABLE_ROWS,
       }),
       store.alertSummary({ tenant, from, to, bucketMs, topRules: TOP, topEntities: 2 * TOP }),
-      sourceHealth(store, metrics, tenant, options.inputs(), to),
+      // Silence and rates only: the hosts' scan is the sources page's.
+      sourceHealth(store, metrics, tenant, options.inputs(), to, { hosts: false }),
     ]);
 
     const bySource = new Map<string, number[]>();

@@ -96,9 +96,11 @@ export async function sourceHealth(
   tenant: string,
   configured: readonly ConfiguredInput[],
   now: number = Date.now(),
+  options: { readonly hosts?: boolean } = {},
 ): Promise<SourceHealth[]> {
+  const hostsPerSource = options.hosts === false ? 0 : HOSTS_PER_SOURCE;
   const [activity, drops] = await Promise.all([
-    store.sourceActivity({ tenant, lookbackFrom: now - LOOKBACK_MS, windowFrom: now - DAY, recentFrom: now - RECENT_MS, hostsPerSource: HOSTS_PER_SOURCE }),
+    store.sourceActivity({ tenant, lookbackFrom: now - LOOKBACK_MS, windowFrom: now - DAY, recentFrom: now - RECENT_MS, hostsPerSource }),
     dropsByInput(metrics),
   ]);
   const key = (input: string, kind: string) => `${input}\u0000${kind}`;

@@ -189,7 +189,7 @@ export interface SourceActivityRequest {
   readonly windowFrom: number;
   /** Events received at or after this count in `recentEvents` and `recentUnparsed`. */
   readonly recentFrom: number;
-  /** Hosts listed per source, most events first. */
+  /** Hosts listed per source, most events first; 0 skips finding them. */
   readonly hostsPerSource: number;
 }
 

@@ -124,6 +124,8 @@ export function consoleSemantics(ctx: SuiteContext): void {
       );
       const fewHosts = await ctx.store.sourceActivity({ tenant: 'a', lookbackFrom: T0, windowFrom: T0, recentFrom: T0, hostsPerSource: 1 });
       assert.deepEqual(fewHosts.find((s) => s.kind === 'syslog-udp')?.hosts.map((h) => h.host), ['fw1']);
+      const noHosts = await ctx.store.sourceActivity({ tenant: 'a', lookbackFrom: T0, windowFrom: T0, recentFrom: T0, hostsPerSource: 0 });
+      assert.deepEqual(noHosts.map((s) => [s.kind, s.events, s.hosts]), [['file', 1, []], ['syslog-tcp', 1, []], ['syslog-udp', 4, []]]);
       assert.deepEqual((await ctx.store.sourceActivity({ tenant: 'b', lookbackFrom: 0, windowFrom: 0, recentFrom: 0, hostsPerSource: 5 })).map((s) => s.hosts), [[{ host: '127.0.0.1', lastEvent: T0 + 5 * MINUTE, events: 1 }]]);
     });
   });

@@ -71,7 +71,7 @@ export async function readSourceActivity(conn: DuckDBConnection, request: Source
      FROM events WHERE tenant = $1 AND received >= $2 GROUP BY ALL ORDER BY source_input, source_kind`,
     [request.tenant, lookback, window, recent],
   );
-  const hosts = await conn.runAndReadAll(
+  const hosts = request.hostsPerSource === 0 ? undefined : await conn.runAndReadAll(
     `WITH h AS (SELECT source_input, source_kind, received, CASE WHEN len(host_name) > 0 THEN host_name ELSE [${ADDRESS_HOST}] END AS names
                 FROM events WHERE tenant = $1 AND received >= $2),
           u AS (SELECT source_input, source_kind, received, unnest(names) AS host FROM h),
@@ -82,7 +82,7 @@ export async function readSourceActivity(conn: DuckDBConnection, request: Source
     [request.tenant, window, whole(request.hostsPerSource, 'hostsPerSource')],
   );
   const byKey = new Map<string, { host: string; lastEvent: number; events: number }[]>();
-  for (const [input, kind, host, last, n] of hosts.getRowsJS()) {
+  for (const [input, kind, host, last, n] of hosts?.getRowsJS() ?? []) {
     const key = `${String(input)}\u0000${String(kind)}`;
     const list = byKey.get(key) ?? [];
     list.push({ host: String(host), lastEvent: Number(last), events: Number(n) });
