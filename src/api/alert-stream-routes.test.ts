@@ -141,7 +141,7 @@ describe('GET /api/v1/alerts/stream', () => {
     for (let i = 0; i < 200 && own.listeners < 2; i++) await sleep(10);
     assert.equal(own.listeners, 2);
     const started = Date.now();
-    await Promise.race([server.close(), sleep(5_000).then(() => assert.fail('close hung on open streams'))]);
+    await Promise.race([server.close(), sleep(5_000, undefined, { ref: false }).then(() => assert.fail('close hung on open streams'))]);
     assert.ok(Date.now() - started < 5_000);
     await Promise.all(streams.map((s) => s.done));
     assert.ok(streams.every((s) => s.ended));

@@ -83,7 +83,7 @@ before(async () => {
 });
 after(async () => {
   // Streams are left open on purpose: stopping the server must end them, not wait on them.
-  await Promise.race([server?.stop(), sleep(15_000).then(() => assert.fail('the server did not stop with streams open'))]);
+  await Promise.race([server?.stop(), sleep(15_000, undefined, { ref: false }).then(() => assert.fail('the server did not stop with streams open'))]);
   assert.ok(acmeStream.ended && globexStream.ended);
   await rm(dir, { recursive: true, force: true });
 });
