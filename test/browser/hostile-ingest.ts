@@ -1,0 +1,174 @@
+/**
+ * The corpus as an attacker would deliver it: syslog lines (UDP, TCP, TLS, a followed file, file
+ * import) and JSON records (HTTP ingest, Splunk HEC, Elasticsearch _bulk) whose every shown
+ * field is hostile, and Sigma rules whose title, description, author, references, tags and false
+ * positives are hostile and which match those events, so alerts carry hostile rule metadata and
+ * hostile entity values. Support for hostile-content.test.ts, not a test.
+ */
+import { stringify as toYaml } from 'yaml';
+import type { ConsoleServer } from './console-harness.js';
+import { trap, XSS_CORPUS, type HostilePayload } from './xss-corpus.js';
+
+/** Every way events reach Vigil, as named in the assertion messages. */
+export const INGEST_PATHS = ['syslog-udp', 'syslog-tcp', 'syslog-tls', 'http-ingest', 'hec', 'bulk', 'file-import', 'file-tail'] as const;
+export type IngestPath = (typeof INGEST_PATHS)[number];
+
+/**
+ * The host every HEC event names: one entity that every hostile rule hits, so it collects risk
+ * and shows among the entities at risk, and its timeline is long.
+ */
+export const RISK_HOST = `<svg/data-xss="rk"/onload="${trap('rk')}">`;
+export const RISK_HOST_PROBE = RISK_HOST;
+
+/** A hostile JSON key: field names are shown too (the search page's field sidebar). */
+export const HOSTILE_KEY = `<img src=x data-xss="k1" onerror="${trap('k1')}">`;
+
+/** The file name a hostile import reports as its path. */
+export const HOSTILE_IMPORT_PATH = `/var/log/<img src=x data-xss="ip1" onerror="${trap('ip1')}">.log`;
+
+/** The word each event's message starts with; the rule for payload `id` matches it. */
+export const tagOf = (p: HostilePayload): string => `vgxtag${p.id}`;
+
+export const HOSTILE_RULE_LOGSOURCE = 'vigil-hostile-test';
+
+/** A log source every event with a message belongs to, for the hostile rules. */
+export const HOSTILE_LOGSOURCES = toYaml({
+  version: 1,
+  logsources: [{ product: HOSTILE_RULE_LOGSOURCE, events: [{ present: ['message'] }] }],
+});
+
+export const ruleIdOf = (p: HostilePayload): string => `vigil-hostile-${p.id}`;
+
+/**
+ * One rule per payload, its metadata that payload. Titles are at most 256 characters (the
+ * loader's limit), so the long payload's title is its beginning.
+ */
+export function hostileRules(corpus: readonly HostilePayload[] = XSS_CORPUS): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const p of corpus) {
+    files[`hostile-${p.id}.yml`] = toYaml({
+      title: p.text.slice(0, 256),
+      id: ruleIdOf(p),
+      status: 'experimental',
+      description: p.text,
+      author: p.text,
+      references: [`javascript:${trap(`${p.id}ref`)}`, `data:text/html,<script>${trap(`${p.id}ref`)}</script>`, p.text],
+      date: '2026-11-28',
+      tags: ['attack.execution', 'attack.t1059', p.text],
+      logsource: { product: HOSTILE_RULE_LOGSOURCE },
+      // The sshd lines carry no tag (the parser wants the message as sshd writes it): their host does.
+      detection: { selection_tag: { 'message|startswith': `${tagOf(p)} ` }, selection_sshd: { 'host.name': `ssh-${p.id}` }, condition: '1 of selection_*' },
+      falsepositives: [p.text],
+      level: 'high',
+    });
+  }
+  return files;
+}
+
+const SEVERITY_ERR = 11; // facility user (1) * 8 + error (3)
+
+function rfc5424(p: HostilePayload, path: IngestPath, now: Date): string {
+  const host = p.compact && p.text.length <= 255 ? p.text : `h-${p.id}-${path}`;
+  const app = p.compact && p.text.length <= 48 ? p.text : `app-${p.id}`;
+  return `<${SEVERITY_ERR}>1 ${now.toISOString()} ${host} ${app} 4242 - - ${tagOf(p)} ${p.text}`;
+}
+
+function bsdTime(now: Date): string {
+  const month = now.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+  const day = String(now.getUTCDate()).padStart(2, ' ');
+  return `${month} ${day} ${now.toISOString().slice(11, 19)}`;
+}
+
+/** An sshd failed login whose user (a compact payload) the parser puts into user.name. */
+function sshdFailure(p: HostilePayload, now: Date): string {
+  return `<38>${bsdTime(now)} ssh-${p.id} sshd[42]: Failed password for invalid user ${p.text} from 203.0.113.9 port 40000 ssh2`;
+}
+
+/** The syslog lines of one path: one RFC 5424 line per payload, and sshd lines for compact ones. */
+export function syslogLines(path: IngestPath, corpus: readonly HostilePayload[] = XSS_CORPUS, now = new Date()): string[] {
+  return corpus.map((p) => rfc5424(p, path, now));
+}
+
+/** The JSON record of one payload: every entity and shown field hostile, and hostile keys. */
+export function hostileRecord(p: HostilePayload, path: IngestPath, now = new Date()): Record<string, unknown> {
+  return {
+    '@timestamp': now.toISOString(),
+    message: `${tagOf(p)} ${p.text}`,
+    host: { name: path === 'hec' ? RISK_HOST : p.text },
+    user: { name: p.text, target: { name: p.text } },
+    source: { ip: p.text },
+    destination: { ip: p.text },
+    process: { name: p.text, command_line: p.text, executable: p.text },
+    file: { path: p.text },
+    url: { original: p.text },
+    event: { action: p.text, outcome: 'failure' },
+    labels: { ingest_path: path, payload: p.id },
+    [HOSTILE_KEY]: p.text,
+  };
+}
+
+/** `__proto__` and `constructor` as JSON keys (JSON.stringify of an object literal cannot write them). */
+function withPollutingKeys(json: string, id: string): string {
+  return `${json.slice(0, -1)},"__proto__":{"xssPolluted":"${id}"},"constructor":{"prototype":{"xssPolluted":"${id}"}}}`;
+}
+
+export interface SentCounts {
+  /** Events sent per path. */
+  readonly perPath: Record<IngestPath, number>;
+  readonly total: number;
+}
+
+/** Sends the corpus through every ingest path; throws when an input refuses it. */
+export async function sendHostileEvents(server: ConsoleServer, corpus: readonly HostilePayload[] = XSS_CORPUS): Promise<SentCounts> {
+  const now = new Date();
+  const compact = corpus.filter((p) => p.compact);
+  const perPath = {} as Record<IngestPath, number>;
+
+  const withSshd = (path: IngestPath) => [...syslogLines(path, corpus, now), ...compact.map((p) => sshdFailure(p, now))];
+  const udp = withSshd('syslog-udp');
+  await server.send.udp(udp);
+  perPath['syslog-udp'] = udp.length;
+  const tcp = withSshd('syslog-tcp');
+  await server.send.tcp(tcp);
+  perPath['syslog-tcp'] = tcp.length;
+  const tls = withSshd('syslog-tls');
+  await server.send.tls(tls);
+  perPath['syslog-tls'] = tls.length;
+
+  const ingestBody = corpus.map((p) => withPollutingKeys(JSON.stringify(hostileRecord(p, 'http-ingest', now)), p.id)).join('\n') + '\n';
+  await expectOk('HTTP ingest', await fetch(`${server.url}/api/v1/ingest`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.ingestToken}`, 'content-type': 'application/x-ndjson' },
+    body: ingestBody,
+  }));
+  perPath['http-ingest'] = corpus.length;
+
+  await expectOk('HEC', await server.send.hec(corpus.map((p) => ({
+    time: now.getTime() / 1000,
+    host: RISK_HOST,
+    source: p.text,
+    sourcetype: p.text,
+    event: hostileRecord(p, 'hec', now),
+  }))));
+  perPath.hec = corpus.length;
+
+  const bulk = await server.send.bulk('logs-hostile', corpus.map((p) => hostileRecord(p, 'bulk', now)));
+  await expectOk('_bulk', bulk);
+  perPath.bulk = corpus.length;
+
+  const imported = withSshd('file-import');
+  await expectOk('file import', await server.send.importLines(imported, { format: 'syslog', path: HOSTILE_IMPORT_PATH }));
+  perPath['file-import'] = imported.length;
+
+  const tailed = withSshd('file-tail');
+  await server.send.tail(tailed);
+  perPath['file-tail'] = tailed.length;
+
+  return { perPath, total: Object.values(perPath).reduce((a, b) => a + b, 0) };
+}
+
+async function expectOk(what: string, res: Response): Promise<void> {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${what} answered ${res.status}: ${text.slice(0, 500)}`);
+  if (what === '_bulk' && (JSON.parse(text) as { errors?: boolean }).errors) throw new Error(`_bulk refused documents: ${text.slice(0, 500)}`);
+}
