@@ -16,17 +16,35 @@
  * events that a spreadsheet cannot turn into formulas.
  */
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   browserSkipReason,
   consoleSkipReason,
   launchConsoleBrowser,
+  loginThroughForm,
   startConsoleServer,
   type ConsoleBrowser,
   type ConsoleServer,
+  type ConsoleSession,
 } from './console-harness.js';
-import { HOSTILE_IMPORT_PATH, HOSTILE_LOGSOURCES, hostileRules, INGEST_PATHS, ruleIdOf, sendHostileEvents, type IngestPath, type SentCounts } from './hostile-ingest.js';
+import {
+  alertOfPayload,
+  createHostileObjects,
+  HOSTILE_IMPORT_PATH,
+  HOSTILE_INPUTS,
+  HOSTILE_KEY,
+  HOSTILE_LOGSOURCES,
+  hostileRules,
+  INGEST_PATHS,
+  RISK_HOST,
+  ruleIdOf,
+  sendHostileEvents,
+  type HostileObjects,
+  type IngestPath,
+  type SentCounts,
+} from './hostile-ingest.js';
+import { assertInert, assertShown, assertTextShown, collapse, inspectDom, shownPayloads, type DomReport } from './page-inspection.js';
 import { FORMULA_PAYLOADS, XSS_CORPUS, describePayload } from './xss-corpus.js';
 
 interface SearchHit {
@@ -198,13 +216,120 @@ describe('hostile content in the console', { timeout: 240_000 }, () => {
   });
 
   describe('pages', { skip: browserSkipReason() }, () => {
+    let session: ConsoleSession;
+    let objects: HostileObjects;
+    /** Why the pages cannot be visited on this server (no console, no accounts), if so. */
+    let pagesSkip: string | undefined;
+    let shots = 0;
+
     before(async () => {
+      pagesSkip = await consoleSkipReason(server);
+      if (!pagesSkip && server.initialAdminPassword === undefined) pagesSkip = 'the server has no user accounts (no <data>/initial-admin-password): the console cannot be signed in to';
+      if (pagesSkip) return;
+      const alertIds = [await alertOfPayload(server, XSS_CORPUS[0]!), await alertOfPayload(server, XSS_CORPUS[1]!)];
+      objects = await createHostileObjects(server, alertIds);
       browser = await launchConsoleBrowser();
+      session = await browser.newSession(server.url);
+      await loginThroughForm(session.page, { username: 'admin', password: server.initialAdminPassword!, newPassword: 'a new password for the hostile test' });
     });
 
-    it('the console is served', async (t) => {
-      const skip = await consoleSkipReason(server);
-      if (skip) t.skip(skip);
+    /**
+     * Opens a console path (a full load, or a client-side navigation), waits until `ready` is
+     * shown, lets any injected element fire, saves a screenshot and asserts the page is inert.
+     */
+    async function visit(name: string, path: string, ready: string, options: { spa?: boolean; screenshot?: boolean } = {}): Promise<DomReport> {
+      const { page, findings } = session;
+      for (const list of Object.values(findings) as unknown[][]) list.splice(0);
+      if (options.spa) await page.evaluate(`history.pushState(null, '', ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent('popstate'))`);
+      else await page.goto(path);
+      await page.waitForFunction(`(document.body.innerText || '').replace(/\\s+/g, ' ').includes(${JSON.stringify(collapse(ready))})`, undefined, { timeout: 15_000 }).catch(async (e: Error) => {
+        const file = await session.screenshot(`failed-${name}`);
+        throw new Error(`${name} (${page.url()}) never showed ${JSON.stringify(ready.slice(0, 100))} (screenshot ${file}): ${e.message}`);
+      });
+      // An injected image fails to load and fires onerror within milliseconds on loopback.
+      await sleep(250);
+      if (options.screenshot !== false) await session.screenshot(`${String(++shots).padStart(2, '0')}-${name}`);
+      const dom = await inspectDom(page);
+      assertInert(name, dom, findings);
+      return dom;
+    }
+
+    const skipped = (t: TestContext): boolean => {
+      if (pagesSkip) t.skip(pagesSkip);
+      return pagesSkip !== undefined;
+    };
+
+    it('overview: the hostile host among the entities at risk, hostile rules among the top rules', async (t) => {
+      if (skipped(t)) return;
+      const dom = await visit('overview', '/', RISK_HOST);
+      assert.ok(shownPayloads(dom, XSS_CORPUS).length >= 1, 'hostile rule titles among the top rules');
+    });
+
+    it('alert queue: hostile rule titles and entities', async (t) => {
+      if (skipped(t)) return;
+      const dom = await visit('alert-queue', '/alerts', XSS_CORPUS[0]!.probe);
+      assert.ok(shownPayloads(dom, XSS_CORPUS).length >= 10, `hostile alerts listed: ${shownPayloads(dom, XSS_CORPUS).map((p) => p.id).join(' ')}`);
+      assertTextShown('alert queue', dom, HOSTILE_INPUTS.assignee, 'the hostile assignee');
+    });
+
+    it('alert detail: every payload as rule title, description, author, references and entities', async (t) => {
+      if (skipped(t)) return;
+      for (const [i, p] of XSS_CORPUS.entries()) {
+        const id = await alertOfPayload(server, p);
+        const dom = await visit(`alert-detail-${p.id}`, `/alerts/${encodeURIComponent(id)}`, p.probe, { spa: i > 0, screenshot: i === 0 || p.family === 'long' || p.family === 'bidi' });
+        const shown = dom.text.split(collapse(p.probe)).length - 1;
+        assert.ok(shown >= 3, `${describePayload(p)}: shown ${shown} times on its alert (title, author, entities…)`);
+      }
+      const dom = await visit('alert-detail-triaged', `/alerts/${encodeURIComponent(objects.triagedAlertId)}`, HOSTILE_INPUTS.triageComment);
+      assertTextShown('triaged alert', dom, HOSTILE_INPUTS.tokenName, 'the hostile token name in the history');
+      assertTextShown('triaged alert', dom, HOSTILE_INPUTS.assignee, 'the hostile assignee');
+    });
+
+    it('search: results and field sidebar of hostile JSON and syslog events, and a hostile query', async (t) => {
+      if (skipped(t)) return;
+      const json = await visit('search-json', `/search?${new URLSearchParams({ q: 'labels.payload:*', from: 'now-1h', limit: '500' })}`, XSS_CORPUS[0]!.probe);
+      assertShown('search (JSON events)', json, XSS_CORPUS);
+      assertTextShown('search (JSON events)', json, HOSTILE_KEY, 'the hostile field name in the sidebar');
+      const syslog = await visit('search-syslog', `/search?${new URLSearchParams({ q: 'log.syslog.appname:*', from: 'now-1h', limit: '1000' })}`, XSS_CORPUS[0]!.probe);
+      assertShown('search (syslog events)', syslog, XSS_CORPUS);
+      await visit('search-hostile-query', `/search?${new URLSearchParams({ q: HOSTILE_INPUTS.searchQuery, from: 'now-1h' })}`, 'Search');
+    });
+
+    it('entity timeline of a hostile host', async (t) => {
+      if (skipped(t)) return;
+      const dom = await visit('timeline', `/timeline?${new URLSearchParams({ entity: `host.name:${RISK_HOST}` })}`, RISK_HOST);
+      assert.ok(shownPayloads(dom, XSS_CORPUS).length >= 10, `hostile events and alerts on the timeline: ${shownPayloads(dom, XSS_CORPUS).map((p) => p.id).join(' ')}`);
+    });
+
+    it('cases: the list and a case with a hostile title, note and owner', async (t) => {
+      if (skipped(t)) return;
+      await visit('cases', '/cases', HOSTILE_INPUTS.caseTitle);
+      const dom = await visit('case-detail', `/cases/${encodeURIComponent(objects.caseId)}`, HOSTILE_INPUTS.caseTitle);
+      assertTextShown('case detail', dom, HOSTILE_INPUTS.caseNote, 'the hostile note');
+      assertTextShown('case detail', dom, HOSTILE_INPUTS.caseOwner, 'the hostile owner');
+    });
+
+    it('rules: the list and each hostile rule', async (t) => {
+      if (skipped(t)) return;
+      const list = await visit('rules', '/rules', XSS_CORPUS[0]!.probe);
+      assertShown('rules list', list, XSS_CORPUS);
+      for (const [i, p] of XSS_CORPUS.entries()) {
+        await visit(`rule-${p.id}`, `/rules?${new URLSearchParams({ rule: ruleIdOf(p) })}`, p.probe, { spa: true, screenshot: i === 0 });
+      }
+    });
+
+    it('sources: inputs and their hosts, hostile host names among them', async (t) => {
+      if (skipped(t)) return;
+      await visit('sources', '/sources', RISK_HOST);
+    });
+
+    it('settings: tokens, users, audit and suppressions', async (t) => {
+      if (skipped(t)) return;
+      await visit('settings-tokens', '/settings/tokens', HOSTILE_INPUTS.tokenName);
+      if (objects.user && 'id' in objects.user) await visit('settings-users', '/settings/users', HOSTILE_INPUTS.username);
+      else await visit('settings-users', '/settings/users', 'admin');
+      await visit('settings-audit', '/settings/audit', 'admin');
+      await visit('settings-suppressions', '/settings/suppressions', HOSTILE_INPUTS.suppressionReason);
     });
   });
 });

@@ -172,3 +172,78 @@ async function expectOk(what: string, res: Response): Promise<void> {
   if (!res.ok) throw new Error(`${what} answered ${res.status}: ${text.slice(0, 500)}`);
   if (what === '_bulk' && (JSON.parse(text) as { errors?: boolean }).errors) throw new Error(`_bulk refused documents: ${text.slice(0, 500)}`);
 }
+
+/**
+ * What users type, hostile too: each with its own trap id and marker, so a page that shows one
+ * is checked for that one. `username` has no white space, the form user names are most likely
+ * to be restricted to.
+ */
+export const HOSTILE_INPUTS = {
+  caseTitle: `<img src=x data-xss="ct" onerror="${trap('case-title')}"> case {{constructor.constructor('${trap('ct2')}')()}}`,
+  caseNote: `[note](javascript:${trap('case-note')}) <script data-xss="cn">${trap('case-note')}</script> **bold** &lt;b&gt;`,
+  caseOwner: `<svg data-xss="co" onload="${trap('case-owner')}">`,
+  suppressionReason: `<iframe data-xss="sr" srcdoc="<script>parent.${trap('suppression')}</script>"></iframe> known scanner`,
+  tokenName: `<img src=x data-xss="tn" onerror="${trap('token-name')}"> shipper`,
+  triageComment: `<details open data-xss="tc" ontoggle="${trap('triage-comment')}">comment</details>`,
+  assignee: `<body data-xss="as" onload="${trap('assignee')}">`,
+  username: `<svg/data-xss="un"/onload="${trap('username')}">`,
+  searchQuery: `"<img src=x data-xss=sq onerror=${trap('search-query')}>"`,
+} as const;
+
+export interface HostileObjects {
+  readonly caseId: string;
+  readonly suppressionId: string;
+  /** The alert triaged by the hostile token with the hostile comment and assignee. */
+  readonly triagedAlertId: string;
+  /** Set when the users API accepted the hostile user name; else why it was refused. */
+  readonly user: { readonly id: string } | { readonly refused: string } | undefined;
+}
+
+interface AlertRow {
+  readonly id: string;
+  readonly ruleId: string;
+  readonly details: { readonly entities?: Record<string, unknown> };
+}
+
+/** The alert of payload `p`'s rule about the JSON record's entities (every one hostile). */
+export async function alertOfPayload(server: ConsoleServer, p: HostilePayload): Promise<string> {
+  const { alerts } = await server.apiJson<{ alerts: AlertRow[] }>(`/api/v1/alerts?limit=100&rule=${encodeURIComponent(ruleIdOf(p))}`);
+  const alert = alerts.find((a) => a.details.entities?.['user.name'] === p.text && a.details.entities?.['host.name'] === p.text);
+  if (!alert) throw new Error(`no alert of ${ruleIdOf(p)} about the hostile JSON record (alerts: ${alerts.length})`);
+  return alert.id;
+}
+
+/**
+ * Creates through the API what users would: a token with a hostile name that triages an alert
+ * with a hostile comment and assignee, a case with a hostile title, note and owner, a
+ * suppression with a hostile reason, and a user with a hostile name (when users exist).
+ */
+export async function createHostileObjects(server: ConsoleServer, alertIds: readonly string[]): Promise<HostileObjects> {
+  const analyst = await server.apiJson<{ token: string }>('/api/v1/tokens', { method: 'POST', json: { name: HOSTILE_INPUTS.tokenName, role: 'analyst' } });
+  const triagedAlertId = alertIds[0]!;
+  const asAnalyst = async (path: string, body: unknown) => {
+    const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${analyst.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${text}`);
+    return JSON.parse(text) as { id: string };
+  };
+  await asAnalyst(`/api/v1/alerts/${triagedAlertId}/actions`, { action: 'comment', comment: HOSTILE_INPUTS.triageComment });
+  await asAnalyst(`/api/v1/alerts/${triagedAlertId}/actions`, { action: 'assign', assignee: HOSTILE_INPUTS.assignee });
+  const created = await asAnalyst('/api/v1/cases', { title: HOSTILE_INPUTS.caseTitle, alertIds });
+  await asAnalyst(`/api/v1/cases/${created.id}/actions`, { action: 'note', text: HOSTILE_INPUTS.caseNote });
+  await asAnalyst(`/api/v1/cases/${created.id}/actions`, { action: 'assign', owner: HOSTILE_INPUTS.caseOwner });
+  const suppression = await asAnalyst('/api/v1/suppressions', {
+    ruleId: ruleIdOf(XSS_CORPUS[0]!),
+    fields: { 'host.name': `h-${XSS_CORPUS[0]!.id}-syslog-udp` },
+    reason: HOSTILE_INPUTS.suppressionReason,
+    for: '7d',
+  });
+
+  let user: HostileObjects['user'];
+  const res = await server.api('/api/v1/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: HOSTILE_INPUTS.username, role: 'viewer' }) });
+  const text = await res.text();
+  if (res.status === 201) user = { id: (JSON.parse(text) as { user: { id: string } }).user.id };
+  else if (res.status === 400) user = { refused: text };
+  else if (res.status !== 404) throw new Error(`POST /api/v1/users answered ${res.status}: ${text}`);
+  return { caseId: created.id, suppressionId: suppression.id, triagedAlertId, user };
+}
