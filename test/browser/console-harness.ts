@@ -52,13 +52,18 @@ export function browserSkipReason(): string | undefined {
   return undefined;
 }
 
-/** Why the console cannot be tested against this server, or undefined when it serves the UI. */
+/**
+ * Why the console cannot be tested against this server, or undefined when it serves the UI.
+ * Only a tree without the console's source (ui/) skips; a console that is there but not built
+ * or not served fails, since `npm ci` builds it.
+ */
 export async function consoleSkipReason(server: ConsoleServer): Promise<string | undefined> {
+  if (!existsSync(join(REPO, 'ui', 'index.html'))) return 'this tree has no console (ui/index.html): nothing to test in a browser';
   const res = await fetch(`${server.url}/`, { headers: { accept: 'text/html' } });
   const type = res.headers.get('content-type') ?? '';
   const body = await res.text();
   if (res.status !== 200 || !type.includes('text/html') || !/<script[^>]+src=/i.test(body)) {
-    return `the server does not serve the console at / (status ${res.status}, ${type || 'no content type'}): build it with npm ci (ui/dist)`;
+    throw new Error(`the server does not serve the console at / (status ${res.status}, ${type || 'no content type'}): build it with npm ci (ui/dist)\n${body.slice(0, 500)}`);
   }
   return undefined;
 }

@@ -151,7 +151,7 @@ describe('hostile content in the console', { timeout: 240_000 }, () => {
     assert.deepEqual(missing, [], 'payloads whose hostile rule raised no alert');
   });
 
-  it('API answers are nosniff and no-store; console answers carry the Content-Security-Policy', async () => {
+  it('API answers are nosniff, no-store JSON, refusals included', async () => {
     for (const path of ['/api/v1/alerts?limit=1', '/api/v1/search?q=*&limit=1', '/api/v1/no-such-route/%3Cscript%3E']) {
       const res = await server.api(path);
       await res.arrayBuffer();
@@ -163,25 +163,28 @@ describe('hostile content in the console', { timeout: 240_000 }, () => {
     await refused.arrayBuffer();
     assert.equal(refused.status, 401);
     assert.equal(refused.headers.get('x-content-type-options'), 'nosniff', 'a refusal is nosniff too');
+  });
 
-    const skip = await consoleSkipReason(server);
-    if (skip) return;
-    for (const path of ['/', '/alerts', `/search?q=${encodeURIComponent('<script>__xss("url")</script>')}`, '/cases/%3Cimg%20src%3Dx%20onerror%3D__xss(1)%3E']) {
+  it('console answers carry the Content-Security-Policy and never echo their address', async () => {
+    const paths = ['/', '/alerts', `/search?q=${encodeURIComponent('<script>__xss("url")</script>')}`, '/cases/%3Cimg%20src%3Dx%20onerror%3D__xss(1)%3E'];
+    for (const path of paths) {
       const res = await fetch(`${server.url}${path}`, { headers: { accept: 'text/html' } });
       const body = await res.text();
-      assert.equal(res.status, 200, path);
+      // 503 is the page saying the console is not built: it has the same headers.
+      assert.ok(res.status === 200 || res.status === 503, `${path}: ${res.status}`);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/html/, path);
       const csp = res.headers.get('content-security-policy') ?? '';
       const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+      assert.deepEqual(directives.get('default-src'), ["'self'"], `${path}: default-src: ${csp}`);
       assert.deepEqual(directives.get('script-src'), ["'self'"], `${path}: scripts only from the server (no inline, no eval): ${csp}`);
       assert.deepEqual(directives.get('style-src'), ["'self'"], `${path}: styles only from the server: ${csp}`);
       assert.deepEqual(directives.get('object-src'), ["'none'"], `${path}: no plugins`);
       assert.deepEqual(directives.get('base-uri'), ["'none'"], `${path}: no <base>`);
-      assert.deepEqual(directives.get('frame-ancestors'), ["'none'"], `${path}: not framed`);
-      assert.deepEqual(directives.get('default-src'), ["'self'"], `${path}: default-src`);
+      assert.deepEqual(directives.get('frame-ancestors'), ["'none'"], `${path}: never framed`);
       assert.equal(res.headers.get('x-content-type-options'), 'nosniff', `${path}: nosniff`);
       assert.equal(res.headers.get('x-frame-options'), 'DENY', `${path}: X-Frame-Options`);
       assert.equal(res.headers.get('referrer-policy'), 'no-referrer', `${path}: Referrer-Policy`);
-      assert.ok(!body.includes('__xss'), `${path}: the page does not echo its URL`);
+      assert.ok(!body.includes('__xss'), `${path}: the page does not echo its address`);
     }
   });
 
