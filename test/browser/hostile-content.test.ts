@@ -35,13 +35,16 @@ import {
   HOSTILE_INPUTS,
   HOSTILE_KEY,
   HOSTILE_LOGSOURCES,
-  hostileRules,
+  IMPORTED_RULE_FAMILIES,
+  folderRules,
+  importHostileRules,
   INGEST_PATHS,
   RISK_HOST,
   ruleIdOf,
   sendHostileEvents,
   type HostileObjects,
   type IngestPath,
+  type RuleImportReport,
   type SentCounts,
 } from './hostile-ingest.js';
 import { assertInert, assertShown, assertTextShown, collapse, inspectDom, shownPayloads, type DomReport } from './page-inspection.js';
@@ -112,10 +115,12 @@ function collectStrings(value: unknown, into: Set<unknown>): void {
 describe('hostile content in the console', { timeout: 240_000 }, () => {
   let server: ConsoleServer;
   let sent: SentCounts;
+  let imported: RuleImportReport;
   let browser: ConsoleBrowser | undefined;
 
   before(async () => {
-    server = await startConsoleServer({ rules: hostileRules(), logsources: HOSTILE_LOGSOURCES });
+    server = await startConsoleServer({ rules: folderRules(), logsources: HOSTILE_LOGSOURCES });
+    imported = await importHostileRules(server);
     sent = await sendHostileEvents(server);
     const stored = await server.waitForEvents('*', sent.total);
     assert.equal(stored, sent.total, `every hostile event is stored (sent ${JSON.stringify(sent.perPath)})\n${server.output()}`);
@@ -124,6 +129,13 @@ describe('hostile content in the console', { timeout: 240_000 }, () => {
   after(async () => {
     await browser?.close();
     await server?.stop();
+  });
+
+  it('the rule import takes hostile rules and refuses a hostile file name', () => {
+    const expected = XSS_CORPUS.filter((p) => IMPORTED_RULE_FAMILIES.includes(p.family)).length;
+    assert.equal(imported.written.length, expected, `hostile rules imported: ${JSON.stringify(imported)}`);
+    assert.equal(imported.failed.length, 1, `the hostile path is refused: ${JSON.stringify(imported.failed)}`);
+    assert.match(imported.failed[0]!.file, /data-xss="rp"/);
   });
 
   it('every input stored the corpus, and a hostile rule matched each payload', async () => {
@@ -216,6 +228,24 @@ describe('hostile content in the console', { timeout: 240_000 }, () => {
       collectStrings(JSON.parse(line), values);
     }
     for (const p of XSS_CORPUS) assert.ok(values.has(p.text), `${describePayload(p)} is exported exactly`);
+  });
+
+  it('the audit trail exports hostile actors and details formula-safe', async (t) => {
+    // A token named as a formula acts (its name is the audit's actor); the search it makes is recorded with a formula query.
+    const formula = FORMULA_PAYLOADS[0]!;
+    const created = await server.api('/api/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: formula.text, role: 'analyst' }) });
+    assert.equal(created.status, 201, await created.clone().text());
+    const { token } = (await created.json()) as { token: string };
+    const search = await fetch(`${server.url}/api/v1/search?q=${encodeURIComponent(`"${FORMULA_PAYLOADS[1]!.text}"`)}`, { headers: { authorization: `Bearer ${token}` } });
+    await search.arrayBuffer();
+    const res = await server.api('/api/v1/audit/export?format=csv');
+    if (res.status === 404) return t.skip('this server keeps no audit trail (no /api/v1/audit/export)');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    const rows = parseCsv(await res.text());
+    const risky = rows.slice(1).flat().filter((cell) => /^[=+\-@\t\r]/.test(cell));
+    assert.deepEqual(risky, [], 'no audit cell starts with = + - @ tab or carriage return');
+    assert.ok(rows.some((r) => r.includes(`'${formula.text}`)), 'the formula-named actor is exported with a leading quote');
   });
 
   describe('pages', { skip: browserSkipReason() }, () => {

@@ -65,6 +65,31 @@ export function hostileRules(corpus: readonly HostilePayload[] = XSS_CORPUS): Re
   return files;
 }
 
+/** Rules that arrive through the console's import (`POST /api/v1/rules/import`) rather than a rules folder. */
+export const IMPORTED_RULE_FAMILIES: readonly HostilePayload['family'][] = ['formula', 'markdown'];
+const imported = (p: HostilePayload) => IMPORTED_RULE_FAMILIES.includes(p.family);
+
+/** The rule files placed in the server's rules folder before it starts. */
+export function folderRules(corpus: readonly HostilePayload[] = XSS_CORPUS): Record<string, string> {
+  return hostileRules(corpus.filter((p) => !imported(p)));
+}
+
+/** What the rule import answers. */
+export interface RuleImportReport {
+  readonly written: readonly string[];
+  readonly failed: readonly { readonly file: string; readonly reason: string }[];
+}
+
+/**
+ * Imports the remaining hostile rules through the API, with a hostile file name beside them
+ * that must be refused (paths are letters, digits and a few marks); the import's report.
+ */
+export async function importHostileRules(server: ConsoleServer, corpus: readonly HostilePayload[] = XSS_CORPUS): Promise<RuleImportReport> {
+  const files = Object.entries(hostileRules(corpus.filter(imported))).map(([name, content]) => ({ path: `hostile import/${name}`, content }));
+  files.push({ path: `../<img src=x data-xss="rp" onerror="${trap('rule-path')}">.yml`, content: Object.values(hostileRules([corpus[0]!]))[0]!.replace(ruleIdOf(corpus[0]!), 'vigil-hostile-path') });
+  return server.apiJson<RuleImportReport>('/api/v1/rules/import', { method: 'POST', json: { files } });
+}
+
 const SEVERITY_ERR = 11; // facility user (1) * 8 + error (3)
 
 function rfc5424(p: HostilePayload, path: IngestPath, now: Date): string {
