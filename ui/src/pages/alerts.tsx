@@ -29,9 +29,10 @@ export function AlertsPage(): ReactNode {
   const assignee = params.get('assignee') ?? '';
   const rule = params.get('rule') ?? '';
   const range = params.get('range') ?? '';
+  const unassigned = params.get('unassigned') === 'true';
   // The range's start is fixed when the filters change, not on every reload by the live stream.
   const from = useMemo(() => (RANGES[range] ? Date.now() - RANGES[range]! : undefined), [range]);
-  const path = `/api/v1/alerts${queryString({ limit: 500, state: state === 'all' ? undefined : state, level, q: text, assignee, rule, from })}`;
+  const path = `/api/v1/alerts${queryString({ limit: 500, state: state === 'all' ? undefined : state, level, q: text, assignee: unassigned ? undefined : assignee, unassigned: unassigned ? 'true' : undefined, rule, from })}`;
   const { data, error, loading, reload } = useApi<{ alerts: readonly Alert[] }>(path);
   const alerts = useMemo(() => data?.alerts ?? [], [data]);
 
@@ -214,8 +215,11 @@ export function AlertsPage(): ReactNode {
         </div>
         <div className="field">
           <label htmlFor="alerts-assignee">Assignee</label>
-          <input id="alerts-assignee" value={assigneeDraft} onChange={(e) => setAssigneeDraft(e.target.value)} />
+          <input id="alerts-assignee" value={assigneeDraft} disabled={unassigned} onChange={(e) => setAssigneeDraft(e.target.value)} />
         </div>
+        <label className="check-label">
+          <input type="checkbox" checked={unassigned} onChange={(e) => setFilter('unassigned', e.target.checked ? 'true' : '')} /> Only unassigned
+        </label>
         <button type="submit">Apply filters</button>
         {rule ? (
           <p className="small">
