@@ -74,6 +74,9 @@ describe('console build: only files the Content-Security-Policy allows', () => {
       const code = readFileSync(join(out, 'assets', js), 'utf8');
       assert.doesNotMatch(code, /\beval\(|new Function\(/, `${js} evaluates code`);
     }
+    assert.ok(readdirSync(out).includes('favicon.svg'), 'the icon is a file of its own (no data: URL in the page)');
+    assert.match(html, /<link rel="icon" href="\/favicon\.svg"/);
+    assert.doesNotMatch(readFileSync(join(out, 'favicon.svg'), 'utf8'), /<script|on[a-z]+=|href=/i, 'the icon is a plain drawing');
     const css = readFileSync(join(out, 'assets', assets.find((a) => a.endsWith('.css'))!), 'utf8');
     assert.doesNotMatch(css, /url\((?!['"]?data:image)/, 'the stylesheet loads nothing from elsewhere');
   });

@@ -114,9 +114,18 @@ export function SourcesPage(): ReactNode {
                       {s.hosts.length === 0 ? (
                         <span className="muted">—</span>
                       ) : (
-                        <button type="button" aria-expanded={open.has(key)} onClick={() => toggle(key)} aria-label={`${s.hosts.length} hosts sending to ${visibleText(s.input)} (${s.kind})`}>
-                          {s.hosts.length === 1 ? '1 host' : `${s.hosts.length} hosts`}
-                        </button>
+                        <>
+                          <ul className="plain small">
+                            {s.hosts.slice(0, 3).map((h) => (
+                              <li key={h.host}>
+                                <Visible max={80}>{h.host}</Visible>
+                              </li>
+                            ))}
+                          </ul>
+                          <button type="button" className="link small" aria-expanded={open.has(key)} onClick={() => toggle(key)} aria-label={`${s.hosts.length} hosts sending to ${visibleText(s.input)} (${s.kind})`}>
+                            {open.has(key) ? 'hide hosts' : s.hosts.length === 1 ? 'details' : `all ${s.hosts.length} hosts`}
+                          </button>
+                        </>
                       )}
                     </td>
                   </tr>
