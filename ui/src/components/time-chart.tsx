@@ -4,7 +4,7 @@
  * Times are shown in UTC like every other time in the console. Dragging across the chart
  * selects a time range when the page offers `onSelect`.
  */
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, type ReactNode } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useTheme } from '../theme.js';
@@ -30,6 +30,8 @@ export interface TimeChartProps {
   readonly unit?: string;
   /** Called with the dragged range (epoch ms). */
   readonly onSelect?: (from: number, to: number) => void;
+  /** Bucket width in ms, when known; otherwise read from the buckets (one minute for a single one). */
+  readonly stepMs?: number;
 }
 
 /** Tick labels in UTC and 24-hour time: the day where it changes (or every tick for daily steps), the time otherwise. */
@@ -38,7 +40,7 @@ function tickLabels(splits: readonly number[], increment: number): string[] {
   return splits.map((s) => {
     const iso = new Date(s * 1000).toISOString();
     const day = iso.slice(5, 10);
-    const time = iso.slice(11, 16);
+    const time = iso.slice(11, increment < 60 ? 19 : 16);
     if (increment >= 86_400) return day;
     const label = day !== lastDay ? `${time}\n${day}` : time;
     lastDay = day;
@@ -49,7 +51,13 @@ function tickLabels(splits: readonly number[], increment: number): string[] {
 const PALETTE = ['--c1', '--c2', '--c3', '--c4', '--c5', '--c6', '--c7', '--c8'];
 
 export function TimeChart(props: TimeChartProps): ReactNode {
-  const { label, buckets, series, kind, height = 180, unit = 'events', onSelect } = props;
+  const { label, buckets: given, series: givenSeries, kind, height = 180, unit = 'events', onSelect, stepMs } = props;
+  // One bucket alone gives the time axis no width: it is drawn between two empty neighbours.
+  const [buckets, series] = useMemo(() => {
+    if (given.length !== 1) return [given, givenSeries] as const;
+    const step = stepMs ?? 60_000;
+    return [[given[0]! - step, given[0]!, given[0]! + step], givenSeries.map((s) => ({ ...s, values: [0, s.values[0] ?? 0, 0] }))] as const;
+  }, [given, givenSeries, stepMs]);
   const box = useRef<HTMLDivElement>(null);
   const { resolved } = useTheme();
   const select = useRef(onSelect);

@@ -216,7 +216,7 @@ export function SearchPage(): ReactNode {
           </div>
         </>
       ) : null}
-      {result?.kind === 'table' ? <TableResults table={result} onFilter={addFilter} exportLinks={can(user, 'analyst') ? { csv: exportLink('csv'), ndjson: exportLink('ndjson') } : undefined} /> : null}
+      {result?.kind === 'table' ? <TableResults table={result} query={q} onFilter={addFilter} exportLinks={can(user, 'analyst') ? { csv: exportLink('csv'), ndjson: exportLink('ndjson') } : undefined} /> : null}
     </section>
   );
 }
@@ -424,21 +424,28 @@ function EventRow({ event, columns, open, onToggle, onFilter }: { readonly event
   );
 }
 
-function TableResults({ table, onFilter, exportLinks }: { readonly table: TableResult; readonly onFilter: (field: string, value: string) => void; readonly exportLinks: ExportLinks | undefined }): ReactNode {
+/** The `span=` of a `| timechart` in the query, in ms (the API's default is one hour). */
+function spanOf(query: string): number {
+  const m = /\|\s*timechart\b[^|]*\bspan=(\d+)([smhd])\b/i.exec(query);
+  if (!m) return 3_600_000;
+  return Number(m[1]) * ({ s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as Record<string, number>)[m[2]!.toLowerCase()]!;
+}
+
+function TableResults({ table, query, onFilter, exportLinks }: { readonly table: TableResult; readonly query: string; readonly onFilter: (field: string, value: string) => void; readonly exportLinks: ExportLinks | undefined }): ReactNode {
   const chart = useMemo(() => timechartOf(table), [table]);
   return (
     <>
       {chart ? (
         <section className="card" aria-labelledby="search-chart">
           <h2 id="search-chart">Chart</h2>
-          <TimeChart label="Timechart" kind={chart.series.length > 1 ? 'lines' : 'bars'} buckets={chart.buckets} series={chart.series} unit="" />
+          <TimeChart label="Timechart" kind={chart.series.length > 1 ? 'lines' : 'bars'} buckets={chart.buckets} series={chart.series} unit="" stepMs={spanOf(query)} />
         </section>
       ) : null}
       <section className="results card" aria-labelledby="search-results">
         <div className="page-head">
           <h2 id="search-results">Results</h2>
           <p className="muted small" role="status">
-            {table.rows.length.toLocaleString('en')} rows{table.truncated ? ' (cut: add | head n for more, up to 10,000)' : ''} ({durationText(table.tookMs)}).
+            {table.rows.length === 1 ? '1 row' : `${table.rows.length.toLocaleString('en')} rows`}{table.truncated ? ' (cut: add | head n for more, up to 10,000)' : ''} ({durationText(table.tookMs)}).
           </p>
           <Exports links={exportLinks} />
         </div>
