@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { ALERT_STATES, ALERT_VERDICTS, type Alert, type AlertFilter, type Suppression } from '../core/alert.js';
 import { VigilError, isVigilError } from '../core/errors.js';
 import { parseTime } from '../search/index.js';
+import type { Event } from '../core/event.js';
 import type { Store } from '../core/store.js';
 import { TRIAGE_ACTIONS, type AlertTriage, type TriageRequest } from '../alerts/alert-triage.js';
 import { figuresOf, type RuleFigures } from '../alerts/rule-figures.js';
@@ -24,6 +25,8 @@ import { auditDetail } from './audit/audit-hook.js';
 
 export const DEFAULT_ALERT_LIMIT = 100;
 export const MAX_ALERT_LIMIT = 10_000;
+/** Events of one alert returned by `GET /api/v1/alerts/:id/events`. */
+export const MAX_ALERT_EVENTS = 500;
 
 export interface AlertRouteOptions {
   readonly store: Store;
@@ -47,6 +50,16 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     const alert = await store.getAlert(principalOf(request).tenant, id);
     if (!alert) throw new VigilError('not-found', `no alert ${id}`, { where: 'alert id' });
     return alert;
+  });
+
+  // The events an alert lists, by id: exact whatever their event time (an imported old log's
+  // alert has events years before the alert). The first MAX_ALERT_EVENTS of the list.
+  app.get('/api/v1/alerts/:id/events', { config: { access: 'viewer' } }, async (request): Promise<{ events: readonly Event[]; listed: number }> => {
+    const { tenant } = principalOf(request);
+    const { id } = request.params as { id: string };
+    const alert = await store.getAlert(tenant, id);
+    if (!alert) throw new VigilError('not-found', `no alert ${id}`, { where: 'alert id' });
+    return { events: await store.eventsByIds(tenant, alert.eventIds.slice(0, MAX_ALERT_EVENTS)), listed: alert.eventIds.length };
   });
 
   app.post('/api/v1/alerts/:id/actions', { config: { access: 'analyst', audit: 'alert-triage' } }, async (request): Promise<Alert> => {

@@ -270,7 +270,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   await app.register(async (scope) => overviewRoutes(scope, { store: options.store, metrics: options.metrics, inputs, risk: options.risk }));
   await app.register(async (scope) => historyRoutes(scope, { store: options.store, retention: options.retention }));
   const response = options.response;
-  if (response) await app.register(async (scope) => responseRoutes(scope, { response }));
+  await app.register(async (scope) => responseRoutes(scope, { response }));
   const coverage = options.coverage;
   if (coverage) await app.register(async (scope) => coverageRoutes(scope, { coverage }));
   const rules = options.rules;

@@ -231,6 +231,9 @@ export class MemoryStore implements Store {
     const page = matching.slice(0, request.limit);
     return { events: page.map((x) => x.e), cursor: page.length === request.limit ? String(page.at(-1)!.i + 1) : undefined };
   }
+  async eventsByIds(tenant: string, ids: readonly string[]): Promise<readonly Event[]> {
+    return [...new Set(ids)].flatMap((id) => this.events.filter((e) => e.tenant === tenant && e.id === id));
+  }
   async countEvents(tenant: string): Promise<number> {
     return this.events.filter((event) => event.tenant === tenant).length;
   }

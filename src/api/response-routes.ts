@@ -8,20 +8,30 @@ import type { ResponseEngine, ResponseRun } from '../actions/response/response-e
 import { principalOf } from '../sources/http/index.js';
 import { jsonObjectBody } from './json-body.js';
 import { auditDetail } from './audit/audit-hook.js';
+import { VigilError } from '../core/errors.js';
 
-export async function responseRoutes(app: FastifyInstance, options: { response: ResponseEngine }): Promise<void> {
-  app.get('/api/v1/response/runs', { config: { access: 'viewer' } }, async (request): Promise<{ runs: readonly ResponseRun[] }> => ({
-    runs: options.response.runs(principalOf(request).tenant).slice(0, 1000),
+/**
+ * Registered whether or not playbooks are configured: without them the runs list is empty and
+ * says so (`configured: false`), so a console page never meets a 404 for an optional feature.
+ */
+export async function responseRoutes(app: FastifyInstance, options: { response: ResponseEngine | undefined }): Promise<void> {
+  const engine = (): ResponseEngine => {
+    if (!options.response) throw new VigilError('not-found', 'automated response is not configured on this server: add playbooks under response.playbooks in vigil.yaml (docs/response.md)', { where: 'response.playbooks' });
+    return options.response;
+  };
+  app.get('/api/v1/response/runs', { config: { access: 'viewer' } }, async (request): Promise<{ runs: readonly ResponseRun[]; configured: boolean }> => ({
+    runs: options.response ? options.response.runs(principalOf(request).tenant).slice(0, 1000) : [],
+    configured: options.response !== undefined,
   }));
   app.post('/api/v1/response/runs/:id/approve', { config: { access: 'admin', audit: 'response-approve' } }, async (request): Promise<ResponseRun> => {
     const principal = principalOf(request);
-    return options.response.approve(principal.tenant, (request.params as { id: string }).id, principal.tokenName);
+    return engine().approve(principal.tenant, (request.params as { id: string }).id, principal.tokenName);
   });
   app.post('/api/v1/response/runs/:id/reject', { config: { access: 'admin', audit: 'response-reject' } }, async (request): Promise<ResponseRun> => {
     const principal = principalOf(request);
     const body = request.body && Buffer.isBuffer(request.body) && request.body.length > 0 ? jsonObjectBody(request.body, '{"reason": "false positive"}') : {};
     const reason = typeof body['reason'] === 'string' ? body['reason'].slice(0, 2000) : '';
     auditDetail(request, { reason });
-    return options.response.reject(principal.tenant, (request.params as { id: string }).id, principal.tokenName, reason);
+    return engine().reject(principal.tenant, (request.params as { id: string }).id, principal.tokenName, reason);
   });
 }

@@ -224,6 +224,8 @@ export interface Store extends TokenStore, AlertStore, RuleStateStore, UserStore
   /** The pipes of a query (`| stats`, `| timechart`, `| top`) over the matching events, as a table. */
   aggregate(request: AggregateRequest): Promise<TableResult>;
   countEvents(tenant: string): Promise<number>;
+  /** The tenant's events with these ids (an alert's events), in the order of `ids`; missing ids are left out. At most 1,000 ids. */
+  eventsByIds(tenant: string, ids: readonly string[]): Promise<readonly Event[]>;
   /**
    * The tenant's events in the order they were stored (the order live detection saw them), one
    * page at a time: pass the returned cursor to continue; undefined when there is no more.

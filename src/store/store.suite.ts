@@ -218,6 +218,15 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
         });
       }
 
+      it('reads an alert\'s events by id, in the order asked, only from the tenant', async () => {
+        const [a, b, c] = [event({ tenant: 'a' }), event({ tenant: 'a' }), event({ tenant: 'b' })];
+        await store.appendEvents([a!, b!, c!]);
+        assert.deepEqual((await store.eventsByIds('a', [b!.id, 'missing', a!.id, b!.id])).map((e) => e.id), [b!.id, a!.id]);
+        assert.deepEqual(await store.eventsByIds('a', [c!.id]), []);
+        assert.deepEqual(await store.eventsByIds('a', []), []);
+        assert.deepEqual(await store.eventsByIds('a', ["x' OR '1'='1"]), []);
+      });
+
       it('serialises concurrent appends without losing any', async () => {
         await Promise.all(
           Array.from({ length: 8 }, (_, i) => store.appendEvents([event({}), event({})], { consumer: 'bus', position: String(i) })),

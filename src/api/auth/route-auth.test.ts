@@ -3,6 +3,8 @@
  * escape: without a credential, with a bad or revoked token, with an ended session, with each
  * token role and each user role, and with a user who must still change its password.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { DEFAULT_CONSOLE_ROOT } from '../console-files.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TokenRole, UserRole } from '../../core/store.js';
@@ -40,7 +42,10 @@ after(async () => {
 const PUBLIC = new Set(['GET /healthz', 'GET /services/collector/health', 'GET /services/collector/health/1.0', 'POST /api/v1/session', 'GET /assets/*']);
 /** The console's page routes are reached only by a browser's Accept (console-routes.ts); `GET /` is also the Elasticsearch ping. */
 const isConsolePage = (route: { constraints?: Readonly<Record<string, string>> | undefined }) => route.constraints?.['console'] === 'html';
-const isPublic = (route: { method: string; url: string; constraints?: Readonly<Record<string, string>> | undefined }) => isConsolePage(route) || PUBLIC.has(key(route));
+/** The built console's top-level files (favicon) are public too, when the UI is built (`npm ci` builds it). */
+const CONSOLE_FILES = new Set(existsSync(DEFAULT_CONSOLE_ROOT) ? readdirSync(DEFAULT_CONSOLE_ROOT, { withFileTypes: true }).filter((d) => d.isFile() && d.name !== 'index.html').map((d) => `GET /${d.name}`) : []);
+const isPublic = (route: { method: string; url: string; constraints?: Readonly<Record<string, string>> | undefined }) =>
+  isConsolePage(route) || PUBLIC.has(key(route)) || CONSOLE_FILES.has(key(route));
 /** Ends the caller's session: sent on its own at the end, not in the middle of the sweep. */
 const LOGOUT = 'DELETE /api/v1/session';
 /** What a user who must change its password may still call. */

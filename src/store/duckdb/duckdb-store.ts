@@ -69,6 +69,8 @@ function discard(appender: DuckDBAppender): void {
   }
 }
 
+const MAX_EVENTS_BY_ID = 1000;
+
 const RULE_STATE_COLUMNS = 'tenant, rule_id, enabled, changed, changed_by';
 
 function ruleStateFromRow(row: readonly unknown[]): RuleState {
@@ -622,6 +624,21 @@ export class DuckDbStore implements Store {
     return this.read('count events', async (conn) => {
       const reader = await conn.runAndReadAll('SELECT count(*) FROM events WHERE tenant = $1', [tenant]);
       return Number(reader.getRowsJS()[0]?.[0] ?? 0);
+    });
+  }
+
+  eventsByIds(tenant: string, ids: readonly string[]): Promise<readonly Event[]> {
+    if (ids.length > MAX_EVENTS_BY_ID) throw new VigilError('bad-request', `at most ${MAX_EVENTS_BY_ID} event ids at once`, { where: 'ids' });
+    const wanted = [...new Set(ids)];
+    if (wanted.length === 0) return Promise.resolve([]);
+    return this.read('read events by id', async (conn) => {
+      // Ids are bound as one list parameter: never spliced into SQL.
+      const reader = await conn.runAndReadAll(`SELECT ${HIT_COLUMNS} FROM events WHERE tenant = $1 AND list_contains($2::VARCHAR[], id)`, [tenant, listValue(wanted)]);
+      const byId = new Map(reader.getRowsJS().map((row) => {
+        const event = eventFromRow(row);
+        return [event.id, event] as const;
+      }));
+      return ids.flatMap((id, i) => (ids.indexOf(id) === i && byId.has(id) ? [byId.get(id)!] : []));
     });
   }
 

@@ -12,6 +12,7 @@ export const STORE_METHODS = [
   'search',
   'aggregate',
   'countEvents',
+  'eventsByIds',
   'scanEvents',
   'profileEvents',
   'entityStats',

@@ -132,6 +132,9 @@ export class WorkerStore implements Store {
   scanEvents(request: ScanRequest): Promise<ScanPage> {
     return this.#call('scanEvents', [request]);
   }
+  eventsByIds(tenant: string, ids: readonly string[]): Promise<readonly Event[]> {
+    return this.#call('eventsByIds', [tenant, ids]);
+  }
   countEvents(tenant: string): Promise<number> {
     return this.#call('countEvents', [tenant]);
   }

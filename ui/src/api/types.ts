@@ -121,6 +121,13 @@ export interface EntityTimeline {
   readonly related: readonly { readonly field: string; readonly value: string; readonly events: number }[];
 }
 
+/** `GET /api/v1/alerts/:id/events`. */
+export interface AlertEventsResult {
+  readonly events: readonly VigilEvent[];
+  /** How many events the alert lists (more than `events` past the first 500). */
+  readonly listed: number;
+}
+
 export interface EventsResult {
   readonly kind: 'events';
   readonly total: number;

@@ -8,7 +8,7 @@
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, queryString, type ApiError } from '../api/client.js';
-import { ALERT_VERDICTS, type Alert, type AlertVerdict, type Case, type EventsResult, type Overview, type ResponseRun, type TriageRequest } from '../api/types.js';
+import { ALERT_VERDICTS, type Alert, type AlertEventsResult, type AlertVerdict, type Case, type Overview, type ResponseRun, type TriageRequest } from '../api/types.js';
 import { asApiError, useApi } from '../api/use-api.js';
 import { entitiesOf, stringList, VERDICT_NAMES } from '../components/alert-parts.js';
 import { ErrorNotice, Loading } from '../components/error-notice.js';
@@ -358,19 +358,11 @@ function TriagePanel({ alert, onChange }: { readonly alert: Alert; readonly onCh
   );
 }
 
-/**
- * The events whose ids the alert lists: the events in its time span (narrowed to its host when
- * it names one) are searched, and only those ids are kept.
- */
+/** The events whose ids the alert lists, read by id (exact whatever their event time). */
 function MatchingEvents({ alert }: { readonly alert: Alert }): ReactNode {
-  const ids = useMemo(() => new Set(alert.eventIds), [alert.eventIds]);
-  const host = entitiesOf(alert).find((e) => e.field === 'host.name');
-  const path =
-    alert.eventIds.length === 0
-      ? null
-      : `/api/v1/search${queryString({ q: host ? fieldTerm('host.name', host.value) : '', from: alert.firstSeen, to: alert.lastSeen + 1, limit: 2000 })}`;
-  const { data, error, loading } = useApi<EventsResult>(path);
-  const events = (data?.kind === 'events' ? data.hits : []).filter((e) => ids.has(e.id));
+  const path = alert.eventIds.length === 0 ? null : `/api/v1/alerts/${encodeURIComponent(alert.id)}/events`;
+  const { data, error, loading } = useApi<AlertEventsResult>(path);
+  const events = data?.events ?? [];
   return (
     <section className="card" aria-labelledby="alert-events">
       <h2 id="alert-events">Matching events</h2>
@@ -380,7 +372,7 @@ function MatchingEvents({ alert }: { readonly alert: Alert }): ReactNode {
       {data ? (
         <p className="muted small">
           {events.length} of the {alert.eventIds.length} event{alert.eventIds.length === 1 ? '' : 's'} this alert lists
-          {events.length < alert.eventIds.length ? ' (the others are outside the stored history or past the first 2,000 events of its time span)' : ''}.
+          {events.length < alert.eventIds.length ? ' (the others are past the first 500 or no longer in the stored history)' : ''}.
         </p>
       ) : null}
       {events.slice(0, 50).map((e) => (
@@ -536,12 +528,13 @@ function EntityRisk({ alert }: { readonly alert: Alert }): ReactNode {
 }
 
 function ActionsRun({ alertId }: { readonly alertId: string }): ReactNode {
-  const { data, error } = useApi<{ runs: readonly ResponseRun[] }>('/api/v1/response/runs');
+  const { data, error } = useApi<{ runs: readonly ResponseRun[]; configured: boolean }>('/api/v1/response/runs');
   const runs = (data?.runs ?? []).filter((r) => r.alertId === alertId);
   return (
     <section className="card" aria-labelledby="alert-actions">
       <h2 id="alert-actions">Actions run</h2>
-      {error?.status === 404 ? <p className="muted">Automated response is not configured on this server (no playbooks).</p> : <ErrorNotice error={error} label="Response runs" />}
+      {data?.configured === false ? <p className="muted">Automated response is not configured on this server (no playbooks).</p> : null}
+      <ErrorNotice error={error} label="Response runs" />
       {data && runs.length === 0 ? <p className="muted">No playbook ran for this alert.</p> : null}
       {runs.map((r) => (
         <div key={r.id} className="run">

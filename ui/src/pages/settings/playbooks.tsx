@@ -62,7 +62,7 @@ function PlaybookList(): ReactNode {
 }
 
 function ResponseRuns({ admin }: { readonly admin: boolean }): ReactNode {
-  const { data, error, loading, reload } = useApi<{ runs: readonly ResponseRun[] }>('/api/v1/response/runs');
+  const { data, error, loading, reload } = useApi<{ runs: readonly ResponseRun[]; configured: boolean }>('/api/v1/response/runs');
   const [reasons, setReasons] = useState<Readonly<Record<string, string>>>({});
   const [actionError, setActionError] = useState<ApiError | undefined>();
   const runs = [...(data?.runs ?? [])].sort((a, b) => Number(b.status === 'awaiting-approval') - Number(a.status === 'awaiting-approval') || b.created - a.created);
@@ -81,7 +81,8 @@ function ResponseRuns({ admin }: { readonly admin: boolean }): ReactNode {
     <section aria-labelledby="runs-title">
       <h2 id="runs-title">Response runs</h2>
       <ErrorNotice error={actionError} label="Approval" />
-      {error?.status === 404 ? <p className="muted">Automated response is not configured on this server (response.playbooks in vigil.yaml).</p> : <ErrorNotice error={error} label="Response runs" />}
+      {data?.configured === false ? <p className="muted">Automated response is not configured on this server (response.playbooks in vigil.yaml).</p> : null}
+      <ErrorNotice error={error} label="Response runs" />
       {loading && !data ? <Loading what="response runs" /> : null}
       {data && runs.length === 0 ? <p className="muted">No playbook has run.</p> : null}
       {runs.length > 0 ? (
