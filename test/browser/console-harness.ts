@@ -346,6 +346,8 @@ export interface PageFindings {
   readonly trapped: { readonly id: string; readonly page: string }[];
   /** Requests that left loopback (the console must never fetch anything from elsewhere). */
   readonly foreignRequests: string[];
+  /** Answers of 400 and above to the page's requests: `METHOD url → status` (the console errors say only the status). */
+  readonly failedRequests: string[];
 }
 
 export interface ConsoleSession {
@@ -388,7 +390,7 @@ export async function launchConsoleBrowser(): Promise<ConsoleBrowser> {
     newSession: async (baseUrl) => {
       const context = await browser.newContext({ baseURL: baseUrl, viewport: VIEWPORT, colorScheme: 'light', locale: 'en-GB', timezoneId: 'UTC' });
       context.setDefaultTimeout(10_000);
-      const findings: PageFindings = { consoleErrors: [], pageErrors: [], dialogs: [], cspViolations: [], trapped: [], foreignRequests: [] };
+      const findings: PageFindings = { consoleErrors: [], pageErrors: [], dialogs: [], cspViolations: [], trapped: [], foreignRequests: [], failedRequests: [] };
       await context.exposeBinding('__xss', (source, id: unknown) => {
         findings.trapped.push({ id: String(id), page: source.page?.url() ?? '?' });
       });
@@ -408,6 +410,9 @@ export async function launchConsoleBrowser(): Promise<ConsoleBrowser> {
         if (m.type() === 'error') findings.consoleErrors.push(`${page.url()}: ${m.text()}`);
       });
       page.on('pageerror', (e) => findings.pageErrors.push(`${page.url()}: ${e.message}`));
+      page.on('response', (r) => {
+        if (r.status() >= 400) findings.failedRequests.push(`${r.request().method()} ${r.url().slice(0, 300)} → ${r.status()} (on ${page.url()})`);
+      });
       page.on('dialog', (d) => {
         findings.dialogs.push(`${d.type()}: ${d.message()}`);
         void d.dismiss().catch(() => {});
