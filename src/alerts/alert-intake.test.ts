@@ -9,6 +9,7 @@ import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
 import { AlertIntake, groupKeyOf, type AlertIntakeOptions } from './alert-intake.js';
 import { AlertTriage } from './alert-triage.js';
 import { DEFAULT_RISK_POINTS } from './risk-entities.js';
+import { AlertFeed, type AlertNotice } from './alert-feed.js';
 
 const T0 = Date.parse('2026-11-02T10:00:00Z');
 const MINUTE = 60_000;
@@ -142,5 +143,45 @@ describe('alert intake: what a detection becomes', () => {
     const after = (await store.listAlerts('default', 100)).filter((a) => a.ruleId === 'vigil-risk-host.name');
     assert.equal(after.length, 1);
     assert.equal(after[0]!.count, 1, 'not even as a grouped detection');
+  });
+
+  it('tells the feed of each alert raised and each one a detection joins, after storing them', async () => {
+    const feed = new AlertFeed();
+    const heard: { notice: AlertNotice }[] = [];
+    feed.subscribe((notice) => void heard.push({ notice }));
+    const intake = await open({ feed });
+    await intake.raise([detection({ time: T0 }), detection({ time: T0 + MINUTE })]);
+    const [alert] = await store.listAlerts('default', 10);
+    assert.deepEqual(heard.map((h) => h.notice), [{ tenant: 'default', id: alert!.id, change: 'raised' }], 'a group raised in one batch is one notice');
+    await intake.raise([detection({ time: T0 + 2 * MINUTE })]);
+    assert.deepEqual(heard.at(-1)?.notice, { tenant: 'default', id: alert!.id, change: 'updated' });
+    assert.equal((await store.getAlert('default', alert!.id))?.count, 3, 'the store had the change when the feed told of it');
+    const triage = new AlertTriage(store, undefined, feed);
+    await triage.apply('default', alert!.id, { action: 'ack' }, 'ana');
+    assert.deepEqual(heard.at(-1)?.notice, { tenant: 'default', id: alert!.id, change: 'updated' });
+    assert.equal(heard.length, 3);
+  });
+
+  it('lists the entities with the most risk within the window, per tenant', async () => {
+    const intake = await open({ risk: { points: DEFAULT_RISK_POINTS, threshold: 1000, windowMs: 60 * MINUTE, level: 'high', fields: ['host.name', 'user.name'] } });
+    await intake.raise([
+      detection({ rule: 'webshell', level: 'high', entities: { 'host.name': 'Web1' }, time: T0 }),
+      detection({ rule: 'beacon', level: 'medium', entities: { 'host.name': 'web1', 'user.name': 'bob' }, time: T0 + MINUTE }),
+      detection({ rule: 'old', level: 'critical', entities: { 'user.name': 'carol' }, time: T0 - 120 * MINUTE }),
+    ]);
+    const other = { ...detection({ rule: 'webshell', level: 'high', entities: { 'host.name': 'web1' }, time: T0 }), tenant: 'other' };
+    await intake.raise([other]);
+    assert.deepEqual(
+      intake.topRisk('default', 10, T0 + 2 * MINUTE).map((e) => [e.field, e.value, e.score, e.rules]),
+      [
+        ['host.name', 'Web1', 55, 2],
+        ['user.name', 'bob', 15, 1],
+      ],
+      'carol\'s detection is outside the window; the value keeps its first spelling',
+    );
+    assert.deepEqual(intake.topRisk('default', 1, T0 + 2 * MINUTE).length, 1);
+    assert.deepEqual(intake.topRisk('other', 10, T0 + 2 * MINUTE).map((e) => e.score), [40]);
+    assert.deepEqual(intake.topRisk('default', 10, T0 + 200 * MINUTE), [], 'risk fades with the window');
+    assert.deepEqual((await open()).topRisk('default', 10), [], 'no risk scoring, no entities');
   });
 });

@@ -22,7 +22,8 @@ import { dayOf, type Alert, type AlertBatch, type RuleDay, type Suppression } fr
 import { newId } from '../core/ids.js';
 import type { AlertRecord, Store } from '../core/store.js';
 import type { AlertContext } from './alert-context.js';
-import { RiskLedger, type RiskOptions } from './risk-entities.js';
+import type { AlertFeed, AlertNotice } from './alert-feed.js';
+import { RiskLedger, type RiskEntity, type RiskOptions } from './risk-entities.js';
 
 export interface AlertIntakeOptions {
   readonly store: Pick<Store, 'applyAlertBatch' | 'openAlertGroups' | 'activeSuppressions' | 'ruleDays'>;
@@ -33,6 +34,8 @@ export interface AlertIntakeOptions {
   readonly risk?: RiskOptions | undefined;
   /** Told of every new alert once it is stored (notifications, automated response); errors are logged. */
   readonly onRaised?: ((alerts: readonly Alert[]) => Promise<void> | void) | undefined;
+  /** Told, once stored, of each alert raised and each open alert a detection joined (the console's live queue). */
+  readonly feed?: Pick<AlertFeed, 'publish'> | undefined;
   /** Adds context (GeoIP, assets, users, intel, prevalence, surrounding events) to each new alert. */
   readonly context?: AlertContext | undefined;
   /** How often suppressions are re-read from the store (changes made elsewhere). Default 10 s. */
@@ -193,6 +196,13 @@ export class AlertIntake {
     }
     const batch: AlertBatch = { inserts, merges: [...merges.values()], days: [...days.values()] satisfies RuleDay[], suppressionHits: [...hits.values()] };
     await this.options.store.applyAlertBatch(batch);
+    if (this.options.feed) {
+      const notices: AlertNotice[] = [
+        ...inserts.map((a) => ({ tenant: a.tenant, id: a.id, change: 'raised' as const })),
+        ...batch.merges.map((m) => ({ tenant: m.tenant, id: m.id, change: 'updated' as const })),
+      ];
+      if (notices.length > 0) this.options.feed.publish(notices);
+    }
     if (inserts.length > 0 && this.options.onRaised) {
       try {
         await this.options.onRaised(inserts);
@@ -200,6 +210,11 @@ export class AlertIntake {
         this.options.log?.warn({ err: error }, 'acting on new alerts failed; they are stored');
       }
     }
+  }
+
+  /** The tenant's entities with the most risk now (empty when risk scoring is off). */
+  topRisk(tenant: string, limit: number, now: number = this.#now()): RiskEntity[] {
+    return this.#risk?.top(tenant, limit, now) ?? [];
   }
 
   #riskOf(record: AlertRecord, seen: number): { alerts: AlertRecord[]; totals: Record<string, number> } {

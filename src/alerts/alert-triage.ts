@@ -13,6 +13,7 @@
 import { ALERT_VERDICTS, type Alert, type AlertHistoryEntry, type AlertState, type AlertVerdict } from '../core/alert.js';
 import { VigilError } from '../core/errors.js';
 import type { Store } from '../core/store.js';
+import type { AlertFeed } from './alert-feed.js';
 
 export const TRIAGE_ACTIONS = ['ack', 'start', 'close', 'reopen', 'assign', 'comment'] as const;
 export type TriageAction = (typeof TRIAGE_ACTIONS)[number];
@@ -41,6 +42,8 @@ export class AlertTriage {
   constructor(
     private readonly store: Pick<Store, 'getAlert' | 'updateAlert'>,
     private readonly onClosed?: (alert: Alert) => void,
+    /** Told of every change made (the console's live queue). */
+    private readonly feed?: Pick<AlertFeed, 'publish'>,
   ) {}
 
   async apply(tenant: string, id: string, request: TriageRequest, by: string, now: number = Date.now()): Promise<Alert> {
@@ -96,6 +99,7 @@ export class AlertTriage {
     });
     if (!updated) throw new VigilError('not-found', `no alert ${id}`, { where: 'alert id' });
     if (updated.state === 'closed' && alert.state !== 'closed') this.onClosed?.(updated);
+    this.feed?.publish([{ tenant, id, change: 'updated' }]);
     return updated;
   }
 }

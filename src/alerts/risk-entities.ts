@@ -25,6 +25,17 @@ export interface RiskOptions {
   readonly maxEntities?: number;
 }
 
+/** An entity's risk now: the points of the rules that fired about it within the window. */
+export interface RiskEntity {
+  readonly field: string;
+  readonly value: string;
+  readonly score: number;
+  /** Rules contributing. */
+  readonly rules: number;
+  /** Event time of the latest contribution, epoch ms. */
+  readonly lastSeen: number;
+}
+
 export const DEFAULT_RISK_POINTS: Readonly<Record<string, number>> = { informational: 1, low: 5, medium: 15, high: 40, critical: 80 };
 
 interface Contribution {
@@ -38,6 +49,10 @@ interface Contribution {
 }
 
 interface EntityRisk {
+  readonly tenant: string;
+  readonly field: string;
+  /** As the first detection spelled it (the key is lower-cased). */
+  readonly value: string;
   readonly byRule: Map<string, Contribution>;
   /** Event time of the last risk alert; it may alert again once every contribution is newer. */
   alertedAt: number | undefined;
@@ -62,7 +77,7 @@ export class RiskLedger {
         const key = `${record.tenant}\u0000${field}\u0000${String(value).toLowerCase()}`;
         let entity = this.#entities.get(key);
         if (!entity) {
-          entity = { byRule: new Map(), alertedAt: undefined };
+          entity = { tenant: record.tenant, field, value: String(value), byRule: new Map(), alertedAt: undefined };
           if (this.#entities.size >= (this.options.maxEntities ?? 100_000)) this.#entities.delete(this.#entities.keys().next().value!);
         }
         this.#entities.delete(key);
@@ -89,6 +104,29 @@ export class RiskLedger {
       }
     }
     return { alerts: out, totals };
+  }
+
+  /**
+   * The tenant's entities with the most risk from detections within the window before `now`,
+   * highest first: the console's "entities at risk".
+   */
+  top(tenant: string, limit: number, now: number): RiskEntity[] {
+    const since = now - this.options.windowMs;
+    const out: RiskEntity[] = [];
+    for (const entity of this.#entities.values()) {
+      if (entity.tenant !== tenant) continue;
+      let score = 0;
+      let rules = 0;
+      let last = 0;
+      for (const c of entity.byRule.values()) {
+        if (c.time < since) continue;
+        score += c.points;
+        rules++;
+        last = Math.max(last, c.time);
+      }
+      if (score > 0) out.push({ field: entity.field, value: entity.value, score, rules, lastSeen: last });
+    }
+    return out.sort((a, b) => b.score - a.score || b.lastSeen - a.lastSeen).slice(0, limit);
   }
 
   #alert(record: AlertRecord, field: string, value: string, total: number, contributions: readonly Contribution[], time: number): AlertRecord {

@@ -3,15 +3,17 @@
  * its rule's id, title, level and author (the Detection Rule License asks for the author
  * wherever a match is shown). Who made a change is the name of the token that made it.
  *
- * - `GET  /api/v1/alerts?limit=&state=&rule=`       newest activity first
+ * - `GET  /api/v1/alerts?limit=&state=&rule=&level=&q=&assignee=&unassigned=&from=&to=`  newest activity first
  * - `GET  /api/v1/alerts/:id`                        one alert with its history
  * - `POST /api/v1/alerts/:id/actions`                `{action: ack|start|close|reopen|assign|comment, verdict?, assignee?, comment?}`
+ * - `POST /api/v1/alerts/actions`                    the same move on up to 500 alerts: `{ids, action, …}` → `{updated, failed}`
  * - `GET  /api/v1/suppressions`, `POST /api/v1/suppressions`, `DELETE /api/v1/suppressions/:id`
  * - `GET  /api/v1/rules/figures?days=`               per-rule counts, verdicts, noise, suggestions
  */
 import type { FastifyInstance } from 'fastify';
 import { ALERT_STATES, ALERT_VERDICTS, type Alert, type AlertFilter, type Suppression } from '../core/alert.js';
-import { VigilError } from '../core/errors.js';
+import { VigilError, isVigilError } from '../core/errors.js';
+import { parseTime } from '../search/index.js';
 import type { Store } from '../core/store.js';
 import { TRIAGE_ACTIONS, type AlertTriage, type TriageRequest } from '../alerts/alert-triage.js';
 import { figuresOf, type RuleFigures } from '../alerts/rule-figures.js';
@@ -37,11 +39,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     const principal = principalOf(request);
     const q = (request.query ?? {}) as Record<string, unknown>;
     const limit = q['limit'] === undefined || q['limit'] === '' ? DEFAULT_ALERT_LIMIT : wholeNumber(q['limit'], 'limit', 1, MAX_ALERT_LIMIT);
-    const filter: AlertFilter = {
-      ...(q['state'] === undefined || q['state'] === '' ? {} : { state: oneOf(q['state'], [...ALERT_STATES, 'open'] as const, 'state') }),
-      ...(typeof q['rule'] === 'string' && q['rule'] !== '' ? { ruleId: q['rule'] } : {}),
-    };
-    return { alerts: await store.listAlerts(principal.tenant, limit, filter) };
+    return { alerts: await store.listAlerts(principal.tenant, limit, alertFilterOf(q)) };
   });
 
   app.get('/api/v1/alerts/:id', { config: { access: 'viewer' } }, async (request): Promise<Alert> => {
@@ -55,14 +53,38 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     const principal = principalOf(request);
     const { id } = request.params as { id: string };
     const body = jsonObjectBody(request.body, '{"action": "close", "verdict": "false_positive", "comment": "our scanner"}');
-    const triage: TriageRequest = {
-      action: oneOf(body['action'], TRIAGE_ACTIONS, 'action'),
-      ...(body['verdict'] === undefined ? {} : { verdict: oneOf(body['verdict'], ALERT_VERDICTS, 'verdict') }),
-      ...(body['assignee'] === undefined ? {} : { assignee: body['assignee'] === null ? null : text(body['assignee'], 'assignee') }),
-      ...(body['comment'] === undefined ? {} : { comment: text(body['comment'], 'comment') }),
-    };
+    const triage = triageOf(body);
     auditDetail(request, { action: triage.action, ...(triage.verdict ? { verdict: triage.verdict } : {}), ...(triage.assignee !== undefined ? { assignee: triage.assignee } : {}) });
     return options.triage.apply(principal.tenant, id, triage, principal.tokenName);
+  });
+
+  // Bulk triage: each alert moves on its own (one may be closed already while the others are not),
+  // so one refused move fails that alert alone and the answer says which and why.
+  app.post('/api/v1/alerts/actions', { config: { access: 'analyst', audit: 'alert-triage' } }, async (request): Promise<BulkTriageReply> => {
+    const principal = principalOf(request);
+    const body = jsonObjectBody(request.body, '{"ids": ["…", "…"], "action": "close", "verdict": "false_positive"}');
+    const ids = alertIds(body['ids']);
+    const triage = triageOf(body);
+    const updated: Alert[] = [];
+    const failed: BulkTriageReply['failed'][number][] = [];
+    for (const id of ids) {
+      try {
+        updated.push(await options.triage.apply(principal.tenant, id, triage, principal.tokenName));
+      } catch (error) {
+        if (!isVigilError(error) || error.status >= 500) throw error;
+        failed.push({ id, code: error.code, error: error.message });
+      }
+    }
+    auditDetail(request, {
+      action: triage.action,
+      ...(triage.verdict ? { verdict: triage.verdict } : {}),
+      ...(triage.assignee !== undefined ? { assignee: triage.assignee } : {}),
+      alerts: ids.length,
+      updated: updated.length,
+      failed: failed.length,
+      ids: ids.slice(0, 50),
+    });
+    return { updated, failed };
   });
 
   app.get('/api/v1/suppressions', { config: { access: 'viewer' } }, async (request): Promise<{ suppressions: readonly Suppression[] }> => ({
@@ -94,6 +116,83 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     const days = q['days'] === undefined || q['days'] === '' ? 30 : wholeNumber(q['days'], 'days', 1, 366);
     return { days, rules: await figuresOf(store, principal.tenant, days) };
   });
+}
+
+export const MAX_BULK_ALERTS = 500;
+
+export interface BulkTriageReply {
+  readonly updated: readonly Alert[];
+  /** `error` is the message; `code` the error code (`not-found`, `bad-request`). */
+  readonly failed: readonly { readonly id: string; readonly code: string; readonly error: string }[];
+}
+
+function triageOf(body: Record<string, unknown>): TriageRequest {
+  return {
+    action: oneOf(body['action'], TRIAGE_ACTIONS, 'action'),
+    ...(body['verdict'] === undefined ? {} : { verdict: oneOf(body['verdict'], ALERT_VERDICTS, 'verdict') }),
+    ...(body['assignee'] === undefined ? {} : { assignee: body['assignee'] === null ? null : text(body['assignee'], 'assignee') }),
+    ...(body['comment'] === undefined ? {} : { comment: text(body['comment'], 'comment') }),
+  };
+}
+
+/** 1 to 500 distinct alert ids, in the order given. */
+function alertIds(raw: unknown): string[] {
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_BULK_ALERTS) {
+    throw new VigilError('bad-request', `ids must be a list of 1 to ${MAX_BULK_ALERTS} alert ids`, { where: 'ids' });
+  }
+  const ids = new Set<string>();
+  for (const id of raw) {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 200) throw new VigilError('bad-request', 'each id must be an alert id (text of at most 200 characters)', { where: 'ids' });
+    ids.add(id);
+  }
+  return [...ids];
+}
+
+export const ALERT_LEVELS = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+
+/** The listing's query parameters as a filter; the store applies it in its query. */
+export function alertFilterOf(q: Record<string, unknown>, now: number = Date.now()): AlertFilter {
+  const given = (name: string): string | undefined => {
+    const value = q[name];
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') throw new VigilError('query-invalid', `give ${name} once`, { where: `query parameter ${name}` });
+    if (value.length > 200) throw new VigilError('query-invalid', `${name} is too long (at most 200 characters)`, { where: `query parameter ${name}` });
+    return value;
+  };
+  const level = given('level');
+  const assignee = given('assignee');
+  const unassigned = given('unassigned');
+  if (unassigned !== undefined && unassigned !== 'true' && unassigned !== 'false') {
+    throw new VigilError('query-invalid', 'unassigned is true or false', { where: 'query parameter unassigned' });
+  }
+  if (assignee !== undefined && unassigned === 'true') {
+    throw new VigilError('query-invalid', 'give assignee or unassigned=true, not both', { where: 'query parameter assignee' });
+  }
+  const time = (name: 'from' | 'to'): number | undefined => {
+    const value = given(name);
+    if (value === undefined) return undefined;
+    try {
+      return parseTime(value, now);
+    } catch (error) {
+      throw new VigilError('query-invalid', `${name}: ${(error as Error).message}`, { where: `query parameter ${name}` });
+    }
+  };
+  const from = time('from');
+  const to = time('to');
+  if (from !== undefined && to !== undefined && from >= to) throw new VigilError('query-invalid', '"from" must be earlier than "to"', { where: 'query parameters from, to' });
+  const state = given('state');
+  const rule = given('rule');
+  const text = given('q')?.trim();
+  return {
+    ...(state === undefined ? {} : { state: oneOf(state, [...ALERT_STATES, 'open'] as const, 'state') }),
+    ...(rule === undefined ? {} : { ruleId: rule }),
+    ...(level === undefined ? {} : { levels: level.split(',').map((l) => oneOf(l.trim(), ALERT_LEVELS, 'level')) }),
+    ...(text ? { text } : {}),
+    ...(assignee === undefined ? {} : { assignee }),
+    ...(unassigned === 'true' ? { assignee: null } : {}),
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+  };
 }
 
 function wholeNumber(raw: unknown, name: string, min: number, max: number): number {

@@ -40,6 +40,8 @@ import { DEFAULT_TIMEOUTS, loadTls, parseListen, serverFactory, type HttpTimeout
 import { searchRoutes } from './search-routes.js';
 import { alertRoutes } from './alert-routes.js';
 import { AlertTriage } from '../alerts/alert-triage.js';
+import { AlertFeed } from '../alerts/alert-feed.js';
+import { alertStreamRoutes, type AlertStreamOptions } from './alert-stream-routes.js';
 import { coverageRoutes, type CoverageProvider } from './coverage-routes.js';
 import { responseRoutes } from './response-routes.js';
 import { caseRoutes } from './case-routes.js';
@@ -50,6 +52,13 @@ import { ruleRoutes } from './rule-routes.js';
 import type { RuleCatalog } from '../detect/rule-catalog.js';
 import { fileImportRoutes } from '../sources/file/file-import-routes.js';
 import type { TimeZone } from '../parsers/syslog/syslog-parser.js';
+import { consoleConstraint, consoleRoutes, type ConsoleRouteOptions } from './console-routes.js';
+import { installResponseHeaders } from './response-headers.js';
+import { overviewRoutes } from './overview-routes.js';
+import { settingsRoutes } from './settings-routes.js';
+import type { NotificationsConfig } from '../actions/notify/notify-config.js';
+import type { ConfiguredInput } from './source-health.js';
+import type { RiskEntity } from '../alerts/risk-entities.js';
 
 export interface HttpServerLimits {
   readonly maxBodyBytes: number;
@@ -107,12 +116,30 @@ export interface HttpServerOptions {
   readonly accounts?: AccountsOptions | undefined;
   /** File import through the server (`vigil ingest` while a server runs). */
   readonly fileImport?: { readonly maxLineBytes: number; readonly zone?: TimeZone } | undefined;
+  /**
+   * Word of alert changes for the console's live queue (`GET /api/v1/alerts/stream`). The intake
+   * and the triage given here should publish to it; absent, the server has its own, told by its
+   * default triage only.
+   */
+  readonly alertFeed?: AlertFeed | undefined;
+  /** Bounds of the alert stream (tests shorten the heartbeat). */
+  readonly alertStream?: Omit<AlertStreamOptions, 'feed' | 'metrics'> | undefined;
+  /** Inputs other than this listener's own (syslog listeners, followed files), for the sources page. */
+  readonly inputs?: (() => readonly ConfiguredInput[]) | undefined;
+  /** The tenant's entities most at risk now (the intake's risk ledger), for the overview. */
+  readonly risk?: ((tenant: string, limit: number) => readonly RiskEntity[]) | undefined;
+  /** The `notifications:` section as parsed, shown (secrets redacted) in the console's settings. */
+  readonly notifications?: NotificationsConfig | undefined;
+  /** The web console (`http.console`): on by default, from `ui/dist` unless `root` says otherwise; false: off. */
+  readonly console?: false | ConsoleRouteOptions | undefined;
 }
 
 export interface RouteInfo {
   readonly method: string;
   readonly url: string;
   readonly access: string;
+  /** Router constraints: `{console: 'html'}` on the console's routes (console-routes.ts). */
+  readonly constraints?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface HttpServer {
@@ -137,7 +164,19 @@ class QuietLogController extends LogController {
   }
 }
 
-const REDACT = ['req.headers.authorization', 'req.headers["x-splunk-request-channel"]', 'headers.authorization', 'authorization', 'token', 'secret'];
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'req.headers["x-splunk-request-channel"]',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'cookie',
+  'password',
+  'token',
+  'secret',
+];
 
 function httpLogger(log: Logger | undefined): Logger | undefined {
   return log?.child({ component: 'http' }, { redact: { paths: REDACT, censor: '[redacted]' } });
@@ -166,8 +205,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   const routes: RouteInfo[] = [];
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url, access: route.config?.access ?? 'admin' });
+    const constraints = route.constraints as Record<string, string> | undefined;
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, access: route.config?.access ?? 'admin', ...(constraints && Object.keys(constraints).length > 0 ? { constraints } : {}) });
+    }
   });
+  app.addConstraintStrategy(consoleConstraint);
+  installResponseHeaders(app);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -209,10 +253,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
   await app.register(async (scope) => healthRoutes(scope, { metrics: options.metrics, health: options.health }));
   await app.register(async (scope) => searchRoutes(scope, { store: options.store }));
-  const triage = options.triage ?? new AlertTriage(options.store);
+  const alertFeed = options.alertFeed ?? new AlertFeed(log);
+  const triage = options.triage ?? new AlertTriage(options.store, undefined, alertFeed);
   const suppressionsChanged = options.suppressionsChanged;
   await app.register(async (scope) => alertRoutes(scope, { store: options.store, triage, ...(suppressionsChanged ? { suppressionsChanged } : {}) }));
+  await app.register(async (scope) => alertStreamRoutes(scope, { ...options.alertStream, feed: alertFeed, metrics: options.metrics }));
   await app.register(async (scope) => caseRoutes(scope, { store: options.store }));
+  let url = '';
+  const inputs = (): ConfiguredInput[] => [
+    // This listener's own ingest routes, then what the server says it runs.
+    { input: 'http', kind: 'http-ingest', listen: url },
+    { input: 'hec', kind: 'splunk-hec', listen: url },
+    { input: 'bulk', kind: 'elastic-bulk', listen: url },
+    ...(options.inputs?.() ?? []),
+  ];
+  await app.register(async (scope) => overviewRoutes(scope, { store: options.store, metrics: options.metrics, inputs, risk: options.risk }));
   await app.register(async (scope) => historyRoutes(scope, { store: options.store, retention: options.retention }));
   const response = options.response;
   if (response) await app.register(async (scope) => responseRoutes(scope, { response }));
@@ -238,8 +293,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   );
   await app.register(async (scope) => userRoutes(scope, { accounts }));
   await app.register(async (scope) => auditRoutes(scope, { store: options.store, trail }));
+  await app.register(async (scope) => settingsRoutes(scope, { notifications: options.notifications, playbooks: () => response?.playbooks ?? [] }));
   await registerIngestRoutes(app, ctx, { health: options.health });
   await app.register(async (scope) => fileImportRoutes(scope, ctx, options.fileImport ?? { maxLineBytes: options.limits.maxEventBytes }));
+  const consoleOptions = options.console;
+  if (consoleOptions !== false) await app.register(async (scope) => void (await consoleRoutes(scope, consoleOptions ?? {})));
 
   try {
     await app.listen({ host, port });
@@ -251,7 +309,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       cause: error,
     });
   }
-  const url = listenUrl(app, tls !== undefined);
+  url = listenUrl(app, tls !== undefined);
   log?.info({ url, tls: tls !== undefined, mutualTls: tls?.requireClientCert ?? false }, 'http: listening');
   return {
     url,

@@ -12,7 +12,7 @@ import type { RuleState } from '../core/rule-state.js';
 import { VigilError } from '../core/errors.js';
 import type { SessionRecord, UserChange, UserRecord } from '../core/accounts.js';
 import type { AuditEntry, AuditQuery } from '../core/audit.js';
-import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../core/store.js';
+import type { AlertRecord, AlertSummary, AlertSummaryRequest, SourceActivity, SourceActivityRequest, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../core/store.js';
 
 export class MemoryStore implements Store {
   readonly tokens: TokenRecord[] = [];
@@ -60,6 +60,10 @@ export class MemoryStore implements Store {
       .filter((a) => a.tenant === tenant)
       .filter((a) => (filter.state === undefined ? true : filter.state === 'open' ? a.state !== 'closed' : a.state === filter.state))
       .filter((a) => filter.ruleId === undefined || a.ruleId === filter.ruleId)
+      .filter((a) => filter.levels === undefined || filter.levels.includes(a.level))
+      .filter((a) => filter.text === undefined || a.ruleTitle.toLowerCase().includes(filter.text.toLowerCase()) || a.ruleId.toLowerCase().includes(filter.text.toLowerCase()))
+      .filter((a) => filter.assignee === undefined || a.assignee === filter.assignee)
+      .filter((a) => (filter.from === undefined || a.lastSeen >= filter.from) && (filter.to === undefined || a.firstSeen < filter.to))
       .sort((a, b) => b.lastSeen - a.lastSeen || b.created - a.created)
       .slice(0, limit);
   }
@@ -121,6 +125,79 @@ export class MemoryStore implements Store {
   }
   async ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]> {
     return this.days.filter((d) => (tenant === undefined || d.tenant === tenant) && d.day >= fromDay);
+  }
+  /** The DuckDB store's figures, computed over the arrays (the conformance suite proves those). */
+  async alertSummary(request: AlertSummaryRequest): Promise<AlertSummary> {
+    const inRange = this.alerts.filter((a) => a.tenant === request.tenant && a.created >= request.from && a.created < request.to);
+    const levels = new Map<string, { time: number; level: string; alerts: number }>();
+    const rules = new Map<string, { ruleId: string; ruleTitle: string; ruleAuthor: string; level: string; alerts: number; detections: number; latest: number }>();
+    const entities = new Map<string, { field: string; value: string; ids: Set<string> }>();
+    for (const a of inRange) {
+      const time = Math.floor(a.created / request.bucketMs) * request.bucketMs;
+      const l = levels.get(`${time}\u0000${a.level}`) ?? { time, level: a.level, alerts: 0 };
+      l.alerts++;
+      levels.set(`${time}\u0000${a.level}`, l);
+      const r = rules.get(a.ruleId) ?? { ruleId: a.ruleId, ruleTitle: a.ruleTitle, ruleAuthor: a.ruleAuthor, level: a.level, alerts: 0, detections: 0, latest: -Infinity };
+      r.alerts++;
+      r.detections += a.count;
+      if (a.created >= r.latest) Object.assign(r, { ruleTitle: a.ruleTitle, ruleAuthor: a.ruleAuthor, level: a.level, latest: a.created });
+      rules.set(a.ruleId, r);
+      const named = a.details['entities'];
+      if (named === null || typeof named !== 'object' || Array.isArray(named)) continue;
+      for (const [field, raw] of Object.entries(named)) {
+        for (const v of Array.isArray(raw) ? raw : [raw]) {
+          if (v === null || typeof v === 'object' || v === undefined || String(v) === '') continue;
+          const key = `${field}\u0000${String(v).toLowerCase()}`;
+          const e = entities.get(key) ?? { field, value: String(v), ids: new Set<string>() };
+          if (String(v) < e.value) e.value = String(v);
+          e.ids.add(a.id);
+          entities.set(key, e);
+        }
+      }
+    }
+    return {
+      byLevel: [...levels.values()].sort((a, b) => a.time - b.time || (a.level < b.level ? -1 : 1)),
+      topRules: [...rules.values()]
+        .sort((a, b) => b.alerts - a.alerts || (a.ruleId < b.ruleId ? -1 : 1))
+        .slice(0, request.topRules)
+        .map(({ latest: _latest, ...r }) => r),
+      topEntities: [...entities.values()]
+        .map((e) => ({ field: e.field, value: e.value, alerts: e.ids.size }))
+        .sort((a, b) => b.alerts - a.alerts || (a.field < b.field ? -1 : a.field > b.field ? 1 : a.value < b.value ? -1 : 1))
+        .slice(0, request.topEntities),
+      open: this.alerts.filter((a) => a.tenant === request.tenant && a.state !== 'closed').length,
+    };
+  }
+  async sourceActivity(request: SourceActivityRequest): Promise<readonly SourceActivity[]> {
+    const bySource = new Map<string, { input: string; kind: string; lastEvent: number; events: number; unparsed: number; firstInWindow: number | null; recentEvents: number; recentUnparsed: number; hosts: Map<string, { host: string; lastEvent: number; events: number }> }>();
+    for (const e of this.events) {
+      if (e.tenant !== request.tenant || e.received < request.lookbackFrom) continue;
+      const key = `${e.source.input}\u0000${e.source.kind}`;
+      const s = bySource.get(key) ?? { input: e.source.input, kind: e.source.kind, lastEvent: 0, events: 0, unparsed: 0, firstInWindow: null, recentEvents: 0, recentUnparsed: 0, hosts: new Map() };
+      bySource.set(key, s);
+      s.lastEvent = Math.max(s.lastEvent, e.received);
+      if (e.received < request.windowFrom) continue;
+      const unparsed = e.flags.includes('unparsed');
+      s.events++;
+      if (unparsed) s.unparsed++;
+      s.firstInWindow = Math.min(s.firstInWindow ?? e.received, e.received);
+      if (e.received >= request.recentFrom) {
+        s.recentEvents++;
+        if (unparsed) s.recentUnparsed++;
+      }
+      const named = e.fields['host.name'];
+      const address = e.source.kind === 'file' || e.source.address === undefined ? undefined : e.source.address.startsWith('[') ? e.source.address.slice(1, e.source.address.indexOf(']')) : e.source.address.replace(/:[0-9]+$/, '');
+      const names = named === undefined || named === null ? (address === undefined ? [] : [address]) : (Array.isArray(named) ? named : [named]).map(String);
+      for (const name of names.map((n) => n.toLowerCase()).filter((n) => n !== '')) {
+        const h = s.hosts.get(name) ?? { host: name, lastEvent: 0, events: 0 };
+        h.events++;
+        h.lastEvent = Math.max(h.lastEvent, e.received);
+        s.hosts.set(name, h);
+      }
+    }
+    return [...bySource.values()]
+      .sort((a, b) => (a.input < b.input ? -1 : a.input > b.input ? 1 : a.kind < b.kind ? -1 : 1))
+      .map((s) => ({ ...s, hosts: [...s.hosts.values()].sort((a, b) => b.events - a.events || (a.host < b.host ? -1 : 1)).slice(0, request.hostsPerSource) }));
   }
   async appendEvents(batch: readonly Event[], checkpoint?: Checkpoint): Promise<void> {
     if (batch.length > 0) this.batches++;

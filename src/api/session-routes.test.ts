@@ -124,6 +124,15 @@ describe('login', () => {
     assert.equal((await errorOf(response)).code, 'bad-request');
   });
 
+  test('the public login reads at most 16 KiB of body', async () => {
+    const response = await fetch(`${t.url}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alice', password: 'x'.repeat(100_000) }),
+    });
+    assert.equal(response.status, 413);
+  });
+
   test('a login from another origin is refused', async () => {
     const answer = await login(t.url, 'alice', 'correct horse battery', { origin: 'https://evil.example' });
     assert.equal(answer.status, 403);

@@ -49,6 +49,8 @@ export interface SessionReply {
 }
 
 const WRONG_CREDENTIALS = 'wrong username or password';
+/** Room for a username and two passwords of the longest allowed, in JSON. */
+const LOGIN_BODY_BYTES = 16 * 1024;
 
 function loginFields(body: Record<string, unknown>): { username: string; password: string } {
   const { username, password } = body;
@@ -84,7 +86,9 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
     });
   }
 
-  app.post('/api/v1/session', { config: { access: 'public' } }, async (request, reply): Promise<SessionReply> => {
+  // The login is public: its body is read before anyone is known, so it is kept small.
+  app.post('/api/v1/session', { config: { access: 'public' }, bodyLimit: LOGIN_BODY_BYTES }, async (request, reply): Promise<SessionReply> => {
+    void reply.header('cache-control', 'no-store');
     if (!sameOrigin(request, options.allowedOrigins)) {
       metrics.sessionRefusals.inc({ reason: 'origin' });
       throw new VigilError('forbidden', 'cross-origin login refused', { where: 'Origin header' });
@@ -123,27 +127,28 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
 
   const sessionConfig = { access: 'any', passwordChangeExempt: true } as const;
 
-  app.get('/api/v1/session', { config: sessionConfig }, async (request): Promise<SessionReply> => {
+  app.get('/api/v1/session', { config: sessionConfig }, async (request, reply): Promise<SessionReply> => {
+    void reply.header('cache-control', 'no-store');
     const principal = principalOf(request);
-    if (principal.kind === 'token' || principal.userId === undefined || request.session === null) {
+    if (principal.kind === 'token' || principal.userId === undefined || request.consoleSession === null) {
       return { user: null, csrfToken: null, token: { name: principal.tokenName, role: principal.role, tenant: principal.tenant } };
     }
     const user = await store.getUser(principal.userId);
     if (user === undefined) throw new VigilError('unauthorized', 'the user no longer exists; log in again', { where: 'session cookie' });
-    return { user: userView(user), csrfToken: csrfTokenFor(request.session.id) };
+    return { user: userView(user), csrfToken: csrfTokenFor(request.consoleSession.id) };
   });
 
   app.delete('/api/v1/session', { config: sessionConfig }, async (request, reply: FastifyReply) => {
     const principal = principalOf(request);
-    if (request.session === null) throw new VigilError('bad-request', 'a token has no session to end; revoke tokens with DELETE /api/v1/tokens/:id', { where: 'Authorization header' });
-    await sessions.end(request.session.idHash);
+    if (request.consoleSession === null) throw new VigilError('bad-request', 'a token has no session to end; revoke tokens with DELETE /api/v1/tokens/:id', { where: 'Authorization header' });
+    await sessions.end(request.consoleSession.idHash);
     trail.record({ actor: principal.tokenName, actorKind: 'user', role: principal.role, tenant: principal.tenant, action: 'logout', target: null, outcome: 'success', remote: request.ip ?? null, details: {} });
     return reply.status(204).header('set-cookie', clearedSessionCookie(options.secureCookie)).send();
   });
 
-  app.post('/api/v1/session/password', { config: sessionConfig }, async (request): Promise<{ user: UserView }> => {
+  app.post('/api/v1/session/password', { config: sessionConfig, bodyLimit: LOGIN_BODY_BYTES }, async (request): Promise<{ user: UserView }> => {
     const principal = principalOf(request);
-    if (principal.userId === undefined || request.session === null) {
+    if (principal.userId === undefined || request.consoleSession === null) {
       throw new VigilError('bad-request', 'only a logged-in user has a password to change; tokens have none', { where: 'Authorization header' });
     }
     const body = jsonObjectBody(request.body, '{"current": "…", "new": "at least 12 characters"}');
@@ -162,7 +167,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRouteO
     }
     let updated: UserRecord | undefined;
     try {
-      updated = await options.accounts.changeOwnPassword(principal.userId, current, next, request.session.idHash);
+      updated = await options.accounts.changeOwnPassword(principal.userId, current, next, request.consoleSession.idHash);
     } catch (error) {
       audit('failure', { reason: (error as VigilError).code ?? 'error' });
       throw error;

@@ -5,7 +5,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { VigilError } from '../core/errors.js';
+import { VigilError, type ErrorCode } from '../core/errors.js';
 import type { ServerInfo } from '../server/data-folder.js';
 
 export interface ServerClient {
@@ -13,6 +13,11 @@ export interface ServerClient {
   call<T>(method: string, path: string, body?: Buffer | string, headers?: Record<string, string>): Promise<T>;
   /** GETs `path` and copies a successful answer's body to `out` as it arrives (exports). */
   stream(path: string, out: NodeJS.WritableStream): Promise<void>;
+}
+
+function codeOf(status: number): ErrorCode {
+  const byStatus: Record<number, ErrorCode> = { 400: 'bad-request', 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 409: 'conflict', 429: 'rate-limited', 503: 'overloaded' };
+  return byStatus[status] ?? 'internal';
 }
 
 export function serverClient(info: ServerInfo, token: string | undefined): ServerClient {
@@ -74,7 +79,7 @@ export function serverClient(info: ServerInfo, token: string | undefined): Serve
               const status = res.statusCode ?? 0;
               if (status >= 200 && status < 300) return resolve(parsed as T);
               const err = (parsed as { error?: { message?: string } } | undefined)?.error;
-              reject(new VigilError(status === 401 ? 'unauthorized' : status === 403 ? 'forbidden' : status === 400 ? 'bad-request' : 'internal',
+              reject(new VigilError(codeOf(status),
                 `server answered ${status}: ${err?.message ?? text.slice(0, 500)}`));
             });
             res.on('error', reject);

@@ -92,9 +92,20 @@ export interface AlertChange {
   readonly entries: readonly AlertHistoryEntry[];
 }
 
+/** Which alerts a listing returns; every given part must hold. Stores filter in their query. */
 export interface AlertFilter {
   readonly state?: AlertState | 'open' | undefined;
   readonly ruleId?: string | undefined;
+  /** Any of these levels. */
+  readonly levels?: readonly string[] | undefined;
+  /** Case-insensitive text in the rule's title or id. */
+  readonly text?: string | undefined;
+  /** Assigned to this name (exactly); null: assigned to nobody. */
+  readonly assignee?: string | null | undefined;
+  /** Active at or after this time: last detection at or after it, epoch ms. */
+  readonly from?: number | undefined;
+  /** Active before this time: first detection before it, epoch ms. */
+  readonly to?: number | undefined;
 }
 
 /** An open alert's group, for the intake's index after a restart. */

@@ -48,6 +48,8 @@ export const configSchema = z.strictObject({
       maxEventBytes: z.number().int().positive().default(1024 * 1024),
       /** Largest JSON nesting depth accepted in one event. */
       maxJsonDepth: z.number().int().positive().max(1000).default(64),
+      /** The web console at `/` (from ui/dist, built by `npm run build:ui`). */
+      console: z.boolean().default(true),
     })
     .prefault({}),
   /** Console accounts and sessions (docs/accounts.md). */

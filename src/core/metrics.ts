@@ -3,6 +3,7 @@
  * nothing is dropped without a counter moving.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { InputActivity } from './input-activity.js';
 
 /** Why an event or request was refused or lost. Fixed strings: they are label values. */
 export type DropReason =
@@ -16,6 +17,8 @@ export type DropReason =
 
 export class Metrics {
   readonly registry = new Registry();
+  /** Per tenant and input since start, and recent refusals per input (the console's sources page). */
+  readonly inputs = new InputActivity();
   readonly received: Counter<'input'>;
   readonly stored: Counter<'input'>;
   readonly parseFailed: Counter<'input'>;
@@ -131,5 +134,7 @@ export class Metrics {
 
   drop(input: string, reason: DropReason, count = 1): void {
     this.dropped.inc({ input, reason }, count);
+    // A refused token says nothing of the source's health (scanners knock on every port).
+    if (reason !== 'unauthorized') this.inputs.dropped(input, count);
   }
 }

@@ -100,6 +100,8 @@ export interface AlertStore {
   listCases(tenant: string, limit: number): Promise<readonly Case[]>;
   /** Per-rule daily counts from `fromDay` on (days since 1970-01-01 UTC); all tenants when tenant is undefined. */
   ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]>;
+  /** The tenant's alerts over a time range, summed up for the console's overview (see AlertSummary). */
+  alertSummary(request: AlertSummaryRequest): Promise<AlertSummary>;
 }
 
 /**
@@ -145,6 +147,72 @@ export interface EventShape {
   readonly last: number;
 }
 
+export interface AlertSummaryRequest {
+  readonly tenant: string;
+  /** Alerts created in [from, to), epoch ms. */
+  readonly from: number;
+  readonly to: number;
+  /** Width of a time bucket of `byLevel`; buckets are aligned to the epoch. */
+  readonly bucketMs: number;
+  readonly topRules: number;
+  readonly topEntities: number;
+}
+
+export interface AlertSummary {
+  /** Alerts created per bucket (its start, epoch ms) and level; buckets without alerts are absent. */
+  readonly byLevel: readonly { readonly time: number; readonly level: string; readonly alerts: number }[];
+  /** The rules with the most alerts created in the range, most first (ties by rule id). */
+  readonly topRules: readonly {
+    readonly ruleId: string;
+    readonly ruleTitle: string;
+    readonly ruleAuthor: string;
+    /** The level of the rule's latest alert. */
+    readonly level: string;
+    readonly alerts: number;
+    /** Detections grouped into those alerts. */
+    readonly detections: number;
+  }[];
+  /**
+   * Entity values (`details.entities`) named by the most alerts created in the range, most first.
+   * Values group case-insensitively and show one spelling.
+   */
+  readonly topEntities: readonly { readonly field: string; readonly value: string; readonly alerts: number }[];
+  /** Alerts not closed, whenever created. */
+  readonly open: number;
+}
+
+export interface SourceActivityRequest {
+  readonly tenant: string;
+  /** Events received at or after this count for `lastEvent`, epoch ms. */
+  readonly lookbackFrom: number;
+  /** Events received at or after this count in `events`, `unparsed` and the hosts' figures. */
+  readonly windowFrom: number;
+  /** Events received at or after this count in `recentEvents` and `recentUnparsed`. */
+  readonly recentFrom: number;
+  /** Hosts listed per source, most events first; 0 skips finding them. */
+  readonly hostsPerSource: number;
+}
+
+/** One input and source kind of a tenant, from its stored events (receive times). */
+export interface SourceActivity {
+  readonly input: string;
+  readonly kind: string;
+  /** Latest receive time since `lookbackFrom`, epoch ms. */
+  readonly lastEvent: number;
+  /** Since `windowFrom`: events, those flagged unparsed, and the earliest receive time (null: none). */
+  readonly events: number;
+  readonly unparsed: number;
+  readonly firstInWindow: number | null;
+  /** Since `recentFrom`. */
+  readonly recentEvents: number;
+  readonly recentUnparsed: number;
+  /**
+   * Who sent through it since `windowFrom`: `host.name` (lower-cased, as stored for search), else
+   * the sender's address without its port (never a file path).
+   */
+  readonly hosts: readonly { readonly host: string; readonly lastEvent: number; readonly events: number }[];
+}
+
 export interface Store extends TokenStore, AlertStore, RuleStateStore, UserStore, SessionStore, AuditStore {
   /**
    * Appends events atomically; when a checkpoint is given it is written in the same
@@ -169,6 +237,8 @@ export interface Store extends TokenStore, AlertStore, RuleStateStore, UserStore
   entityStats(tenant: string, field: string, value: string): Promise<{ readonly events: number; readonly first: number; readonly last: number } | undefined>;
   /** The distinct shapes of the tenant's events (see EventShape), with the values of `valueFields`. */
   profileEvents(tenant: string, valueFields: readonly string[]): Promise<readonly EventShape[]>;
+  /** What each input of the tenant has sent lately, and from which hosts (the console's sources page). */
+  sourceActivity(request: SourceActivityRequest): Promise<readonly SourceActivity[]>;
   /**
    * Checks the whole event chain (docs/history.md): every event against its digest, every batch
    * against its events and the previous batch, every checkpoint and retention run against its

@@ -49,8 +49,9 @@ export class Pipeline implements EventSink {
     this.options = options;
   }
 
-  submit(events: readonly Event[]): Promise<void> {
-    return this.options.bus.publish(events);
+  async submit(events: readonly Event[]): Promise<void> {
+    await this.options.bus.publish(events);
+    this.options.metrics.inputs.accepted(events);
   }
 
   /** Starts the consumer; it first replays whatever the bus holds past the store's checkpoint. */
@@ -128,6 +129,7 @@ export class Pipeline implements EventSink {
     const perInput = new Map<string, number>();
     for (const e of stored) perInput.set(e.source.input, (perInput.get(e.source.input) ?? 0) + 1);
     for (const [input, n] of perInput) metrics.stored.inc({ input }, n);
+    metrics.inputs.stored(stored);
     return true;
   }
 

@@ -29,9 +29,11 @@ import { planQuery } from '../search/index.js';
 import { loadPlaybooks } from '../actions/response/playbook.js';
 import { createNotificationService } from '../actions/notify/notification-service.js';
 import { NotificationMetrics } from '../actions/notify/notification-metrics.js';
-import { parseNotificationsConfig, vetDestinations } from '../actions/notify/notify-config.js';
+import { parseNotificationsConfig, vetDestinations, type NotificationsConfig } from '../actions/notify/notify-config.js';
 import { ResponseEngine } from '../actions/response/response-engine.js';
 import { AlertTriage } from '../alerts/alert-triage.js';
+import { AlertFeed } from '../alerts/alert-feed.js';
+import type { ConfiguredInput } from '../api/source-health.js';
 import { AlertContext } from '../alerts/alert-context.js';
 import { EntityDirectory } from '../alerts/entity-directory.js';
 import { coverageOf } from '../detect/coverage.js';
@@ -67,6 +69,8 @@ export interface RunningServer {
   readonly createdAdminUser: boolean;
   readonly metrics: Metrics;
   readonly pipeline: Pipeline;
+  /** The server's store, for callers in the same process (tests, embedding); do not close it. */
+  readonly store: Store;
   stop(): Promise<void>;
 }
 
@@ -87,6 +91,8 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
     const createdAdminUser = await ensureInitialAdmin(store, new PasswordHasher(), config.tenant, (password) => writeInitialAdminPassword(folder, password));
     // Retention runs in the server only: it owns the data folder while it runs.
     const retention = new RetentionSchedule({ store, policy: config.retention, log });
+    // Filled in as the listeners start (after the API, which the sources page reads it through).
+    const inputs: ConfiguredInput[] = [];
     const http = await startHttpServer({
       listen: config.http.listen,
       tls: config.http.tls,
@@ -98,7 +104,12 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       log,
       health: () => ({ ok: true, details: { queueDepth: bus.depth() } }),
       fileImport: { maxLineBytes: config.http.maxEventBytes, zone },
-      triage: new AlertTriage(store, (alert) => core.intake.closed(alert)),
+      console: config.http.console ? {} : false,
+      triage: new AlertTriage(store, (alert) => core.intake.closed(alert), core.feed),
+      alertFeed: core.feed,
+      notifications: core.notifications,
+      risk: (tenant, limit) => core.intake.topRisk(tenant, limit),
+      inputs: () => inputs,
       suppressionsChanged: () => core.intake.refreshSuppressions(),
       response: core.response,
       retention,
@@ -191,6 +202,14 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
     const addresses = syslog.addresses();
     const hostPort = (a: { address: string; port: number } | undefined) =>
       a ? `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}` : undefined;
+    for (const source of [syslog, ...inputSources]) {
+      const a = source.addresses();
+      for (const kind of ['udp', 'tcp', 'tls'] as const) {
+        const listen = hostPort(a[kind]);
+        if (listen !== undefined) inputs.push({ input: source.name, kind: `syslog-${kind}`, listen });
+      }
+    }
+    if (config.files.length > 0) inputs.push({ input: 'file', kind: 'file', listen: config.files.map((f) => f.path).join(', ') });
     const info: ServerInfo = {
       pid: process.pid,
       http: http.url,
@@ -218,6 +237,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       createdAdminUser,
       metrics,
       pipeline,
+      store,
       stop: () =>
         (stopping ??= (async () => {
           removeServerInfo(folder);
@@ -232,6 +252,10 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
 }
 
 export interface EmbeddedPipeline {
+  /** Told of alerts raised, grouped and triaged (the console's live queue). */
+  readonly feed: AlertFeed;
+  /** The `notifications:` section as parsed. */
+  readonly notifications: NotificationsConfig;
   /** Live Sigma detection (the configured rules and those imported through the API). */
   readonly detector: SigmaDetector;
   /** The live rules as the API shows them, switched per tenant. */
@@ -342,9 +366,11 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
         ? undefined
         : ResponseEngine.open({ playbooks: loadPlaybooks(config.response.playbooks), journal: folder.responseJournal, dryRun: config.response.dryRun, log });
     response?.start();
+    const feed = new AlertFeed(log);
     const intake = await AlertIntake.open({
       store,
       context,
+      feed,
       onRaised: async (alerts) => {
         for (const alert of alerts) notifications?.notify(alert);
         await response?.onAlerts(alerts);
@@ -384,6 +410,8 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
     });
     pipeline.start();
     return {
+      feed,
+      notifications: notificationsConfig,
       store,
       bus,
       pipeline,

@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Event } from '../core/event.js';
+import { createEvent, type Event, type SourceKind } from '../core/event.js';
 import type { TableResult } from '../core/query.js';
 import { isVigilError } from '../core/errors.js';
 import { planQuery, runQuery } from '../search/query-plan.js';
@@ -94,6 +94,30 @@ export function pipeSemantics(ctx: SuiteContext): void {
       assert.deepEqual(await ids('* | sort -destination.port'), [web.id, v6.id, dns.id, ssh2.id, ssh1.id]);
       assert.deepEqual(await ids('* | sort url.path, @timestamp'), [web.id, ssh1.id, ssh2.id, v6.id, dns.id]);
       assert.deepEqual(await ids('* | sort @timestamp | head 2'), [ssh1.id, ssh2.id]);
+    });
+
+    it('finds, groups and sorts by how events arrived: source.input and source.kind', async () => {
+      const via = (input: string, kind: SourceKind, minute: number) =>
+        createEvent({ tenant: 'a', received: T0 + minute * MINUTE, source: { input, kind }, format: 'json', original: '{}', fields: { message: `via ${input}` } });
+      const hec = via('hec', 'splunk-hec', 200);
+      const fortigate = via('FortiGate', 'syslog-tcp', 201);
+      await ctx.store.appendEvents([hec, fortigate]);
+      assert.deepEqual(await ids('source.input:hec'), [hec.id]);
+      assert.deepEqual(await ids('source.input:fortigate'), [fortigate.id], 'case-insensitively');
+      assert.deepEqual(await ids('source.kind:syslog-t*'), [fortigate.id]);
+      assert.deepEqual((await ids('source.kind:syslog-udp')).length, 5);
+      assert.deepEqual((await ids('NOT source.input:syslog')).sort(), [fortigate.id, hec.id].sort());
+      assert.deepEqual(await ids('source.input:* AND NOT source.kind:syslog-udp | sort source.input'), [fortigate.id, hec.id]);
+      assert.deepEqual((await table('* | stats count() by source.input, source.kind')).rows, [
+        ['syslog', 'syslog-udp', 5],
+        ['fortigate', 'syslog-tcp', 1],
+        ['hec', 'splunk-hec', 1],
+      ]);
+      const day = new Date(Math.floor(T0 / 86_400_000) * 86_400_000).toISOString();
+      assert.deepEqual((await table('source.kind:syslog* | timechart span=1d count() by source.kind')).rows, [
+        [day, 'syslog-tcp', 1],
+        [day, 'syslog-udp', 5],
+      ]);
     });
 
     it('projects events to fields', async () => {

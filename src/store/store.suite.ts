@@ -16,9 +16,10 @@ import type { QueryNode } from '../core/query.js';
 import type { Store } from '../core/store.js';
 import { querySemantics } from './store-query.suite.js';
 import { pipeSemantics } from './store-pipes.suite.js';
+import { consoleSemantics } from './store-console.suite.js';
 import { accountSemantics } from './store-accounts.suite.js';
 import { MINUTE, T0, alert, event, f, not, or, t, token, type SuiteContext } from './store-suite-fixtures.js';
-import { alertOf } from '../core/alert.js';
+import { alertOf, type Alert, type AlertFilter } from '../core/alert.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -168,6 +169,7 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
 
     querySemantics(context);
     pipeSemantics(context);
+    consoleSemantics(context);
     accountSemantics(context);
 
     describe('checkpoints and atomicity', () => {
@@ -324,6 +326,35 @@ export function storeSuite(name: string, open: () => Promise<StoreUnderTest>): v
         assert.deepEqual((await store.listAlerts('a', 10, { state: 'closed' })).map((x) => x.id), ['al-1']);
         assert.deepEqual((await store.listAlerts('a', 10, { ruleId: 'r-2' })).map((x) => x.id), ['al-2']);
         assert.deepEqual(await store.openAlertGroups(0), [], 'alerts without a group key are not indexed');
+      });
+
+      it('filters alerts by level, text in the rule, assignee and active time, all together', async () => {
+        const at = (minute: number) => T0 + minute * MINUTE;
+        const a = (id: string, over: Partial<Alert>) => ({ ...alertOf(alert({ id })), ...over });
+        await store.applyAlertBatch({
+          inserts: [
+            a('al-1', { level: 'high', ruleTitle: 'SSH brute force', ruleId: 'ssh-brute', firstSeen: at(0), lastSeen: at(10) }),
+            a('al-2', { level: 'critical', ruleTitle: 'Mimikatz use', ruleId: 'win-mimikatz', firstSeen: at(20), lastSeen: at(30), assignee: 'ana' }),
+            a('al-3', { level: 'low', ruleTitle: 'New SSH key', ruleId: 'ssh-key', firstSeen: at(40), lastSeen: at(50), assignee: 'bo' }),
+            a('al-4', { tenant: 'b', level: 'high', ruleTitle: 'SSH brute force', firstSeen: at(0), lastSeen: at(10) }),
+          ],
+          merges: [],
+          days: [],
+          suppressionHits: [],
+        });
+        const ids = async (filter: AlertFilter) => (await store.listAlerts('a', 10, filter)).map((x) => x.id).sort();
+        assert.deepEqual(await ids({ levels: ['high', 'critical'] }), ['al-1', 'al-2']);
+        assert.deepEqual(await ids({ levels: [] }), []);
+        assert.deepEqual(await ids({ text: 'ssh' }), ['al-1', 'al-3'], 'in the title, case-insensitively');
+        assert.deepEqual(await ids({ text: 'WIN-MIMI' }), ['al-2'], 'in the rule id');
+        assert.deepEqual(await ids({ text: "%' OR 1=1 --" }), [], 'text is a value, never SQL or a pattern');
+        assert.deepEqual(await ids({ assignee: 'ana' }), ['al-2']);
+        assert.deepEqual(await ids({ assignee: null }), ['al-1']);
+        assert.deepEqual(await ids({ from: at(30) }), ['al-2', 'al-3'], 'active at or after from');
+        assert.deepEqual(await ids({ to: at(20) }), ['al-1'], 'first seen before to');
+        assert.deepEqual(await ids({ from: at(15), to: at(41) }), ['al-2', 'al-3']);
+        assert.deepEqual(await ids({ text: 'ssh', levels: ['low'], assignee: 'bo', from: at(45) }), ['al-3']);
+        assert.deepEqual((await store.listAlerts('b', 10, { text: 'ssh' })).map((x) => x.id), ['al-4']);
       });
 
       it('saves, replaces and lists cases per tenant, most recently updated first', async () => {

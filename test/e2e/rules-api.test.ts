@@ -145,6 +145,17 @@ describe('rules API', () => {
     assert.equal(alerts[0].ruleAuthor, 'Vigil tests');
   });
 
+  it('records every switch, hunt and import in the audit trail, with who did it', async () => {
+    const entries = await waitFor('the audit entries', async () => {
+      const list = (await api('GET', '/api/v1/audit?limit=100')).json.entries as { action: string; target: string | null; actor: string; outcome: string }[];
+      return list.some((e) => e.action === 'rule-enable') ? list : undefined;
+    });
+    const mine = entries.filter((e) => e.action.startsWith('rule-')).map((e) => `${e.action} ${e.target ?? '-'} ${e.actor} ${e.outcome}`);
+    for (const line of [`rule-disable ${RULE_ID} admin success`, `rule-hunt ${RULE_ID} admin success`, `rule-enable ${RULE_ID} admin success`, 'rule-import - admin success']) {
+      assert.ok(mine.includes(line), `${line} in ${JSON.stringify(mine)}`);
+    }
+  });
+
   it('keeps the switch in the store across a restart', async () => {
     await api('POST', `/api/v1/rules/${RULE_ID}/disable`);
     await vigil.stop();

@@ -110,6 +110,11 @@ export class ResponseEngine {
     await this.#ticking;
   }
 
+  /** The playbooks as loaded (the console's settings show them). */
+  get playbooks(): readonly Playbook[] {
+    return this.options.playbooks;
+  }
+
   runs(tenant?: string): ResponseRun[] {
     return [...this.#runs.values()].filter((r) => tenant === undefined || r.tenant === tenant).sort((a, b) => b.created - a.created);
   }

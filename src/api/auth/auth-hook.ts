@@ -84,7 +84,7 @@ export function installAuthHook(app: FastifyInstance, options: AuthHookOptions):
   app.decorateRequest('principal', null);
   app.decorateRequest('auditActor', null);
   app.decorateRequest('auditDetails', null);
-  app.decorateRequest('session', null);
+  app.decorateRequest('consoleSession', null);
 
   const refuseSession = (request: FastifyRequest, reply: FastifyReply, reason: SessionRefusal, error: VigilError): VigilError => {
     accountMetrics.sessionRefusals.inc({ reason });
@@ -133,7 +133,7 @@ export function installAuthHook(app: FastifyInstance, options: AuthHookOptions):
     }
     if (!roleMayAccess(user.role, access)) throw refuse(metrics, request, reply, forbiddenFor(user.role, access, request, 'user'));
     request.principal = principal;
-    request.session = { idHash: live.idHash, id };
+    request.consoleSession = { idHash: live.idHash, id };
     sessions.noteActivity(live);
   }
 

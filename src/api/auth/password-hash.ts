@@ -9,10 +9,11 @@
  * login; the parameters are stored, so a bigger machine can raise them).
  *
  * Hashing runs on libuv's thread pool (async `scrypt`), so the event loop keeps serving ingest
- * while a login is checked, and at most `maxConcurrent` hashes run at once: a login flood
+ * while a login is checked, and at most `maxConcurrent` hashes run at once (half the cores): a login flood
  * queues (up to `maxWaiting`, then 503) instead of taking every pool thread and all the memory.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { VigilError } from '../../core/errors.js';
 
 export interface ScryptParams {
@@ -48,8 +49,9 @@ function parseHash(encoded: string): ParsedHash | undefined {
   const parts = encoded.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
   const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
-  // Bounds keep a damaged or hostile row from asking for gigabytes.
-  if (!Number.isInteger(Math.log2(N)) || N < 2 ** 10 || N > 2 ** 20 || !Number.isInteger(r) || r < 1 || r > 32 || !Number.isInteger(p) || p < 1 || p > 16) return undefined;
+  // Bounds keep a damaged or hostile row from asking for gigabytes (at most 256 MiB, 4 passes).
+  if (!Number.isInteger(Math.log2(N)) || N < 2 ** 10 || !Number.isInteger(r) || r < 1 || !Number.isInteger(p) || p < 1 || p > 4) return undefined;
+  if (128 * N * r > 256 * 1024 * 1024) return undefined;
   const salt = Buffer.from(parts[4] as string, 'base64url');
   const key = Buffer.from(parts[5] as string, 'base64url');
   if (salt.length < 8 || key.length !== KEY_BYTES) return undefined;
@@ -58,7 +60,7 @@ function parseHash(encoded: string): ParsedHash | undefined {
 
 export interface PasswordHasherOptions {
   readonly params?: ScryptParams;
-  /** Hashes computed at once (default 2: half the default thread pool). */
+  /** Hashes computed at once (default: half the cores, at least one, so ingest keeps a core). */
   readonly maxConcurrent?: number;
   /** Hashes waiting for a turn before new ones are refused as overloaded (default 64). */
   readonly maxWaiting?: number;
@@ -74,7 +76,7 @@ export class PasswordHasher {
 
   constructor(options: PasswordHasherOptions = {}) {
     this.params = options.params ?? DEFAULT_SCRYPT;
-    this.maxConcurrent = options.maxConcurrent ?? 2;
+    this.maxConcurrent = options.maxConcurrent ?? Math.max(1, Math.floor(availableParallelism() / 2));
     this.maxWaiting = options.maxWaiting ?? 64;
   }
 

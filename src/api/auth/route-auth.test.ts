@@ -36,8 +36,11 @@ after(async () => {
   await t.close();
 });
 
-/** Public routes: /healthz, HEC health and the login. Everything else must ask for a credential. */
-const PUBLIC = new Set(['GET /healthz', 'GET /services/collector/health', 'GET /services/collector/health/1.0', 'POST /api/v1/session']);
+/** Public routes: /healthz, HEC health, the login and the console's assets and page. Everything else must ask for a credential. */
+const PUBLIC = new Set(['GET /healthz', 'GET /services/collector/health', 'GET /services/collector/health/1.0', 'POST /api/v1/session', 'GET /assets/*']);
+/** The console's page routes are reached only by a browser's Accept (console-routes.ts); `GET /` is also the Elasticsearch ping. */
+const isConsolePage = (route: { constraints?: Readonly<Record<string, string>> | undefined }) => route.constraints?.['console'] === 'html';
+const isPublic = (route: { method: string; url: string; constraints?: Readonly<Record<string, string>> | undefined }) => isConsolePage(route) || PUBLIC.has(key(route));
 /** Ends the caller's session: sent on its own at the end, not in the middle of the sweep. */
 const LOGOUT = 'DELETE /api/v1/session';
 /** What a user who must change its password may still call. */
@@ -59,6 +62,11 @@ async function send(method: string, url: string, headers: Record<string, string>
     headers: { ...headers, ...(withBody ? { 'content-type': 'application/json' } : {}) },
     ...(withBody ? { body: '{"name":"n","role":"ingest"}' } : {}),
   });
+  // A stream (the alert stream) never ends by itself: its status is all this test needs.
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await response.body?.cancel();
+    return { status: response.status, code: undefined };
+  }
   const text = await response.text();
   let code: string | undefined;
   try {
@@ -69,7 +77,7 @@ async function send(method: string, url: string, headers: Record<string, string>
   return { status: response.status, code };
 }
 
-const swept = () => t.server.routes.filter((route) => !PUBLIC.has(key(route)) && `${route.method} ${route.url}` !== LOGOUT);
+const swept = () => t.server.routes.filter((route) => !isPublic(route) && `${route.method} ${route.url}` !== LOGOUT);
 
 describe('authentication on every route', () => {
   test('the route list is the real one', () => {
@@ -77,7 +85,9 @@ describe('authentication on every route', () => {
     for (const url of ['/api/v1/ingest', '/services/collector/event', '/_bulk', '/:index/_bulk', '/api/v1/search', '/api/v1/tokens', '/metrics', '/', '/api/v1/session', '/api/v1/users', '/api/v1/audit']) {
       assert.ok(urls.has(url), url);
     }
-    for (const route of t.server.routes) assert.equal(route.access === 'public', PUBLIC.has(key(route)), `${key(route)} is ${route.access}`);
+    for (const route of t.server.routes) assert.equal(route.access === 'public', isPublic(route), `${key(route)} is ${route.access}`);
+    assert.ok(t.server.routes.some((route) => route.url === '/' && isConsolePage(route)), 'the console page at /');
+    assert.ok(t.server.routes.some((route) => route.url === '/' && route.access === 'ingest'), 'the Elasticsearch ping at /');
   });
 
   test('every non-public route answers 401 without a credential, with a bad, malformed or revoked token, and with an ended session', async () => {
@@ -85,8 +95,8 @@ describe('authentication on every route', () => {
     await Promise.all(
       t.server.routes.map(async (route) => {
         const label = key(route);
-        if (PUBLIC.has(label)) {
-          assert.notEqual((await send(route.method, route.url)).status, 401, label);
+        if (isPublic(route)) {
+          assert.notEqual((await send(route.method, route.url, isConsolePage(route) ? { accept: 'text/html' } : {})).status, 401, label);
           return;
         }
         assert.equal((await send(route.method, route.url)).status, 401, `${label} without a credential`);

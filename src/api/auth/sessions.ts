@@ -49,8 +49,8 @@ export class Sessions {
   private readonly now: () => number;
   private readonly onError: (message: string, error: unknown) => void;
   private readonly cache = new Map<string, Entry>();
-  /** Last activity seen on this server, ahead of what the store holds. */
-  private readonly activity = new Map<string, number>();
+  /** Last activity seen on this server (ahead of the store), and when it was last written there. */
+  private readonly activity = new Map<string, { readonly seen: number; readonly written: number }>();
   private lastPurge = 0;
 
   constructor(
@@ -84,7 +84,7 @@ export class Sessions {
     const live = await this.lookup(idHash);
     if (live === undefined) return undefined;
     const now = this.now();
-    const lastSeen = Math.max(live.session.lastSeen, this.activity.get(idHash) ?? 0);
+    const lastSeen = Math.max(live.session.lastSeen, this.activity.get(idHash)?.seen ?? 0);
     if (now >= live.session.expires || now - lastSeen >= this.idleMs || live.user.disabled) {
       await this.end(idHash).catch((error: unknown) => this.onError('cannot delete an expired session', error));
       return undefined;
@@ -95,16 +95,13 @@ export class Sessions {
   /** Notes a request on the session; writes it to the store when the stored time is old enough. */
   noteActivity(live: LiveSession): void {
     const now = this.now();
-    const seen = this.activity.get(live.idHash) ?? live.session.lastSeen;
+    const known = this.activity.get(live.idHash);
+    const written = Math.max(known?.written ?? 0, live.session.lastSeen);
     this.activity.delete(live.idHash);
-    if (now - seen < this.touchEveryMs) {
-      this.activity.set(live.idHash, Math.max(seen, now));
-      this.trimActivity();
-      return;
-    }
-    this.activity.set(live.idHash, now);
+    const due = now - written >= this.touchEveryMs;
+    this.activity.set(live.idHash, { seen: Math.max(known?.seen ?? 0, now), written: due ? now : written });
     this.trimActivity();
-    this.store.touchSession(live.idHash, now).catch((error: unknown) => this.onError('cannot record session activity', error));
+    if (due) this.store.touchSession(live.idHash, now).catch((error: unknown) => this.onError('cannot record session activity', error));
   }
 
   /** Ends one session (logout). */

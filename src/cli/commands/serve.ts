@@ -30,7 +30,7 @@ export function serveCommand(): Command {
       const log = pino({
         level: config.log.level,
         base: { pid: process.pid },
-        redact: { paths: ['req.headers.authorization', 'token', 'secret'], censor: '[redacted]' },
+        redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'token', 'secret', 'password'], censor: '[redacted]' },
       }, pino.destination(2));
 
       const server = await startVigilServer(config, log);

@@ -49,7 +49,7 @@ declare module 'fastify' {
     /** What a handler adds to its audit entry (the query of a search, the verdict of a triage). */
     auditDetails: Record<string, unknown> | null;
     /** The caller's session when it came with the session cookie (the id only lives here, for this request). */
-    session: { readonly idHash: string; readonly id: string } | null;
+    consoleSession: { readonly idHash: string; readonly id: string } | null;
   }
 }
 

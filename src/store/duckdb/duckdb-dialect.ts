@@ -13,6 +13,17 @@ function path(field: string): string {
   return `'$."${field}"'`;
 }
 
+/**
+ * How an event arrived (`source.input`, `source.kind`), searchable like a field. They are plain
+ * columns of every event, read here as a one-element list of the lower-cased value: the shape
+ * of a promoted field, so filters, groups and sorts treat them alike. A field of the same name
+ * in an event's JSON is shadowed by them.
+ */
+const SOURCE_FIELDS: ReadonlyMap<string, string> = new Map([
+  ['source.input', '[lower(source_input)]'],
+  ['source.kind', '[lower(source_kind)]'],
+]);
+
 /** IPv4 as four 1-3 digit groups; a constant pattern, not user text. */
 const IPV4_SHAPE = String.raw`'\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}'`;
 
@@ -20,7 +31,7 @@ export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
 
   promotedColumn(field) {
-    return PROMOTED_BY_FIELD.get(field)?.column;
+    return PROMOTED_BY_FIELD.get(field)?.column ?? SOURCE_FIELDS.get(field);
   },
 
   listContains(list, value) {

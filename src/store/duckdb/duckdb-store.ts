@@ -7,13 +7,13 @@
  * DuckDB allows one writing process per file; a second process gets `data-locked`.
  */
 import { resolve } from 'node:path';
-import { listValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance, type JS } from '@duckdb/node-api';
+import { listValue, type DuckDBAppender, type DuckDBValue, type DuckDBConnection, type DuckDBInstance, type JS } from '@duckdb/node-api';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { AggregateRequest, SearchRequest, TableCell, TableResult } from '../../core/query.js';
 import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../../core/alert.js';
 import type { RuleState } from '../../core/rule-state.js';
-import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
+import type { AlertRecord, AlertSummary, AlertSummaryRequest, SourceActivity, SourceActivityRequest, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import { checkEventColumns, checkSchema, createInstance, lockedError, migrate, type DuckDbOpenOptions } from './duckdb-open.js';
 import { eventChunks, eventFromRow, stampBatch, type EventRows } from './event-rows.js';
 import { ChainWriter } from './event-chain.js';
@@ -27,6 +27,7 @@ import { duckdbDialect } from './duckdb-dialect.js';
 import { ALERT_COLUMNS, SUPPRESSION_COLUMNS, TOKEN_COLUMNS, alertFromRow, appendAlertRow, suppressionFromRow, tokenFromRow } from './record-rows.js';
 import { HIT_COLUMNS, PROMOTED_BY_FIELD } from './schema.js';
 import { WriteQueue } from './write-queue.js';
+import { readAlertSummary, readSourceActivity } from './console-queries.js';
 import type { SessionRecord, UserChange, UserRecord } from '../../core/accounts.js';
 import type { AuditEntry, AuditQuery } from '../../core/audit.js';
 import * as accounts from './account-rows.js';
@@ -354,6 +355,14 @@ export class DuckDbStore implements Store {
         throttled: Number(throttled),
       }));
     });
+  }
+
+  alertSummary(request: AlertSummaryRequest): Promise<AlertSummary> {
+    return this.read('sum up alerts', (conn) => readAlertSummary(conn, request));
+  }
+
+  sourceActivity(request: SourceActivityRequest): Promise<readonly SourceActivity[]> {
+    return this.read('sum up sources', (conn) => readSourceActivity(conn, request));
   }
 
   setRuleState(state: RuleState): Promise<void> {
@@ -689,10 +698,22 @@ export class DuckDbStore implements Store {
   async listAlerts(tenant: string, limit: number, filter: AlertFilter = {}): Promise<readonly Alert[]> {
     const checked = checkLimit(limit, 'limit');
     const where = ['tenant = $1'];
-    const params: (string | bigint)[] = [tenant];
+    const params: DuckDBValue[] = [tenant];
     if (filter.state === 'open') where.push("state <> 'closed'");
     else if (filter.state !== undefined) where.push(`state = $${params.push(filter.state)}`);
     if (filter.ruleId !== undefined) where.push(`rule_id = $${params.push(filter.ruleId)}`);
+    if (filter.levels !== undefined) {
+      // An empty list would be bound without an element type; no level is "none match" anyway.
+      where.push(filter.levels.length === 0 ? 'false' : `list_contains($${params.push(listValue([...filter.levels]))}::VARCHAR[], level)`);
+    }
+    if (filter.text !== undefined) {
+      const text = `$${params.push(filter.text.toLowerCase())}`;
+      where.push(`(contains(lower(rule_title), ${text}) OR contains(lower(rule_id), ${text}))`);
+    }
+    if (filter.assignee === null) where.push('assignee IS NULL');
+    else if (filter.assignee !== undefined) where.push(`assignee = $${params.push(filter.assignee)}`);
+    if (filter.from !== undefined) where.push(`last_seen >= $${params.push(checkTime(filter.from, 'from') as bigint)}`);
+    if (filter.to !== undefined) where.push(`first_seen < $${params.push(checkTime(filter.to, 'to') as bigint)}`);
     return this.read('list alerts', async (conn) => {
       const reader = await conn.runAndReadAll(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE ${where.join(' AND ')} ORDER BY last_seen DESC, created DESC, id DESC LIMIT ${checked}`, params);
       return reader.getRowsJS().map(alertFromRow);

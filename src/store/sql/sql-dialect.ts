@@ -27,7 +27,10 @@ export class SqlParams {
 
 export interface SqlDialect {
   readonly name: string;
-  /** The list column holding the lower-cased values of a promoted field, if the field is one. */
+  /**
+   * The list column (or list expression) holding the lower-cased values of a promoted field, if
+   * the field is one; the event's `source.input` and `source.kind` are read the same way.
+   */
   promotedColumn(field: string): string | undefined;
 
   /** True when the list holds the value (false, never NULL, for a NULL list). */

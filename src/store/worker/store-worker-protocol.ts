@@ -32,6 +32,8 @@ export const STORE_METHODS = [
   'deleteSuppression',
   'activeSuppressions',
   'ruleDays',
+  'alertSummary',
+  'sourceActivity',
   'saveCase',
   'getCase',
   'listCases',

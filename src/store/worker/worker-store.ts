@@ -12,7 +12,7 @@ import { VigilError } from '../../core/errors.js';
 import type { SearchRequest, AggregateRequest, TableResult } from '../../core/query.js';
 import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, Case, RuleDay, Suppression } from '../../core/alert.js';
 import type { RuleState } from '../../core/rule-state.js';
-import type { AlertRecord, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
+import type { AlertRecord, AlertSummary, AlertSummaryRequest, SourceActivity, SourceActivityRequest, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import type { DuckDbOpenOptions } from '../duckdb/duckdb-store.js';
 import type { ChainReport, RetentionRequest, RetentionRun } from '../../core/history.js';
 import type { SessionRecord, UserChange, UserRecord } from '../../core/accounts.js';
@@ -194,6 +194,12 @@ export class WorkerStore implements Store {
   }
   ruleDays(tenant: string | undefined, fromDay: number): Promise<readonly RuleDay[]> {
     return this.#call('ruleDays', [tenant, fromDay]);
+  }
+  alertSummary(request: AlertSummaryRequest): Promise<AlertSummary> {
+    return this.#call('alertSummary', [request]);
+  }
+  sourceActivity(request: SourceActivityRequest): Promise<readonly SourceActivity[]> {
+    return this.#call('sourceActivity', [request]);
   }
 
   verifyChain(): Promise<ChainReport> {

@@ -1,0 +1,15 @@
+/**
+ * Headers on every answer: `nosniff`, so no browser ever reads an answer as another type than
+ * it says (a JSON body full of event text must never become HTML or script), and `no-store` on
+ * the API's answers, which hold event data and must not linger in a browser or proxy cache.
+ * Routes that choose their own caching (the console's assets, downloads) keep it.
+ */
+import type { FastifyInstance } from 'fastify';
+
+export function installResponseHeaders(app: FastifyInstance): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!reply.hasHeader('x-content-type-options')) void reply.header('x-content-type-options', 'nosniff');
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+}
