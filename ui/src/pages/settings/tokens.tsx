@@ -1,0 +1,106 @@
+/** API tokens for shippers and scripts: create (the secret is shown once), list, revoke. */
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { api, type ApiError } from '../../api/client.js';
+import type { ApiToken } from '../../api/types.js';
+import { asApiError, useApi } from '../../api/use-api.js';
+import { ErrorNotice, Loading } from '../../components/error-notice.js';
+import { Time } from '../../components/time.js';
+import { Visible } from '../../components/visible.js';
+import { visibleText } from '../../components/visible-text.js';
+import { SecretOnce } from './secret-once.js';
+import { ConfirmButton } from '../../components/confirm-button.js';
+
+export function TokensSection(): ReactNode {
+  const { data, error, loading, reload } = useApi<{ tokens: readonly ApiToken[] }>('/api/v1/tokens');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState('ingest');
+  const [created, setCreated] = useState<{ name: string; token: string } | undefined>();
+  const [actionError, setActionError] = useState<ApiError | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setActionError(undefined);
+    try {
+      const reply = await api.post<{ id: string; name: string; role: string; token: string }>('/api/v1/tokens', { name: name.trim(), role });
+      setCreated({ name: reply.name, token: reply.token });
+      setName('');
+      reload();
+    } catch (err) {
+      setActionError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const revoke = async (t: ApiToken) => {
+    setActionError(undefined);
+    try {
+      await api.delete(`/api/v1/tokens/${encodeURIComponent(t.id)}`);
+      reload();
+    } catch (err) {
+      setActionError(asApiError(err));
+    }
+  };
+
+  return (
+    <section aria-labelledby="tokens-title">
+      <h2 id="tokens-title">Tokens</h2>
+      <form className="row wrap card" onSubmit={create}>
+        <label htmlFor="token-name">Token name</label>
+        <input id="token-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} />
+        <label htmlFor="token-role">Token role</label>
+        <select id="token-role" value={role} onChange={(e) => setRole(e.target.value)}>
+          <option value="ingest">ingest (send events only)</option>
+          <option value="analyst">analyst</option>
+          <option value="admin">admin</option>
+        </select>
+        <button type="submit" className="primary" disabled={busy}>
+          Create token
+        </button>
+      </form>
+      {created ? <SecretOnce label="New token secret" what={`the token “${visibleText(created.name)}”`} secret={created.token} onDismiss={() => setCreated(undefined)} /> : null}
+      <ErrorNotice error={actionError} label="Tokens" />
+      <ErrorNotice error={error} label="Tokens" />
+      {loading && !data ? <Loading what="tokens" /> : null}
+      {data ? (
+        <table>
+          <caption className="sr-only">API tokens</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Created</th>
+              <th scope="col">State</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.tokens.map((t) => (
+              <tr key={t.id} className={t.revoked ? 'disabled' : ''}>
+                <td>
+                  <Visible>{t.name}</Visible>
+                </td>
+                <td>{t.role}</td>
+                <td>
+                  <Time ms={t.created} />
+                </td>
+                <td>{t.revoked ? 'revoked' : 'active'}</td>
+                <td>
+                  {t.revoked ? null : (
+                    <ConfirmButton label={`Revoke ${visibleText(t.name)}`} question="Whatever uses this token stops working at once." onConfirm={() => void revoke(t)}>
+                      Revoke
+                    </ConfirmButton>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
