@@ -370,9 +370,20 @@ describe('hostile content in the console', { timeout: 240_000 }, () => {
 
     it('search: results and field sidebar of hostile JSON and syslog events, and a hostile query', async (t) => {
       if (skipped(t)) return;
-      const json = await visit('search-json', `/search?${new URLSearchParams({ q: 'labels.payload:*', from: 'now-1h', limit: '500' })}`, XSS_CORPUS[0]!.probe);
+      // Rows open into the whole event: every field, the source, the original record.
+      const expand = (rows: number) => async (page: Page) => {
+        for (const button of (await page.getByRole('button', { name: /^Event details / }).all()).slice(0, rows)) await button.click();
+        for (const original of await page.getByText('Original record', { exact: true }).all()) await original.click();
+      };
+      const json = await visit('search-json', `/search?${new URLSearchParams({ q: 'labels.payload:*', from: 'now-1h', limit: '500' })}`, XSS_CORPUS[0]!.probe, {
+        then: { act: expand(3), shows: '"ingest_path":' },
+      });
       assertShown('search (JSON events)', json, XSS_CORPUS);
       assertTextShown('search (JSON events)', json, HOSTILE_KEY, 'the hostile field name in the sidebar');
+      const imported = await visit('search-import', `/search?${new URLSearchParams({ q: 'host.name:*file-import', from: 'now-1h' })}`, 'file-import', {
+        then: { act: expand(1), shows: HOSTILE_IMPORT_PATH },
+      });
+      assertTextShown('search (imported events)', imported, HOSTILE_IMPORT_PATH, 'the hostile file name of an import as the source');
       const syslog = await visit('search-syslog', `/search?${new URLSearchParams({ q: 'log.syslog.appname:*', from: 'now-1h', limit: '1000' })}`, XSS_CORPUS[0]!.probe);
       assertShown('search (syslog events)', syslog, XSS_CORPUS);
       await visit('search-hostile-query', `/search?${new URLSearchParams({ q: HOSTILE_INPUTS.searchQuery, from: 'now-1h' })}`, 'Search');
