@@ -358,9 +358,17 @@ describe('hostile content in the console', { timeout: 240_000 }, () => {
       for (const [i, p] of XSS_CORPUS.entries()) {
         const id = alertOf.get(p.id)!;
         if (i === 0) clearFindings();
-        const dom = await visit(`alert-detail-${p.id}`, `/alerts/${encodeURIComponent(id)}`, referenceOf(p), { spa: i > 0, inRow: true, screenshot: i === 0 || p.family === 'long' || p.family === 'bidi' });
+        // Ready once its rule is shown, and its matching events (their messages start with the tag).
+        const dom = await visit(`alert-detail-${p.id}`, `/alerts/${encodeURIComponent(id)}`, referenceOf(p), {
+          spa: i > 0,
+          inRow: true,
+          screenshot: i === 0 || p.family === 'long' || p.family === 'bidi',
+          then: { act: async () => {}, shows: `${tagOf(p)} ` },
+        });
         const shown = dom.text.split(collapse(p.probe)).length - 1;
         assert.ok(shown >= 3, `${describePayload(p)}: shown ${shown} times on its alert (title, author, entities…)`);
+        const listed = / (\d+) of the (\d+) events? this alert lists/.exec(dom.text);
+        assert.ok(listed && listed[1] === listed[2], `${describePayload(p)}: every matching event is shown (${listed?.[0] ?? 'no count'})`);
       }
       await settled('alert detail of every payload');
       const dom = await visit('alert-detail-triaged', `/alerts/${encodeURIComponent(objects.triagedAlertId)}`, HOSTILE_INPUTS.triageComment);

@@ -358,6 +358,9 @@ function TriagePanel({ alert, onChange }: { readonly alert: Alert; readonly onCh
   );
 }
 
+/** Longest host name put into the matching events' query (at most a few kB once escaped and encoded). */
+const MAX_HOST_TERM = 1000;
+
 /**
  * The events whose ids the alert lists: the events in its time span (narrowed to its host when
  * it names one) are searched, and only those ids are kept.
@@ -365,10 +368,14 @@ function TriagePanel({ alert, onChange }: { readonly alert: Alert; readonly onCh
 function MatchingEvents({ alert }: { readonly alert: Alert }): ReactNode {
   const ids = useMemo(() => new Set(alert.eventIds), [alert.eventIds]);
   const host = entitiesOf(alert).find((e) => e.field === 'host.name');
+  // The host name is the sender's to choose and may be longer than an address can carry (the
+  // server answers 431): past MAX_HOST_TERM characters the time span alone is searched, and the
+  // id filter below still keeps only the alert's events.
+  const hostTerm = host && host.value.length <= MAX_HOST_TERM ? fieldTerm('host.name', host.value) : '';
   const path =
     alert.eventIds.length === 0
       ? null
-      : `/api/v1/search${queryString({ q: host ? fieldTerm('host.name', host.value) : '', from: alert.firstSeen, to: alert.lastSeen + 1, limit: 2000 })}`;
+      : `/api/v1/search${queryString({ q: hostTerm, from: alert.firstSeen, to: alert.lastSeen + 1, limit: 2000 })}`;
   const { data, error, loading } = useApi<EventsResult>(path);
   const events = (data?.kind === 'events' ? data.hits : []).filter((e) => ids.has(e.id));
   return (
