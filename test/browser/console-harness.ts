@@ -346,6 +346,8 @@ export interface PageFindings {
   readonly trapped: { readonly id: string; readonly page: string }[];
   /** Requests that left loopback (the console must never fetch anything from elsewhere). */
   readonly foreignRequests: string[];
+  /** Answers of 400 and above to the page's requests: `METHOD url → status` (the console errors say only the status). */
+  readonly failedRequests: string[];
 }
 
 export interface ConsoleSession {
@@ -388,7 +390,7 @@ export async function launchConsoleBrowser(): Promise<ConsoleBrowser> {
     newSession: async (baseUrl) => {
       const context = await browser.newContext({ baseURL: baseUrl, viewport: VIEWPORT, colorScheme: 'light', locale: 'en-GB', timezoneId: 'UTC' });
       context.setDefaultTimeout(10_000);
-      const findings: PageFindings = { consoleErrors: [], pageErrors: [], dialogs: [], cspViolations: [], trapped: [], foreignRequests: [] };
+      const findings: PageFindings = { consoleErrors: [], pageErrors: [], dialogs: [], cspViolations: [], trapped: [], foreignRequests: [], failedRequests: [] };
       await context.exposeBinding('__xss', (source, id: unknown) => {
         findings.trapped.push({ id: String(id), page: source.page?.url() ?? '?' });
       });
@@ -408,6 +410,9 @@ export async function launchConsoleBrowser(): Promise<ConsoleBrowser> {
         if (m.type() === 'error') findings.consoleErrors.push(`${page.url()}: ${m.text()}`);
       });
       page.on('pageerror', (e) => findings.pageErrors.push(`${page.url()}: ${e.message}`));
+      page.on('response', (r) => {
+        if (r.status() >= 400) findings.failedRequests.push(`${r.request().method()} ${r.url().slice(0, 300)} → ${r.status()} (on ${page.url()})`);
+      });
       page.on('dialog', (d) => {
         findings.dialogs.push(`${d.type()}: ${d.message()}`);
         void d.dismiss().catch(() => {});
@@ -441,12 +446,6 @@ export function screenshotFolder(): string {
 // ---------------------------------------------------------------------------------------------
 // Logging in
 
-/** The answer of `POST /api/v1/session`. */
-export interface SessionAnswer {
-  readonly user: { readonly id: string; readonly username: string; readonly role: string; readonly mustChangePassword: boolean };
-  readonly csrfToken: string;
-}
-
 /**
  * Logs in through the console's login form and, when the account must change its password
  * first, through the change-password form; waits until the console shows its navigation.
@@ -464,25 +463,4 @@ export async function loginThroughForm(page: Page, credentials: { username: stri
     await page.getByRole('button', { name: 'Change password' }).click();
   }
   await page.getByRole('navigation').first().waitFor();
-}
-
-/**
- * Logs a browser context in through the session API (its cookie lands in the context) and
- * changes the password when the account must; the session's CSRF token.
- */
-export async function loginThroughApi(context: BrowserContext, baseUrl: string, credentials: { username: string; password: string; newPassword?: string }): Promise<SessionAnswer> {
-  const login = await context.request.post(`${baseUrl}/api/v1/session`, { data: { username: credentials.username, password: credentials.password } });
-  if (login.status() !== 200) throw new Error(`login as ${credentials.username} answered ${login.status()}: ${await login.text()}`);
-  let session = (await login.json()) as SessionAnswer;
-  if (session.user.mustChangePassword) {
-    if (credentials.newPassword === undefined) throw new Error(`${credentials.username} must change its password first: give newPassword`);
-    const change = await context.request.post(`${baseUrl}/api/v1/session/password`, {
-      data: { current: credentials.password, new: credentials.newPassword },
-      headers: { 'x-csrf-token': session.csrfToken },
-    });
-    if (change.status() !== 200) throw new Error(`password change answered ${change.status()}: ${await change.text()}`);
-    const again = await context.request.get(`${baseUrl}/api/v1/session`);
-    session = (await again.json()) as SessionAnswer;
-  }
-  return session;
 }

@@ -5,6 +5,7 @@
  * positives are hostile and which match those events, so alerts carry hostile rule metadata and
  * hostile entity values. Support for hostile-content.test.ts, not a test.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify as toYaml } from 'yaml';
 import type { ConsoleServer } from './console-harness.js';
 import { trap, XSS_CORPUS, type HostilePayload } from './xss-corpus.js';
@@ -19,6 +20,9 @@ export type IngestPath = (typeof INGEST_PATHS)[number];
  */
 export const RISK_HOST = `<svg/data-xss="rk"/onload="${trap('rk')}">`;
 export const RISK_HOST_PROBE = RISK_HOST;
+
+/** The host of a syslog line sent while the alert queue is open: its alert must arrive live, inert. */
+export const LIVE_HOST = `<svg/data-xss="lv"/onload="${trap('live')}">`;
 
 /** A hostile JSON key: field names are shown too (the search page's field sidebar). */
 export const HOSTILE_KEY = `<img src=x data-xss="k1" onerror="${trap('k1')}">`;
@@ -39,6 +43,9 @@ export const HOSTILE_LOGSOURCES = toYaml({
 
 export const ruleIdOf = (p: HostilePayload): string => `vigil-hostile-${p.id}`;
 
+/** The first reference of payload `p`'s rule: shown only where that rule's details are, so a page showing it has loaded them. */
+export const referenceOf = (p: HostilePayload): string => `javascript:${trap(`${p.id}ref`)}`;
+
 /**
  * One rule per payload, its metadata that payload. Titles are at most 256 characters (the
  * loader's limit), so the long payload's title is its beginning.
@@ -52,7 +59,7 @@ export function hostileRules(corpus: readonly HostilePayload[] = XSS_CORPUS): Re
       status: 'experimental',
       description: p.text,
       author: p.text,
-      references: [`javascript:${trap(`${p.id}ref`)}`, `data:text/html,<script>${trap(`${p.id}ref`)}</script>`, p.text],
+      references: [referenceOf(p), `data:text/html,<script>${trap(`${p.id}ref`)}</script>`, p.text],
       date: '2026-11-28',
       tags: ['attack.execution', 'attack.t1059', p.text],
       logsource: { product: HOSTILE_RULE_LOGSOURCE },
@@ -230,12 +237,25 @@ interface AlertRow {
   readonly details: { readonly entities?: Record<string, unknown> };
 }
 
-/** The alert of payload `p`'s rule about the JSON record's entities (every one hostile). */
-export async function alertOfPayload(server: ConsoleServer, p: HostilePayload): Promise<string> {
-  const { alerts } = await server.apiJson<{ alerts: AlertRow[] }>(`/api/v1/alerts?limit=100&rule=${encodeURIComponent(ruleIdOf(p))}`);
-  const alert = alerts.find((a) => a.details.entities?.['user.name'] === p.text && a.details.entities?.['host.name'] === p.text);
-  if (!alert) throw new Error(`no alert of ${ruleIdOf(p)} about the hostile JSON record (alerts: ${alerts.length})`);
-  return alert.id;
+/**
+ * Waits until every payload's rule has raised its alert about the JSON records' entities (every
+ * one hostile); the alert id per payload id. Alerts come a few seconds after the events.
+ */
+export async function waitForHostileAlerts(server: ConsoleServer, corpus: readonly HostilePayload[] = XSS_CORPUS, timeoutMs = 30_000): Promise<Map<string, string>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { alerts } = await server.apiJson<{ alerts: AlertRow[] }>('/api/v1/alerts?limit=10000');
+    const found = new Map<string, string>();
+    for (const p of corpus) {
+      const alert = alerts.find((a) => a.ruleId === ruleIdOf(p) && a.details.entities?.['user.name'] === p.text && a.details.entities?.['host.name'] === p.text);
+      if (alert) found.set(p.id, alert.id);
+    }
+    if (found.size === corpus.length) return found;
+    if (Date.now() > deadline) {
+      throw new Error(`payloads whose rule raised no alert about the hostile JSON record within ${timeoutMs} ms: ${corpus.filter((p) => !found.has(p.id)).map((p) => p.id).join(' ')}`);
+    }
+    await sleep(250);
+  }
 }
 
 /**

@@ -47,21 +47,22 @@ const COLLECT_DOM = `(() => {
     .map((e) => e.outerHTML.slice(0, 200));
   const handlerAttributes = [];
   const dangerousUrls = [];
-  // Browsers drop ASCII white space and controls around a scheme: "\u0001 JaVaScRiPt:" runs.
+  // Browsers drop ASCII white space and controls around a scheme: "\\u0001 JaVaScRiPt:" runs.
   const scriptish = /^(javascript|vbscript|data):/i;
   for (const e of all) {
     for (const a of [...e.attributes]) {
       if (/^on/i.test(a.name)) handlerAttributes.push('<' + e.tagName.toLowerCase() + ' ' + a.name + '="' + a.value.slice(0, 80) + '">');
       if (!/^(href|src|action|formaction|xlink:href|srcdoc|data|poster|background)$/i.test(a.name)) continue;
-      const value = a.value.replace(/[\u0000-\u0020]/g, '');
-      const image = e.tagName === 'IMG' && /^data:image\/(png|gif|jpeg|webp);/i.test(value);
+      const value = a.value.replace(/[\\u0000-\\u0020]/g, '');
+      // An image (or the page's icon) from a data: URL of a raster type or empty cannot run anything.
+      const image = (e.tagName === 'IMG' || (e.tagName === 'LINK' && /(^|\\s)icon(\\s|$)/i.test(e.getAttribute('rel') || ''))) && /^data:(,|image\\/(png|gif|jpeg|webp)[;,])/i.test(value);
       if (a.name.toLowerCase() === 'srcdoc' || (scriptish.test(value) && !image)) {
         dangerousUrls.push('<' + e.tagName.toLowerCase() + ' ' + a.name + '="' + a.value.slice(0, 80) + '">');
       }
     }
   }
   const polluted = 'xssPolluted' in Object.prototype ? String(Object.prototype.xssPolluted) : null;
-  const text = ((document.body && document.body.innerText) || '').replace(/\s+/g, ' ');
+  const text = ((document.body && document.body.innerText) || '').replace(/\\s+/g, ' ');
   return { markers, activeElements, handlerAttributes, dangerousUrls, polluted, text };
 })()`;
 
@@ -84,19 +85,37 @@ export function shownPayloads(dom: DomReport, corpus: readonly HostilePayload[])
  */
 export const EXPLAINED_CSP_VIOLATIONS: readonly { readonly match: (v: PageFindings['cspViolations'][number]) => boolean; readonly why: string }[] = [];
 
+/** Refused requests that are expected, each with the reason. Empty: every page's requests succeed. */
+export const EXPLAINED_FAILED_REQUESTS: readonly { readonly match: RegExp; readonly why: string }[] = [];
+
 /** The page is inert: nothing hostile ran, got into the DOM, or was reported by the browser. */
 export function assertInert(name: string, dom: DomReport, findings: PageFindings): void {
+  assertDomInert(name, dom);
+  assertNothingReported(`${name} (${dom.url})`, findings);
+}
+
+/** Nothing a hostile payload would leave is in the page's DOM. */
+export function assertDomInert(name: string, dom: DomReport): void {
   const where = `${name} (${dom.url})`;
-  assert.deepEqual(findings.trapped, [], `${where}: hostile payloads ran (the __xss trap fired)`);
-  assert.deepEqual(findings.dialogs, [], `${where}: a dialog opened`);
   assert.deepEqual(dom.markers, [], `${where}: elements injected by hostile payloads (data-xss markers)`);
   assert.deepEqual(dom.activeElements, [], `${where}: script, frame or plugin elements other than the console's bundle`);
   assert.deepEqual(dom.handlerAttributes, [], `${where}: inline event-handler attributes`);
   assert.deepEqual(dom.dangerousUrls, [], `${where}: javascript:, vbscript: or data: URLs in links or sources`);
   assert.equal(dom.polluted, null, `${where}: Object.prototype was polluted`);
+}
+
+/** The browser reported nothing: no trap call, dialog, CSP violation, page or console error, or foreign request (each names its page). */
+export function assertNothingReported(where: string, findings: PageFindings): void {
+  assert.deepEqual(findings.trapped, [], `${where}: hostile payloads ran (the __xss trap fired)`);
+  assert.deepEqual(findings.dialogs, [], `${where}: a dialog opened`);
   const unexplained = findings.cspViolations.filter((v) => !EXPLAINED_CSP_VIOLATIONS.some((e) => e.match(v)));
   assert.deepEqual(unexplained, [], `${where}: Content-Security-Policy violations`);
   assert.deepEqual(findings.pageErrors, [], `${where}: errors thrown in the page`);
+  const failed = findings.failedRequests.filter((r) => !EXPLAINED_FAILED_REQUESTS.some((e) => e.match.test(r)));
+  assert.deepEqual(failed, [], `${where}: requests the server refused or could not answer`);
+  // A failed load is logged as "Failed to load resource" without its address: failedRequests above names it.
+  const consoleErrors = findings.consoleErrors.filter((m) => !/: Failed to load resource: the server responded with a status of \d+/.test(m));
+  assert.deepEqual(consoleErrors, [], `${where}: errors logged to the console`);
   assert.deepEqual(findings.foreignRequests, [], `${where}: requests to other origins`);
 }
 
