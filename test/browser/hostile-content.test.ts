@@ -222,7 +222,7 @@ describe('hostile content in the console', { timeout: 240_000 }, () => {
     for (const p of XSS_CORPUS) assert.ok(values.has(p.text), `${describePayload(p)} is exported exactly`);
   });
 
-  it('the audit trail exports hostile actors and details formula-safe', async (t) => {
+  it('the audit trail exports hostile actors and details formula-safe', async () => {
     // A token named as a formula acts (its name is the audit's actor); the search it makes is recorded with a formula query.
     const formula = FORMULA_PAYLOADS[0]!;
     const created = await server.api('/api/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: formula.text, role: 'analyst' }) });
