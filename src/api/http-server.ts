@@ -211,7 +211,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
   });
   app.addConstraintStrategy(consoleConstraint);
-  installResponseHeaders(app);
+  installResponseHeaders(app, { tls: tls !== undefined });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

@@ -47,6 +47,7 @@ describe('login', () => {
     assert.equal('passwordHash' in session.user, false);
     assert.match(session.setCookie, /^vigil_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=86400$/);
     assert.doesNotMatch(session.setCookie, /Secure/);
+    assert.equal(answer.headers.get('strict-transport-security'), null, 'no HSTS over plain HTTP');
     const me = await fetch(`${t.url}/api/v1/session`, { headers: { cookie: session.cookie } });
     assert.equal(me.status, 200);
     const body = (await me.json()) as { user: { username: string }; csrfToken: string };
@@ -323,21 +324,22 @@ describe('passwords and roles', () => {
 });
 
 describe('under TLS', () => {
-  test('the session cookie is Secure', async () => {
+  test('the session cookie is Secure, and every answer tells the browser to keep to HTTPS', async () => {
     const cert = makeTestCert();
     const t = await startDuckDbTestServer({ tls: { cert: cert.certPath, key: cert.keyPath, requireClientCert: false } });
     try {
       const user = await createTestUser(t.store, { username: 'tls-user', role: 'viewer' });
-      const { status, setCookie } = await new Promise<{ status: number; setCookie: string }>((resolve, reject) => {
+      const { status, setCookie, hsts } = await new Promise<{ status: number; setCookie: string; hsts: string }>((resolve, reject) => {
         const req = https.request(`${t.url}/api/v1/session`, { method: 'POST', ca: cert.cert, headers: { 'content-type': 'application/json' } }, (res) => {
           res.resume();
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookie: String(res.headers['set-cookie'] ?? '') }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookie: String(res.headers['set-cookie'] ?? ''), hsts: String(res.headers['strict-transport-security'] ?? '') }));
         });
         req.on('error', reject);
         req.end(JSON.stringify({ username: user.username, password: user.password }));
       });
       assert.equal(status, 200);
       assert.match(setCookie, /^vigil_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+; Secure$/);
+      assert.equal(hsts, 'max-age=31536000');
     } finally {
       await t.close();
     }
