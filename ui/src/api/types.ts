@@ -1,7 +1,9 @@
 /**
- * The shapes the console reads from the API (docs/api.md and the console contract). Written
- * out here rather than imported from src/, because the server's modules bring Node types with
- * them; every field is read defensively where the server may leave it out.
+ * The shapes the console reads from the API (docs/api.md). Written out here rather than imported
+ * from src/ where the server's module brings Node types with it (core/alert.ts reaches
+ * core/ids.ts and node:crypto through core/store.ts); taken from src/core where the module
+ * imports nothing (the audit trail). Every field is read defensively where the server may leave
+ * it out.
  */
 
 export type Role = 'admin' | 'analyst' | 'viewer';
@@ -281,23 +283,5 @@ export interface ResponseRun {
   readonly revertAt?: number;
 }
 
-export interface AuditEntry {
-  readonly id: string;
-  readonly time: number;
-  readonly tenant: string;
-  readonly actor: string;
-  readonly actorKind: 'user' | 'token';
-  readonly role: string;
-  readonly action: string;
-  readonly target: string | null;
-  readonly outcome: 'success' | 'failure';
-  readonly remote: string | null;
-  readonly details: Readonly<Record<string, unknown>>;
-}
-
-export const AUDIT_ACTIONS = [
-  'login', 'login-failed', 'logout', 'password-change', 'search', 'export', 'alert-triage', 'case-create', 'case-update',
-  'suppression-create', 'suppression-delete', 'rule-enable', 'rule-disable', 'rule-import', 'rule-hunt', 'response-approve',
-  'response-reject', 'token-create', 'token-revoke', 'user-create', 'user-update', 'user-delete', 'user-password-reset',
-  'retention-run', 'audit-export',
-] as const;
+// The audit trail's shapes come from the server's own module, which imports nothing.
+export { AUDIT_ACTIONS, type AuditAction, type AuditEntry } from '../../../src/core/audit.js';
