@@ -99,6 +99,11 @@ export class DetectionRun {
     return out;
   }
 
+  /** Whether a match of this rule becomes an alert of its own (false when it only feeds correlations or behaviour rules). */
+  raisesOnItsOwn(rule: RuleMeta): boolean {
+    return this.#alertsOnItsOwn(rule, this.ruleSet.correlations.length > 0 ? this.#correlationsOf('') : undefined);
+  }
+
   /**
    * A base rule referenced by correlations or behaviour rules only feeds them (as Sigma's
    * `generate` says), unless one of those has `generate: true`: "Change Outside the Change

@@ -15,6 +15,7 @@ import { DetectionRun, type Detection } from './detection.js';
 import { huntOver } from './retro-hunt.js';
 import { loadRules, type RuleSet } from './sigma/rule-loader.js';
 import type { LogsourceMap } from './sigma/logsource-map.js';
+import type { RuleMeta } from './sigma/sigma-types.js';
 import type { RuleSwitches } from './rule-switches.js';
 
 export type CatalogRuleKind = 'sigma' | 'correlation' | 'behaviour';
@@ -41,6 +42,8 @@ export interface LiveRules {
   readonly ruleSet: RuleSet;
   readonly logsources: LogsourceMap;
   reload(force?: boolean): Promise<boolean>;
+  /** Whether a match of the rule is an alert of its own in the live set (a base rule of a correlation is not). */
+  raisesOnItsOwn(rule: RuleMeta): boolean;
 }
 
 export interface RuleRoot {
@@ -78,7 +81,12 @@ export interface HuntDetection {
 
 export interface RuleHuntReport {
   readonly rule: { readonly id: string; readonly title: string; readonly author: string; readonly level: string };
+  /** Events the rule matched (a Sigma rule), or hits (a correlation's windows, a behaviour's findings). */
   readonly matches: number;
+  /** Alerts live detection would have raised from them, before grouping: 0 for a rule that only feeds correlations. */
+  readonly alerts: number;
+  /** False for a Sigma rule whose matches only feed correlations or behaviour rules (Sigma's `generate: false`). */
+  readonly raisesOnItsOwn: boolean;
   readonly detections: readonly HuntDetection[];
   /** The matching events of a Sigma rule, newest match last, up to the limit. */
   readonly events: readonly Event[];
@@ -184,11 +192,14 @@ export class RuleCatalog {
         hosts.set(name, (hosts.get(name) ?? 0) + 1);
       }
     };
+    const raisesOnItsOwn = compiled ? this.options.live.raisesOnItsOwn(compiled.meta) : true;
     const progress = await huntOver(this.options.store, tenant, run, emit, { from: request.from, to: request.to, deadline: started + request.budgetMs });
     const byHost = [...hosts].map(([host, count]) => ({ host, count })).sort((a, b) => b.count - a.count || (a.host < b.host ? -1 : 1)).slice(0, 50);
     return {
       rule: { id: rule.id, title: rule.title, author: rule.author, level: rule.level },
       matches,
+      alerts: raisesOnItsOwn ? matches : 0,
+      raisesOnItsOwn,
       detections,
       events,
       byHost,

@@ -19,6 +19,7 @@ import type { AlertRecord } from '../core/store.js';
 import { DetectionRun, type BehaviourState, type Detection } from './detection.js';
 import { LogsourceMap } from './sigma/logsource-map.js';
 import { loadRulesAsync, ruleFiles, type RuleSet } from './sigma/rule-loader.js';
+import type { RuleMeta } from './sigma/sigma-types.js';
 
 export interface SigmaDetectorOptions {
   readonly rules: readonly string[];
@@ -71,6 +72,11 @@ export class SigmaDetector implements Detector {
 
   get ruleSet(): RuleSet {
     return this.#run.ruleSet;
+  }
+
+  /** Whether a match of this rule becomes an alert of its own in the live set (not when it only feeds correlations). */
+  raisesOnItsOwn(rule: RuleMeta): boolean {
+    return this.#run.raisesOnItsOwn(rule);
   }
 
   /** The log-source mappings the rules run with. */

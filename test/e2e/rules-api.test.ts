@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { connect } from 'node:net';
+import { hostPort, startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 const RULE_ID = '6f0f7c1e-2b8e-4d7a-9a53-0c1f3e2d9a11';
 const RULE = `title: Canary file opened
@@ -31,6 +32,13 @@ detection:
   condition: selection
 level: high
 `;
+
+/** `Dec  7 10:00:00` for now in UTC (the server's default syslog zone): inside any hunt's default week. */
+function rfc3164Now(): string {
+  const d = new Date();
+  const month = d.toLocaleString('en', { month: 'short', timeZone: 'UTC' });
+  return `${month} ${String(d.getUTCDate()).padStart(2, ' ')} ${d.toISOString().slice(11, 19)}`;
+}
 
 let data: string;
 let vigil: VigilProcess;
@@ -129,6 +137,8 @@ describe('rules API', () => {
     const hunt = await api('POST', `/api/v1/rules/${RULE_ID}/hunt`, { from: 'now-1h' });
     assert.equal(hunt.status, 200, JSON.stringify(hunt.json));
     assert.equal(hunt.json.matches, 2);
+    assert.equal(hunt.json.alerts, 2);
+    assert.equal(hunt.json.raisesOnItsOwn, true);
     assert.equal(hunt.json.complete, true);
     assert.deepEqual(hunt.json.rule, { id: RULE_ID, title: 'Canary file opened', author: 'Vigil tests', level: 'high' });
     assert.deepEqual(hunt.json.byHost, [{ host: 'files01', count: 2 }]);
@@ -154,6 +164,20 @@ describe('rules API', () => {
     for (const line of [`rule-disable ${RULE_ID} admin success`, `rule-hunt ${RULE_ID} admin success`, `rule-enable ${RULE_ID} admin success`, 'rule-import - admin success']) {
       assert.ok(mine.includes(line), `${line} in ${JSON.stringify(mine)}`);
     }
+  });
+
+  it('a hunt of a rule that only feeds correlations counts its matches and says it raises no alert of its own', async () => {
+    // The builtin sshd failure rule feeds the brute-force correlations and alerts on nothing by itself.
+    const SSHD_FAILURE = 'b8b4eb83-6195-40da-ac67-d9dac989a6b0';
+    const { host, port } = hostPort(vigil.info.syslog.tcp!);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect({ host, port }, () => socket.end(`<38>${rfc3164Now()} bastion sshd[4242]: Failed password for root from 203.0.113.9 port 52211 ssh2\n`, () => resolve()));
+      socket.on('error', reject);
+    });
+    await waitFor('the sshd line to be stored', async () => ((await api('GET', '/api/v1/search?q=bastion')).json.total === 1 ? true : undefined));
+    const hunt = await api('POST', `/api/v1/rules/${SSHD_FAILURE}/hunt`, {});
+    assert.equal(hunt.status, 200, JSON.stringify(hunt.json));
+    assert.deepEqual({ matches: hunt.json.matches, alerts: hunt.json.alerts, raisesOnItsOwn: hunt.json.raisesOnItsOwn }, { matches: 1, alerts: 0, raisesOnItsOwn: false });
   });
 
   it('keeps the switch in the store across a restart', async () => {

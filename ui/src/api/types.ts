@@ -198,6 +198,9 @@ export interface Rule {
 export interface HuntReply {
   readonly rule: { readonly id: string; readonly title: string; readonly author: string; readonly level?: string };
   readonly matches: number;
+  /** Alerts live detection would have raised, before grouping: 0 for a rule that only feeds correlations. */
+  readonly alerts: number;
+  readonly raisesOnItsOwn: boolean;
   /** What the rule would have raised (a correlation's windows, or one per matching event). */
   readonly detections?: readonly { readonly time: number; readonly eventIds: readonly string[]; readonly group?: Readonly<Record<string, string | number>> }[];
   readonly events: readonly VigilEvent[];

@@ -416,7 +416,9 @@ function HuntResult({ hunt }: { readonly hunt: HuntReply }): ReactNode {
     <div className="hunt-result" role="status">
       <p>
         <strong>{hunt.matches.toLocaleString('en')}</strong> matching events
-        {hunt.detections ? `, ${hunt.detections.length.toLocaleString('en')} alerts it would have raised` : ''}
+        {hunt.raisesOnItsOwn
+          ? `, ${hunt.alerts.toLocaleString('en')} alerts it would have raised (before grouping)`
+          : '; it raises no alert on its own: its matches feed correlation or behaviour rules'}
         {hunt.scanned !== undefined ? ` (${hunt.scanned.toLocaleString('en')} events read` : ' ('}
         {hunt.scanned !== undefined ? ', ' : ''}
         {durationText(hunt.tookMs)}).
