@@ -18,6 +18,8 @@ import { Time } from '../components/time.js';
 import { ExternalReference, Visible } from '../components/visible.js';
 import { valueText } from '../components/visible-text.js';
 import { can, useUser } from '../session.js';
+import { TableHead } from '../components/table-head.js';
+import { HistoryList } from '../components/history-list.js';
 
 export function AlertDetailPage(): ReactNode {
   const { id = '' } = useParams();
@@ -186,28 +188,20 @@ function AlertView({ alert, onChange }: { readonly alert: Alert; readonly onChan
 
       <ActionsRun alertId={alert.id} />
 
-      <section className="card" aria-labelledby="alert-history">
-        <h2 id="alert-history">History</h2>
-        <ol className="history">
-          {alert.history.map((h, i) => (
-            <li key={i}>
-              <Time ms={h.at} /> <strong>{h.action}</strong> by <Visible>{h.by}</Visible>
-              {h.from !== undefined || h.to !== undefined ? (
-                <>
-                  {' '}
-                  <Visible>{h.from ?? '—'}</Visible> → <Visible>{h.to ?? '—'}</Visible>
-                </>
-              ) : null}
-              {h.verdict ? <> ({VERDICT_NAMES[h.verdict] ?? h.verdict})</> : null}
-              {h.text ? (
-                <blockquote>
-                  <Visible multiline>{h.text}</Visible>
-                </blockquote>
-              ) : null}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <HistoryList
+        id="alert-history"
+        entries={alert.history}
+        detail={(h) => (
+          <>
+            {h.verdict ? <> ({VERDICT_NAMES[h.verdict] ?? h.verdict})</> : null}
+            {h.text ? (
+              <blockquote>
+                <Visible multiline>{h.text}</Visible>
+              </blockquote>
+            ) : null}
+          </>
+        )}
+      />
     </article>
   );
 }
@@ -441,15 +435,7 @@ function EntityRisk({ alert }: { readonly alert: Alert }): ReactNode {
           </p>
           <table>
             <caption className="sr-only">Detections that added risk</caption>
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Level</th>
-                <th scope="col" className="num">
-                  Points
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Rule', 'Level', { label: 'Points', numeric: true }]} />
             <tbody>
               {contributions.slice(0, 100).map((c, i) => (
                 <tr key={i}>

@@ -14,6 +14,8 @@ import { Time } from '../components/time.js';
 import { Visible } from '../components/visible.js';
 import { visibleText } from '../components/visible-text.js';
 import { can, useUser } from '../session.js';
+import { TableHead } from '../components/table-head.js';
+import { HistoryList } from '../components/history-list.js';
 
 export function CaseDetailPage(): ReactNode {
   const user = useUser();
@@ -152,14 +154,7 @@ export function CaseDetailPage(): ReactNode {
         {data.missing.length > 0 ? <p className="notice">{data.missing.length} alert(s) of this case are no longer stored.</p> : null}
         <table>
           <caption className="sr-only">Alerts of this case</caption>
-          <thead>
-            <tr>
-              <th scope="col">Level</th>
-              <th scope="col">Alert</th>
-              <th scope="col">State</th>
-              <th scope="col">Last seen</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Level', 'Alert', 'State', 'Last seen']} />
           <tbody>
             {data.alerts.map((a) => (
               <tr key={a.id}>
@@ -220,15 +215,7 @@ export function CaseDetailPage(): ReactNode {
           {data.observables.length === 0 ? <p className="muted">None.</p> : null}
           <table>
             <caption className="sr-only">Entities named by the alerts of this case</caption>
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Value</th>
-                <th scope="col" className="num">
-                  Alerts
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Field', 'Value', { label: 'Alerts', numeric: true }]} />
             <tbody>
               {data.observables.map((o) => (
                 <tr key={`${o.field}\u0000${o.value}`}>
@@ -270,28 +257,18 @@ export function CaseDetailPage(): ReactNode {
         </ol>
       </section>
 
-      <section className="card" aria-labelledby="case-history">
-        <h2 id="case-history">History</h2>
-        <ol className="history">
-          {c.history.map((h, i) => (
-            <li key={i}>
-              <Time ms={h.at} /> <strong>{h.action}</strong> by <Visible>{h.by}</Visible>
-              {h.from !== undefined || h.to !== undefined ? (
-                <>
-                  {' '}
-                  <Visible>{h.from ?? '—'}</Visible> → <Visible>{h.to ?? '—'}</Visible>
-                </>
-              ) : null}
-              {h.text ? (
-                <>
-                  {' '}
-                  <Visible max={500}>{h.text}</Visible>
-                </>
-              ) : null}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <HistoryList
+        id="case-history"
+        entries={c.history}
+        detail={(h) =>
+          h.text ? (
+            <>
+              {' '}
+              <Visible max={500}>{h.text}</Visible>
+            </>
+          ) : null
+        }
+      />
     </article>
   );
 }

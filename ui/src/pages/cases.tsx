@@ -11,6 +11,7 @@ import { ErrorNotice, Loading } from '../components/error-notice.js';
 import { Time } from '../components/time.js';
 import { Visible } from '../components/visible.js';
 import { can, useUser } from '../session.js';
+import { TableHead } from '../components/table-head.js';
 
 export function CasesPage(): ReactNode {
   const user = useUser();
@@ -40,17 +41,7 @@ export function CasesPage(): ReactNode {
       {data ? (
         <table>
           <caption className="sr-only">Cases, most recently updated first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Case</th>
-              <th scope="col">Status</th>
-              <th scope="col">Owner</th>
-              <th scope="col" className="num">
-                Alerts
-              </th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Case', 'Status', 'Owner', { label: 'Alerts', numeric: true }, 'Updated']} />
           <tbody>
             {cases.length === 0 ? (
               <tr>

@@ -13,6 +13,7 @@ import { Time } from '../../components/time.js';
 import { Visible } from '../../components/visible.js';
 import { valueText, visibleText } from '../../components/visible-text.js';
 import { can, useUser } from '../../session.js';
+import { TableHead } from '../../components/table-head.js';
 
 type Playbook = Readonly<Record<string, unknown>>;
 
@@ -88,18 +89,7 @@ function ResponseRuns({ admin }: { readonly admin: boolean }): ReactNode {
       {runs.length > 0 ? (
         <table>
           <caption className="sr-only">Response runs, those waiting for approval first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Playbook</th>
-              <th scope="col">Alert</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Steps</th>
-              <th scope="col">
-                <span className="sr-only">Decision</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Playbook', 'Alert', 'Status', 'Created', 'Steps', { label: 'Decision', hidden: true }]} />
           <tbody>
             {runs.slice(0, 500).map((r) => (
               <tr key={r.id}>

@@ -8,6 +8,7 @@ import { ErrorNotice, Loading } from '../../components/error-notice.js';
 import { Time } from '../../components/time.js';
 import { Visible } from '../../components/visible.js';
 import { can, useUser } from '../../session.js';
+import { TableHead } from '../../components/table-head.js';
 
 export function SuppressionsSection(): ReactNode {
   const user = useUser();
@@ -92,21 +93,7 @@ export function SuppressionsSection(): ReactNode {
       {data ? (
         <table>
           <caption className="sr-only">Suppressions</caption>
-          <thead>
-            <tr>
-              <th scope="col">Rule</th>
-              <th scope="col">Fields</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Author</th>
-              <th scope="col">Expires</th>
-              <th scope="col" className="num">
-                Hits
-              </th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Rule', 'Fields', 'Reason', 'Author', 'Expires', { label: 'Hits', numeric: true }, { label: 'Actions', hidden: true }]} />
           <tbody>
             {data.suppressions.length === 0 ? (
               <tr>

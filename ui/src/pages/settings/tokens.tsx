@@ -9,6 +9,7 @@ import { Visible } from '../../components/visible.js';
 import { visibleText } from '../../components/visible-text.js';
 import { SecretOnce } from './secret-once.js';
 import { ConfirmButton } from '../../components/confirm-button.js';
+import { TableHead } from '../../components/table-head.js';
 
 export function TokensSection(): ReactNode {
   const { data, error, loading, reload } = useApi<{ tokens: readonly ApiToken[] }>('/api/v1/tokens');
@@ -67,17 +68,7 @@ export function TokensSection(): ReactNode {
       {data ? (
         <table>
           <caption className="sr-only">API tokens</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Role', 'Created', 'State', { label: 'Actions', hidden: true }]} />
           <tbody>
             {data.tokens.map((t) => (
               <tr key={t.id} className={t.revoked ? 'disabled' : ''}>

@@ -14,6 +14,7 @@ import { visibleText } from '../../components/visible-text.js';
 import { useUser } from '../../session.js';
 import { SecretOnce } from './secret-once.js';
 import { ConfirmButton } from '../../components/confirm-button.js';
+import { TableHead } from '../../components/table-head.js';
 
 const ROLES: readonly Role[] = ['viewer', 'analyst', 'admin'];
 
@@ -74,17 +75,7 @@ export function UsersSection(): ReactNode {
       {data ? (
         <table>
           <caption className="sr-only">Console users</caption>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Role</th>
-              <th scope="col">Last sign-in</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['User', 'Role', 'Last sign-in', 'State', { label: 'Actions', hidden: true }]} />
           <tbody>
             {data.users.map((u) => {
               const name = visibleText(u.username);
