@@ -7,9 +7,10 @@
  */
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, queryString, type ApiError } from '../api/client.js';
+import { api, queryString } from '../api/client.js';
 import { ALERT_VERDICTS, type Alert, type AlertEventsResult, type AlertVerdict, type Case, type Overview, type ResponseRun, type TriageRequest } from '../api/types.js';
-import { asApiError, useApi } from '../api/use-api.js';
+import { useAction } from '../api/use-action.js';
+import { useApi } from '../api/use-api.js';
 import { entitiesOf, stringList, VERDICT_NAMES } from '../components/alert-parts.js';
 import { ErrorNotice, Loading } from '../components/error-notice.js';
 import { DataView, EventView } from '../components/event-view.js';
@@ -212,53 +213,33 @@ function TriagePanel({ alert, onChange }: { readonly alert: Alert; readonly onCh
   const [verdict, setVerdict] = useState<AlertVerdict>(alert.verdict ?? 'true_positive');
   const [assignee, setAssignee] = useState(alert.assignee ?? '');
   const [comment, setComment] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState('');
   const cases = useApi<{ cases: readonly Case[] }>('/api/v1/cases');
   const [caseId, setCaseId] = useState('');
 
-  const act = async (request: TriageRequest, what: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const act = (request: TriageRequest, what: string) =>
+    run(async () => {
       onChange(await api.post<Alert>(`/api/v1/alerts/${encodeURIComponent(alert.id)}/actions`, request));
       setDone(what);
       if (request.action === 'comment') setComment('');
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
-  const openCase = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const openCase = () =>
+    run(async () => {
       const host = entitiesOf(alert).find((e) => e.field === 'host.name' || e.field === 'user.name' || e.field === 'source.ip');
       const title = `${alert.ruleTitle}${host ? ` on ${host.value}` : ''}`.slice(0, 300);
       const c = await api.post<Case>('/api/v1/cases', { title, alertIds: [alert.id] });
       navigate(`/cases/${encodeURIComponent(c.id)}`);
-    } catch (e) {
-      setError(asApiError(e));
-      setBusy(false);
-    }
-  };
+    });
 
-  const addToCase = async (e: FormEvent) => {
+  const addToCase = (e: FormEvent) => {
     e.preventDefault();
     if (caseId === '') return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await api.post<Case>(`/api/v1/cases/${encodeURIComponent(caseId)}/actions`, { action: 'add-alerts', alertIds: [alert.id] });
       setDone('Added to the case.');
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const closed = alert.state === 'closed';

@@ -4,9 +4,10 @@
  */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, type ApiError } from '../api/client.js';
+import { api } from '../api/client.js';
 import { CASE_STATUSES, type Case, type CaseStatus, type CaseView } from '../api/types.js';
-import { asApiError, useApi } from '../api/use-api.js';
+import { useAction } from '../api/use-action.js';
+import { useApi } from '../api/use-api.js';
 import { VERDICT_NAMES } from '../components/alert-parts.js';
 import { ErrorNotice, Loading } from '../components/error-notice.js';
 import { EntityValue, LevelBadge, StateBadge } from '../components/pivots.js';
@@ -26,8 +27,7 @@ export function CaseDetailPage(): ReactNode {
   const [owner, setOwner] = useState('');
   const [note, setNote] = useState('');
   const [alertIds, setAlertIds] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<ApiError | undefined>();
+  const { busy, error: actionError, run } = useAction();
   const [done, setDone] = useState('');
   // The controls follow the case as stored when it changes, not on every reload (a note added
   // must not undo a status being chosen).
@@ -51,21 +51,12 @@ export function CaseDetailPage(): ReactNode {
     );
   }
   const c = data.case;
-  const act = async (body: Record<string, unknown>, what: string) => {
-    setBusy(true);
-    setActionError(undefined);
-    try {
+  const act = (body: Record<string, unknown>, what: string) =>
+    run(async () => {
       await api.post<Case>(`${base}/actions`, body);
       setDone(what);
       reload();
-      return true;
-    } catch (e) {
-      setActionError(asApiError(e));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const addNote = async (e: FormEvent) => {
     e.preventDefault();
     if (note.trim() !== '' && (await act({ action: 'note', text: note }, 'Note added.'))) setNote('');

@@ -1,8 +1,9 @@
 /** API tokens for shippers and scripts: create (the secret is shown once), list, revoke. */
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { api, type ApiError } from '../../api/client.js';
+import { api } from '../../api/client.js';
 import type { ApiToken } from '../../api/types.js';
-import { asApiError, useApi } from '../../api/use-api.js';
+import { useAction } from '../../api/use-action.js';
+import { useApi } from '../../api/use-api.js';
 import { ErrorNotice, Loading } from '../../components/error-notice.js';
 import { Time } from '../../components/time.js';
 import { Visible } from '../../components/visible.js';
@@ -16,34 +17,23 @@ export function TokensSection(): ReactNode {
   const [name, setName] = useState('');
   const [role, setRole] = useState('ingest');
   const [created, setCreated] = useState<{ name: string; token: string } | undefined>();
-  const [actionError, setActionError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error: actionError, run } = useAction();
 
-  const create = async (e: FormEvent) => {
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setActionError(undefined);
-    try {
+    void run(async () => {
       const reply = await api.post<{ id: string; name: string; role: string; token: string }>('/api/v1/tokens', { name: name.trim(), role });
       setCreated({ name: reply.name, token: reply.token });
       setName('');
       reload();
-    } catch (err) {
-      setActionError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const revoke = async (t: ApiToken) => {
-    setActionError(undefined);
-    try {
+  const revoke = (t: ApiToken) =>
+    run(async () => {
       await api.delete(`/api/v1/tokens/${encodeURIComponent(t.id)}`);
       reload();
-    } catch (err) {
-      setActionError(asApiError(err));
-    }
-  };
+    });
 
   return (
     <section aria-labelledby="tokens-title">

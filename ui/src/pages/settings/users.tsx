@@ -4,9 +4,10 @@
  * removing or demoting itself or the last admin, and says so.
  */
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { api, type ApiError } from '../../api/client.js';
+import { api } from '../../api/client.js';
 import type { Role, User } from '../../api/types.js';
-import { asApiError, useApi } from '../../api/use-api.js';
+import { useAction } from '../../api/use-action.js';
+import { useApi } from '../../api/use-api.js';
 import { ErrorNotice, Loading } from '../../components/error-notice.js';
 import { Time } from '../../components/time.js';
 import { Visible } from '../../components/visible.js';
@@ -24,21 +25,13 @@ export function UsersSection(): ReactNode {
   const [username, setUsername] = useState('');
   const [role, setRole] = useState<Role>('analyst');
   const [secret, setSecret] = useState<{ who: string; password: string } | undefined>();
-  const [actionError, setActionError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
-
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setActionError(undefined);
-    try {
+  const action = useAction();
+  const { busy, error: actionError } = action;
+  const run = (work: () => Promise<void>) =>
+    action.run(async () => {
       await work();
       reload();
-    } catch (e) {
-      setActionError(asApiError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const create = (e: FormEvent) => {
     e.preventDefault();
