@@ -8,6 +8,7 @@ import { EntityValue } from './pivots.js';
 import { Time } from './time.js';
 import { Visible } from './visible.js';
 import { valueText } from './visible-text.js';
+import { TableHead } from './table-head.js';
 
 export function EventView({ event, onFilter }: { readonly event: VigilEvent; readonly onFilter?: (field: string, value: string) => void }): ReactNode {
   const fields = Object.entries(event.fields ?? {}).sort(([a], [b]) => a.localeCompare(b));
@@ -45,12 +46,7 @@ export function EventView({ event, onFilter }: { readonly event: VigilEvent; rea
       </dl>
       <table className="fields">
         <caption className="sr-only">Fields of event {event.id}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Value</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Field', 'Value']} />
         <tbody>
           {fields.map(([field, value]) => {
             const text = valueText(value);

@@ -7,9 +7,10 @@
  */
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, queryString, type ApiError } from '../api/client.js';
+import { api, queryString } from '../api/client.js';
 import { ALERT_VERDICTS, type Alert, type AlertEventsResult, type AlertVerdict, type Case, type Overview, type ResponseRun, type TriageRequest } from '../api/types.js';
-import { asApiError, useApi } from '../api/use-api.js';
+import { useAction } from '../api/use-action.js';
+import { useApi } from '../api/use-api.js';
 import { entitiesOf, stringList, VERDICT_NAMES } from '../components/alert-parts.js';
 import { ErrorNotice, Loading } from '../components/error-notice.js';
 import { DataView, EventView } from '../components/event-view.js';
@@ -18,6 +19,8 @@ import { Time } from '../components/time.js';
 import { ExternalReference, Visible } from '../components/visible.js';
 import { valueText } from '../components/visible-text.js';
 import { can, useUser } from '../session.js';
+import { TableHead } from '../components/table-head.js';
+import { HistoryList } from '../components/history-list.js';
 
 export function AlertDetailPage(): ReactNode {
   const { id = '' } = useParams();
@@ -186,28 +189,20 @@ function AlertView({ alert, onChange }: { readonly alert: Alert; readonly onChan
 
       <ActionsRun alertId={alert.id} />
 
-      <section className="card" aria-labelledby="alert-history">
-        <h2 id="alert-history">History</h2>
-        <ol className="history">
-          {alert.history.map((h, i) => (
-            <li key={i}>
-              <Time ms={h.at} /> <strong>{h.action}</strong> by <Visible>{h.by}</Visible>
-              {h.from !== undefined || h.to !== undefined ? (
-                <>
-                  {' '}
-                  <Visible>{h.from ?? '—'}</Visible> → <Visible>{h.to ?? '—'}</Visible>
-                </>
-              ) : null}
-              {h.verdict ? <> ({VERDICT_NAMES[h.verdict] ?? h.verdict})</> : null}
-              {h.text ? (
-                <blockquote>
-                  <Visible multiline>{h.text}</Visible>
-                </blockquote>
-              ) : null}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <HistoryList
+        id="alert-history"
+        entries={alert.history}
+        detail={(h) => (
+          <>
+            {h.verdict ? <> ({VERDICT_NAMES[h.verdict] ?? h.verdict})</> : null}
+            {h.text ? (
+              <blockquote>
+                <Visible multiline>{h.text}</Visible>
+              </blockquote>
+            ) : null}
+          </>
+        )}
+      />
     </article>
   );
 }
@@ -218,53 +213,33 @@ function TriagePanel({ alert, onChange }: { readonly alert: Alert; readonly onCh
   const [verdict, setVerdict] = useState<AlertVerdict>(alert.verdict ?? 'true_positive');
   const [assignee, setAssignee] = useState(alert.assignee ?? '');
   const [comment, setComment] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | undefined>();
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState('');
   const cases = useApi<{ cases: readonly Case[] }>('/api/v1/cases');
   const [caseId, setCaseId] = useState('');
 
-  const act = async (request: TriageRequest, what: string) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const act = (request: TriageRequest, what: string) =>
+    run(async () => {
       onChange(await api.post<Alert>(`/api/v1/alerts/${encodeURIComponent(alert.id)}/actions`, request));
       setDone(what);
       if (request.action === 'comment') setComment('');
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
-  const openCase = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const openCase = () =>
+    run(async () => {
       const host = entitiesOf(alert).find((e) => e.field === 'host.name' || e.field === 'user.name' || e.field === 'source.ip');
       const title = `${alert.ruleTitle}${host ? ` on ${host.value}` : ''}`.slice(0, 300);
       const c = await api.post<Case>('/api/v1/cases', { title, alertIds: [alert.id] });
       navigate(`/cases/${encodeURIComponent(c.id)}`);
-    } catch (e) {
-      setError(asApiError(e));
-      setBusy(false);
-    }
-  };
+    });
 
-  const addToCase = async (e: FormEvent) => {
+  const addToCase = (e: FormEvent) => {
     e.preventDefault();
     if (caseId === '') return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await api.post<Case>(`/api/v1/cases/${encodeURIComponent(caseId)}/actions`, { action: 'add-alerts', alertIds: [alert.id] });
       setDone('Added to the case.');
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const closed = alert.state === 'closed';
@@ -441,15 +416,7 @@ function EntityRisk({ alert }: { readonly alert: Alert }): ReactNode {
           </p>
           <table>
             <caption className="sr-only">Detections that added risk</caption>
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Level</th>
-                <th scope="col" className="num">
-                  Points
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Rule', 'Level', { label: 'Points', numeric: true }]} />
             <tbody>
               {contributions.slice(0, 100).map((c, i) => (
                 <tr key={i}>

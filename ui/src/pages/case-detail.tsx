@@ -4,9 +4,10 @@
  */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, type ApiError } from '../api/client.js';
+import { api } from '../api/client.js';
 import { CASE_STATUSES, type Case, type CaseStatus, type CaseView } from '../api/types.js';
-import { asApiError, useApi } from '../api/use-api.js';
+import { useAction } from '../api/use-action.js';
+import { useApi } from '../api/use-api.js';
 import { VERDICT_NAMES } from '../components/alert-parts.js';
 import { ErrorNotice, Loading } from '../components/error-notice.js';
 import { EntityValue, LevelBadge, StateBadge } from '../components/pivots.js';
@@ -14,6 +15,8 @@ import { Time } from '../components/time.js';
 import { Visible } from '../components/visible.js';
 import { visibleText } from '../components/visible-text.js';
 import { can, useUser } from '../session.js';
+import { TableHead } from '../components/table-head.js';
+import { HistoryList } from '../components/history-list.js';
 
 export function CaseDetailPage(): ReactNode {
   const user = useUser();
@@ -24,8 +27,7 @@ export function CaseDetailPage(): ReactNode {
   const [owner, setOwner] = useState('');
   const [note, setNote] = useState('');
   const [alertIds, setAlertIds] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<ApiError | undefined>();
+  const { busy, error: actionError, run } = useAction();
   const [done, setDone] = useState('');
   // The controls follow the case as stored when it changes, not on every reload (a note added
   // must not undo a status being chosen).
@@ -49,21 +51,12 @@ export function CaseDetailPage(): ReactNode {
     );
   }
   const c = data.case;
-  const act = async (body: Record<string, unknown>, what: string) => {
-    setBusy(true);
-    setActionError(undefined);
-    try {
+  const act = (body: Record<string, unknown>, what: string) =>
+    run(async () => {
       await api.post<Case>(`${base}/actions`, body);
       setDone(what);
       reload();
-      return true;
-    } catch (e) {
-      setActionError(asApiError(e));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const addNote = async (e: FormEvent) => {
     e.preventDefault();
     if (note.trim() !== '' && (await act({ action: 'note', text: note }, 'Note added.'))) setNote('');
@@ -152,14 +145,7 @@ export function CaseDetailPage(): ReactNode {
         {data.missing.length > 0 ? <p className="notice">{data.missing.length} alert(s) of this case are no longer stored.</p> : null}
         <table>
           <caption className="sr-only">Alerts of this case</caption>
-          <thead>
-            <tr>
-              <th scope="col">Level</th>
-              <th scope="col">Alert</th>
-              <th scope="col">State</th>
-              <th scope="col">Last seen</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Level', 'Alert', 'State', 'Last seen']} />
           <tbody>
             {data.alerts.map((a) => (
               <tr key={a.id}>
@@ -220,15 +206,7 @@ export function CaseDetailPage(): ReactNode {
           {data.observables.length === 0 ? <p className="muted">None.</p> : null}
           <table>
             <caption className="sr-only">Entities named by the alerts of this case</caption>
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Value</th>
-                <th scope="col" className="num">
-                  Alerts
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Field', 'Value', { label: 'Alerts', numeric: true }]} />
             <tbody>
               {data.observables.map((o) => (
                 <tr key={`${o.field}\u0000${o.value}`}>
@@ -270,28 +248,18 @@ export function CaseDetailPage(): ReactNode {
         </ol>
       </section>
 
-      <section className="card" aria-labelledby="case-history">
-        <h2 id="case-history">History</h2>
-        <ol className="history">
-          {c.history.map((h, i) => (
-            <li key={i}>
-              <Time ms={h.at} /> <strong>{h.action}</strong> by <Visible>{h.by}</Visible>
-              {h.from !== undefined || h.to !== undefined ? (
-                <>
-                  {' '}
-                  <Visible>{h.from ?? '—'}</Visible> → <Visible>{h.to ?? '—'}</Visible>
-                </>
-              ) : null}
-              {h.text ? (
-                <>
-                  {' '}
-                  <Visible max={500}>{h.text}</Visible>
-                </>
-              ) : null}
-            </li>
-          ))}
-        </ol>
-      </section>
+      <HistoryList
+        id="case-history"
+        entries={c.history}
+        detail={(h) =>
+          h.text ? (
+            <>
+              {' '}
+              <Visible max={500}>{h.text}</Visible>
+            </>
+          ) : null
+        }
+      />
     </article>
   );
 }

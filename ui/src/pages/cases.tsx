@@ -4,13 +4,15 @@
  */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { api, type ApiError } from '../api/client.js';
+import { api } from '../api/client.js';
 import { CASE_STATUSES, type Case } from '../api/types.js';
-import { asApiError, useApi } from '../api/use-api.js';
+import { useAction } from '../api/use-action.js';
+import { useApi } from '../api/use-api.js';
 import { ErrorNotice, Loading } from '../components/error-notice.js';
 import { Time } from '../components/time.js';
 import { Visible } from '../components/visible.js';
 import { can, useUser } from '../session.js';
+import { TableHead } from '../components/table-head.js';
 
 export function CasesPage(): ReactNode {
   const user = useUser();
@@ -40,17 +42,7 @@ export function CasesPage(): ReactNode {
       {data ? (
         <table>
           <caption className="sr-only">Cases, most recently updated first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Case</th>
-              <th scope="col">Status</th>
-              <th scope="col">Owner</th>
-              <th scope="col" className="num">
-                Alerts
-              </th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Case', 'Status', 'Owner', { label: 'Alerts', numeric: true }, 'Updated']} />
           <tbody>
             {cases.length === 0 ? (
               <tr>
@@ -87,20 +79,14 @@ function NewCase({ alertIds }: { readonly alertIds: string }): ReactNode {
   const navigate = useNavigate();
   const [title, setTitle] = useState('');
   const [ids, setIds] = useState(alertIds);
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const list = ids.split(/[\s,]+/).filter((s) => s !== '');
       const c = await api.post<Case>('/api/v1/cases', { title, alertIds: list });
       navigate(`/cases/${encodeURIComponent(c.id)}`);
-    } catch (err) {
-      setError(asApiError(err));
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="card stack" onSubmit={submit} aria-labelledby="new-case">

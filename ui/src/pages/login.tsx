@@ -1,7 +1,6 @@
 /** Signing in, and the password change the server requires at first login. */
 import { useState, type FormEvent, type ReactNode } from 'react';
-import type { ApiError } from '../api/client.js';
-import { asApiError } from '../api/use-api.js';
+import { useAction } from '../api/use-action.js';
 import { ErrorNotice } from '../components/error-notice.js';
 import { Visible } from '../components/visible.js';
 import { useSession } from '../session.js';
@@ -10,21 +9,11 @@ export function LoginPage({ notice }: { readonly notice?: string | undefined }):
   const { signIn } = useSession();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await signIn(username, password);
-    } catch (err) {
-      setError(asApiError(err));
-      setPassword('');
-    } finally {
-      setBusy(false);
-    }
+    if (!(await run(() => signIn(username, password)))) setPassword('');
   };
 
   return (
@@ -58,24 +47,16 @@ export function ChangePasswordPage({ username }: { readonly username: string }):
   const [next, setNext] = useState('');
   const [repeat, setRepeat] = useState('');
   const [problem, setProblem] = useState<string | undefined>();
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run, clear } = useAction();
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setError(undefined);
+    clear();
     if (next.length < 12) return setProblem('The new password needs at least 12 characters.');
     if (next !== repeat) return setProblem('The two new passwords differ.');
     if (next === current) return setProblem('The new password must differ from the current one.');
     setProblem(undefined);
-    setBusy(true);
-    try {
-      await changePassword(current, next);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    void run(() => changePassword(current, next));
   };
 
   return (

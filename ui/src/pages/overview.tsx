@@ -13,6 +13,7 @@ import { EntityValue, LevelBadge } from '../components/pivots.js';
 import { agoText, Time } from '../components/time.js';
 import { TimeChart } from '../components/time-chart.js';
 import { Visible } from '../components/visible.js';
+import { TableHead } from '../components/table-head.js';
 
 const RANGES = [
   [1, 'Last hour'],
@@ -85,14 +86,7 @@ export function OverviewPage(): ReactNode {
               ) : (
                 <table>
                   <caption className="sr-only">Events per second per source, last 5 minutes</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Source</th>
-                      <th scope="col" className="num">
-                        Events/s
-                      </th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Source', { label: 'Events/s', numeric: true }]} />
                   <tbody>
                     {data.eventsPerSecond.map((s) => (
                       <tr key={s.source}>
@@ -143,16 +137,7 @@ export function OverviewPage(): ReactNode {
               ) : (
                 <table>
                   <caption className="sr-only">Rules raising the most alerts</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Rule</th>
-                      <th scope="col">Author</th>
-                      <th scope="col">Level</th>
-                      <th scope="col" className="num">
-                        Alerts
-                      </th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Rule', 'Author', 'Level', { label: 'Alerts', numeric: true }]} />
                   <tbody>
                     {data.topRules.map((r) => (
                       <tr key={r.ruleId}>
@@ -184,17 +169,7 @@ export function OverviewPage(): ReactNode {
               ) : (
                 <table>
                   <caption className="sr-only">Entities with the highest risk scores</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Entity</th>
-                      <th scope="col" className="num">
-                        Risk
-                      </th>
-                      <th scope="col" className="num">
-                        Alerts
-                      </th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Entity', { label: 'Risk', numeric: true }, { label: 'Alerts', numeric: true }]} />
                   <tbody>
                     {data.topEntities.map((e) => (
                       <tr key={`${e.field}\u0000${e.value}`}>

@@ -15,6 +15,7 @@ import { durationText, Time } from '../components/time.js';
 import { ExternalReference, Visible } from '../components/visible.js';
 import { valueText, visibleText } from '../components/visible-text.js';
 import { can, useUser } from '../session.js';
+import { TableHead } from '../components/table-head.js';
 
 const MAX_IMPORT_FILES = 2000;
 
@@ -103,22 +104,7 @@ export function RulesPage(): ReactNode {
           </p>
           <table>
             <caption className="sr-only">Rules with their figures</caption>
-            <thead>
-              <tr>
-                <th scope="col">Enabled</th>
-                <th scope="col">Rule</th>
-                <th scope="col">Level</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Author</th>
-                <th scope="col" className="num">
-                  Raised
-                </th>
-                <th scope="col" className="num">
-                  False positives
-                </th>
-                <th scope="col">Noise</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Enabled', 'Rule', 'Level', 'Kind', 'Author', { label: 'Raised', numeric: true }, { label: 'False positives', numeric: true }, 'Noise']} />
             <tbody>
               {rules.slice(0, 500).map((r) => {
                 const enabled = overrides.get(r.id) ?? r.enabled;
@@ -183,25 +169,7 @@ function FiguresTable({ figures }: { readonly figures: readonly RuleFigures[] })
   return (
     <table>
       <caption className="sr-only">Per-rule figures</caption>
-      <thead>
-        <tr>
-          <th scope="col">Rule</th>
-          <th scope="col" className="num">
-            Raised
-          </th>
-          <th scope="col" className="num">
-            Grouped
-          </th>
-          <th scope="col" className="num">
-            Suppressed
-          </th>
-          <th scope="col" className="num">
-            Throttled
-          </th>
-          <th scope="col">Verdicts (TP / FP / benign)</th>
-          <th scope="col">Median triage</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Rule', { label: 'Raised', numeric: true }, { label: 'Grouped', numeric: true }, { label: 'Suppressed', numeric: true }, { label: 'Throttled', numeric: true }, 'Verdicts (TP / FP / benign)', 'Median triage']} />
       <tbody>
         {figures.map((f) => (
           <tr key={f.ruleId}>
@@ -427,14 +395,7 @@ function HuntResult({ hunt }: { readonly hunt: HuntReply }): ReactNode {
       {hunt.byHost.length > 0 ? (
         <table>
           <caption className="sr-only">Matches per host</caption>
-          <thead>
-            <tr>
-              <th scope="col">Host</th>
-              <th scope="col" className="num">
-                Matches
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Host', { label: 'Matches', numeric: true }]} />
           <tbody>
             {hunt.byHost.map((h) => (
               <tr key={h.host}>

@@ -19,6 +19,7 @@ import { TimeChart, type ChartSeries } from '../components/time-chart.js';
 import { Visible } from '../components/visible.js';
 import { valueText, visibleText } from '../components/visible-text.js';
 import { can, useUser } from '../session.js';
+import { TableHead } from '../components/table-head.js';
 
 const RANGES = [
   ['now-15m', 'Last 15 minutes'],
@@ -164,12 +165,7 @@ export function SearchPage(): ReactNode {
         <summary>Syntax help</summary>
         <table>
           <caption className="sr-only">Query language examples</caption>
-          <thead>
-            <tr>
-              <th scope="col">Write</th>
-              <th scope="col">To get</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Write', 'To get']} />
           <tbody>
             {EXAMPLES.map(([ex, what]) => (
               <tr key={ex}>

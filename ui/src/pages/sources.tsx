@@ -7,6 +7,7 @@ import { EntityValue } from '../components/pivots.js';
 import { agoText, Time } from '../components/time.js';
 import { Visible } from '../components/visible.js';
 import { visibleText } from '../components/visible-text.js';
+import { TableHead } from '../components/table-head.js';
 
 export function SourcesPage(): ReactNode {
   const { data, error, loading, reload } = useApi<{ sources: readonly SourceHealth[] }>('/api/v1/sources');
@@ -37,27 +38,7 @@ export function SourcesPage(): ReactNode {
       {data ? (
         <table>
           <caption className="sr-only">Inputs and their health</caption>
-          <thead>
-            <tr>
-              <th scope="col">Input</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last event</th>
-              <th scope="col" className="num">
-                Events/s
-              </th>
-              <th scope="col" className="num">
-                Received
-              </th>
-              <th scope="col" className="num">
-                Stored
-              </th>
-              <th scope="col" className="num">
-                Parse failures
-              </th>
-              <th scope="col">Dropped</th>
-              <th scope="col">Hosts</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Input', 'Status', 'Last event', { label: 'Events/s', numeric: true }, { label: 'Received', numeric: true }, { label: 'Stored', numeric: true }, { label: 'Parse failures', numeric: true }, 'Dropped', 'Hosts']} />
           <tbody>
             {data.sources.length === 0 ? (
               <tr>
@@ -136,15 +117,7 @@ export function SourcesPage(): ReactNode {
                           <caption>
                             Hosts sending to <Visible>{s.input}</Visible>
                           </caption>
-                          <thead>
-                            <tr>
-                              <th scope="col">Host</th>
-                              <th scope="col">Last event</th>
-                              <th scope="col" className="num">
-                                Events (24 h)
-                              </th>
-                            </tr>
-                          </thead>
+                          <TableHead columns={['Host', 'Last event', { label: 'Events (24 h)', numeric: true }]} />
                           <tbody>
                             {s.hosts.slice(0, 500).map((h) => (
                               <tr key={h.host}>

@@ -6,6 +6,7 @@ import { asApiError } from '../../api/use-api.js';
 import { ErrorNotice, Loading } from '../../components/error-notice.js';
 import { Time } from '../../components/time.js';
 import { Visible } from '../../components/visible.js';
+import { TableHead } from '../../components/table-head.js';
 
 const PAGE = 100;
 
@@ -70,17 +71,7 @@ export function AuditSection(): ReactNode {
       <ErrorNotice error={error} label="Audit log" />
       <table>
         <caption className="sr-only">Audit entries, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Time</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Action</th>
-            <th scope="col">Target</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">From</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Time', 'Actor', 'Action', 'Target', 'Outcome', 'From', 'Details']} />
         <tbody>
           {entries.length === 0 && !loading ? (
             <tr>

@@ -4,15 +4,17 @@
  */
 import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { api, type ApiError } from '../../api/client.js';
+import { api } from '../../api/client.js';
 import type { ResponseRun } from '../../api/types.js';
-import { asApiError, useApi } from '../../api/use-api.js';
+import { useAction } from '../../api/use-action.js';
+import { useApi } from '../../api/use-api.js';
 import { ErrorNotice, Loading } from '../../components/error-notice.js';
 import { DataView } from '../../components/event-view.js';
 import { Time } from '../../components/time.js';
 import { Visible } from '../../components/visible.js';
 import { valueText, visibleText } from '../../components/visible-text.js';
 import { can, useUser } from '../../session.js';
+import { TableHead } from '../../components/table-head.js';
 
 type Playbook = Readonly<Record<string, unknown>>;
 
@@ -64,18 +66,14 @@ function PlaybookList(): ReactNode {
 function ResponseRuns({ admin }: { readonly admin: boolean }): ReactNode {
   const { data, error, loading, reload } = useApi<{ runs: readonly ResponseRun[]; configured: boolean }>('/api/v1/response/runs');
   const [reasons, setReasons] = useState<Readonly<Record<string, string>>>({});
-  const [actionError, setActionError] = useState<ApiError | undefined>();
+  const { error: actionError, run } = useAction();
   const runs = [...(data?.runs ?? [])].sort((a, b) => Number(b.status === 'awaiting-approval') - Number(a.status === 'awaiting-approval') || b.created - a.created);
 
-  const decide = async (run: ResponseRun, decision: 'approve' | 'reject') => {
-    setActionError(undefined);
-    try {
-      await api.post(`/api/v1/response/runs/${encodeURIComponent(run.id)}/${decision}`, decision === 'reject' ? { reason: reasons[run.id] ?? '' } : {});
+  const decide = (r: ResponseRun, decision: 'approve' | 'reject') =>
+    run(async () => {
+      await api.post(`/api/v1/response/runs/${encodeURIComponent(r.id)}/${decision}`, decision === 'reject' ? { reason: reasons[r.id] ?? '' } : {});
       reload();
-    } catch (e) {
-      setActionError(asApiError(e));
-    }
-  };
+    });
 
   return (
     <section aria-labelledby="runs-title">
@@ -88,18 +86,7 @@ function ResponseRuns({ admin }: { readonly admin: boolean }): ReactNode {
       {runs.length > 0 ? (
         <table>
           <caption className="sr-only">Response runs, those waiting for approval first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Playbook</th>
-              <th scope="col">Alert</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Steps</th>
-              <th scope="col">
-                <span className="sr-only">Decision</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Playbook', 'Alert', 'Status', 'Created', 'Steps', { label: 'Decision', hidden: true }]} />
           <tbody>
             {runs.slice(0, 500).map((r) => (
               <tr key={r.id}>

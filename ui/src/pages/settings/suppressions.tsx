@@ -1,13 +1,15 @@
 /** Suppressions: what raises nothing, why, by whom, until when, and how often it has hit. */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
-import { api, type ApiError } from '../../api/client.js';
+import { api } from '../../api/client.js';
 import type { Suppression } from '../../api/types.js';
-import { asApiError, useApi } from '../../api/use-api.js';
+import { useAction } from '../../api/use-action.js';
+import { useApi } from '../../api/use-api.js';
 import { ErrorNotice, Loading } from '../../components/error-notice.js';
 import { Time } from '../../components/time.js';
 import { Visible } from '../../components/visible.js';
 import { can, useUser } from '../../session.js';
+import { TableHead } from '../../components/table-head.js';
 
 export function SuppressionsSection(): ReactNode {
   const user = useUser();
@@ -17,43 +19,33 @@ export function SuppressionsSection(): ReactNode {
   const [fields, setFields] = useState('');
   const [reason, setReason] = useState('');
   const [duration, setDuration] = useState('7d');
-  const [actionError, setActionError] = useState<ApiError | undefined>();
+  const { busy, error: actionError, run, clear } = useAction();
   const [problem, setProblem] = useState('');
-  const [busy, setBusy] = useState(false);
   const analyst = can(user, 'analyst');
 
-  const create = async (e: FormEvent) => {
+  const create = (e: FormEvent) => {
     e.preventDefault();
     setProblem('');
-    setActionError(undefined);
+    clear();
     const pairs: Record<string, string> = {};
     for (const line of fields.split('\n').map((l) => l.trim()).filter((l) => l !== '')) {
       const at = line.indexOf('=');
       if (at <= 0) return setProblem(`“${line.slice(0, 60)}” is not field=value.`);
       pairs[line.slice(0, at).trim()] = line.slice(at + 1).trim();
     }
-    setBusy(true);
-    try {
+    void run(async () => {
       await api.post<Suppression>('/api/v1/suppressions', { ...(ruleId.trim() === '' ? {} : { ruleId: ruleId.trim() }), fields: pairs, reason, ...(duration === '' ? {} : { for: duration }) });
       setFields('');
       setReason('');
       reload();
-    } catch (err) {
-      setActionError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const remove = async (s: Suppression) => {
-    setActionError(undefined);
-    try {
+  const remove = (s: Suppression) =>
+    run(async () => {
       await api.delete(`/api/v1/suppressions/${encodeURIComponent(s.id)}`);
       reload();
-    } catch (err) {
-      setActionError(asApiError(err));
-    }
-  };
+    });
 
   return (
     <section aria-labelledby="suppressions-title">
@@ -92,21 +84,7 @@ export function SuppressionsSection(): ReactNode {
       {data ? (
         <table>
           <caption className="sr-only">Suppressions</caption>
-          <thead>
-            <tr>
-              <th scope="col">Rule</th>
-              <th scope="col">Fields</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Author</th>
-              <th scope="col">Expires</th>
-              <th scope="col" className="num">
-                Hits
-              </th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Rule', 'Fields', 'Reason', 'Author', 'Expires', { label: 'Hits', numeric: true }, { label: 'Actions', hidden: true }]} />
           <tbody>
             {data.suppressions.length === 0 ? (
               <tr>

@@ -1,48 +1,39 @@
 /** API tokens for shippers and scripts: create (the secret is shown once), list, revoke. */
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { api, type ApiError } from '../../api/client.js';
+import { api } from '../../api/client.js';
 import type { ApiToken } from '../../api/types.js';
-import { asApiError, useApi } from '../../api/use-api.js';
+import { useAction } from '../../api/use-action.js';
+import { useApi } from '../../api/use-api.js';
 import { ErrorNotice, Loading } from '../../components/error-notice.js';
 import { Time } from '../../components/time.js';
 import { Visible } from '../../components/visible.js';
 import { visibleText } from '../../components/visible-text.js';
 import { SecretOnce } from './secret-once.js';
 import { ConfirmButton } from '../../components/confirm-button.js';
+import { TableHead } from '../../components/table-head.js';
 
 export function TokensSection(): ReactNode {
   const { data, error, loading, reload } = useApi<{ tokens: readonly ApiToken[] }>('/api/v1/tokens');
   const [name, setName] = useState('');
   const [role, setRole] = useState('ingest');
   const [created, setCreated] = useState<{ name: string; token: string } | undefined>();
-  const [actionError, setActionError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error: actionError, run } = useAction();
 
-  const create = async (e: FormEvent) => {
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setActionError(undefined);
-    try {
+    void run(async () => {
       const reply = await api.post<{ id: string; name: string; role: string; token: string }>('/api/v1/tokens', { name: name.trim(), role });
       setCreated({ name: reply.name, token: reply.token });
       setName('');
       reload();
-    } catch (err) {
-      setActionError(asApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const revoke = async (t: ApiToken) => {
-    setActionError(undefined);
-    try {
+  const revoke = (t: ApiToken) =>
+    run(async () => {
       await api.delete(`/api/v1/tokens/${encodeURIComponent(t.id)}`);
       reload();
-    } catch (err) {
-      setActionError(asApiError(err));
-    }
-  };
+    });
 
   return (
     <section aria-labelledby="tokens-title">
@@ -67,17 +58,7 @@ export function TokensSection(): ReactNode {
       {data ? (
         <table>
           <caption className="sr-only">API tokens</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Created</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Role', 'Created', 'State', { label: 'Actions', hidden: true }]} />
           <tbody>
             {data.tokens.map((t) => (
               <tr key={t.id} className={t.revoked ? 'disabled' : ''}>

@@ -4,9 +4,10 @@
  * removing or demoting itself or the last admin, and says so.
  */
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { api, type ApiError } from '../../api/client.js';
+import { api } from '../../api/client.js';
 import type { Role, User } from '../../api/types.js';
-import { asApiError, useApi } from '../../api/use-api.js';
+import { useAction } from '../../api/use-action.js';
+import { useApi } from '../../api/use-api.js';
 import { ErrorNotice, Loading } from '../../components/error-notice.js';
 import { Time } from '../../components/time.js';
 import { Visible } from '../../components/visible.js';
@@ -14,6 +15,7 @@ import { visibleText } from '../../components/visible-text.js';
 import { useUser } from '../../session.js';
 import { SecretOnce } from './secret-once.js';
 import { ConfirmButton } from '../../components/confirm-button.js';
+import { TableHead } from '../../components/table-head.js';
 
 const ROLES: readonly Role[] = ['viewer', 'analyst', 'admin'];
 
@@ -23,21 +25,13 @@ export function UsersSection(): ReactNode {
   const [username, setUsername] = useState('');
   const [role, setRole] = useState<Role>('analyst');
   const [secret, setSecret] = useState<{ who: string; password: string } | undefined>();
-  const [actionError, setActionError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
-
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setActionError(undefined);
-    try {
+  const action = useAction();
+  const { busy, error: actionError } = action;
+  const run = (work: () => Promise<void>) =>
+    action.run(async () => {
       await work();
       reload();
-    } catch (e) {
-      setActionError(asApiError(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const create = (e: FormEvent) => {
     e.preventDefault();
@@ -74,17 +68,7 @@ export function UsersSection(): ReactNode {
       {data ? (
         <table>
           <caption className="sr-only">Console users</caption>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Role</th>
-              <th scope="col">Last sign-in</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['User', 'Role', 'Last sign-in', 'State', { label: 'Actions', hidden: true }]} />
           <tbody>
             {data.users.map((u) => {
               const name = visibleText(u.username);
