@@ -298,14 +298,11 @@ export class RuleCatalog {
   }
 
   #rootOf(file: string): RuleRoot | undefined {
-    return this.options.roots.find((root) => file === root.path || file.startsWith(root.path.endsWith(sep) ? root.path : root.path + sep));
+    return rootOf(this.options.roots, file);
   }
 
   #display(file: string): string {
-    const root = this.#rootOf(file);
-    if (!root) return file.split(sep).at(-1) ?? file;
-    const rest = relative(root.path, file).split(sep).join('/');
-    return rest === '' ? root.label : `${root.label}/${rest}`;
+    return ruleFileLabel(this.options.roots, file);
   }
 
   #view(
@@ -339,6 +336,21 @@ export class RuleCatalog {
       builtin: file !== undefined && this.#rootOf(file)?.builtin === true,
     };
   }
+}
+
+function rootOf(roots: readonly RuleRoot[], file: string): RuleRoot | undefined {
+  return roots.find((root) => file === root.path || file.startsWith(root.path.endsWith(sep) ? root.path : root.path + sep));
+}
+
+/**
+ * A rule file as alerts and the API show it: relative to its rule folder, under the folder's
+ * label (`builtin/linux/x.yml`, `imported/team/y.yml`), never the server's own path.
+ */
+export function ruleFileLabel(roots: readonly RuleRoot[], file: string): string {
+  const root = rootOf(roots, file);
+  if (!root) return file.split(sep).at(-1) ?? file;
+  const rest = relative(root.path, file).split(sep).join('/');
+  return rest === '' ? root.label : `${root.label}/${rest}`;
 }
 
 /**

@@ -31,6 +31,8 @@ export interface SigmaDetectorOptions {
   /** Where behaviour baselines are kept across restarts (JSON); none: in memory only. */
   readonly stateFile?: string | undefined;
   readonly metrics?: Metrics;
+  /** How an alert names its rule's file (relative to its folder); the file's own path by default. */
+  readonly fileLabel?: ((file: string) => string) | undefined;
   readonly log?: { info(o: object, m: string): void; warn(o: object, m: string): void };
 }
 
@@ -155,7 +157,7 @@ export class SigmaDetector implements Detector {
       references: rule.references,
       description: rule.description,
       falsepositives: rule.falsepositives,
-      file: rule.file,
+      file: rule.file === undefined || !this.options.fileLabel ? rule.file : this.options.fileLabel(rule.file),
       time: new Date(d.time).toISOString(),
     };
     if (d.kind === 'rule') Object.assign(details, { logsource: d.rule.logsource, host: text(d.event.fields['host.name']), user: text(d.event.fields['user.name']), entities: entitiesOf(d.event.fields) });

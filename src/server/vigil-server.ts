@@ -13,7 +13,7 @@ import { Pipeline, STORE_CONSUMER } from '../pipeline/pipeline.js';
 import { SyslogSource } from '../sources/syslog/syslog-source.js';
 import { SigmaDetector } from '../detect/sigma-detector.js';
 import { BUILTIN_RULES, builtinPlaceholders, rulePaths } from '../detect/builtin-rules.js';
-import { RuleCatalog } from '../detect/rule-catalog.js';
+import { RuleCatalog, ruleFileLabel } from '../detect/rule-catalog.js';
 import { RuleSwitches } from '../detect/rule-switches.js';
 import { IntelRetroHunter } from '../detect/intel/intel-retro-hunt.js';
 import { IntelDetector, indicatorsFor } from '../detect/intel/intel-detector.js';
@@ -303,12 +303,18 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
     const configured = rulePaths(config.detection.builtin, config.detection.rules);
     mkdirSync(folder.importedRules, { recursive: true, mode: 0o700 });
     const rules = [...configured, folder.importedRules];
+    const roots = rules.map((path) => ({
+      path,
+      label: path === BUILTIN_RULES ? 'builtin' : path === folder.importedRules ? 'imported' : basename(path),
+      builtin: path === BUILTIN_RULES,
+    }));
     const sigma = await SigmaDetector.open({
             rules,
             placeholders: builtinPlaceholders(config.detection.placeholders, config.detection.sensitive, config.detection.changeWindows),
             logsources: config.detection.logsources,
             reloadSeconds: config.detection.reloadSeconds,
             stateFile: folder.behaviourState,
+            fileLabel: (file) => ruleFileLabel(roots, file),
             metrics,
             log,
           });
@@ -385,11 +391,7 @@ export async function openEmbeddedPipeline(config: VigilConfig, folder: DataFold
     const switches = new RuleSwitches(await store.listAllRuleStates());
     const catalog = new RuleCatalog({
       live: sigma,
-      roots: rules.map((path) => ({
-        path,
-        label: path === BUILTIN_RULES ? 'builtin' : path === folder.importedRules ? 'imported' : basename(path),
-        builtin: path === BUILTIN_RULES,
-      })),
+      roots,
       importFolder: folder.importedRules,
       placeholders: builtinPlaceholders(config.detection.placeholders, config.detection.sensitive, config.detection.changeWindows),
       switches,

@@ -153,6 +153,7 @@ describe('rules API', () => {
       return list.length > 0 ? list : undefined;
     });
     assert.equal(alerts[0].ruleAuthor, 'Vigil tests');
+    assert.equal(alerts[0].details.file, 'imported/team-rules/linux/canary.yml', 'the alert names the rule file relative to its folder, not the server path');
   });
 
   it('records every switch, hunt and import in the audit trail, with who did it', async () => {
