@@ -35,6 +35,9 @@ export class Metrics {
   readonly intelRetroAlerts: Counter;
   readonly rulesLoaded: Gauge<'state'>;
   readonly detectSeconds: Histogram;
+  readonly udpReceiveBufferDrops: Counter<'input'>;
+  /** Per UDP input, how to read the kernel's drop count for its socket (read at scrape time). */
+  readonly #udpKernelDrops = new Map<string, () => number | undefined>();
 
   constructor(options: { defaults?: boolean } = {}) {
     const registers = [this.registry];
@@ -129,7 +132,29 @@ export class Metrics {
       help: 'Failed store commits (retried; the events stay in the event log).',
       registers,
     });
+    const udpKernelDrops = this.#udpKernelDrops;
+    this.udpReceiveBufferDrops = new Counter({
+      name: 'vigil_udp_receive_buffer_drops_total',
+      help: 'Datagrams the kernel dropped for a syslog UDP socket because its receive buffer was full (Linux /proc/net/udp drops); Vigil never saw them.',
+      labelNames: ['input'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [input, read] of udpKernelDrops) {
+          const drops = read();
+          if (drops !== undefined) this.inc({ input }, drops);
+        }
+      },
+    });
     if (options.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });
+  }
+
+  /** Exports the kernel's receive-buffer drops of a UDP input's socket; the returned function stops it. */
+  watchUdpKernelDrops(input: string, read: () => number | undefined): () => void {
+    this.#udpKernelDrops.set(input, read);
+    return () => {
+      if (this.#udpKernelDrops.get(input) === read) this.#udpKernelDrops.delete(input);
+    };
   }
 
   drop(input: string, reason: DropReason, count = 1): void {

@@ -15,6 +15,7 @@ import { dropReasonFor, submitBatch } from './sink-submission.js';
 import type { SourceLog } from './source-log.js';
 import { countSyslogEvent, syslogMessageToEvent, type SyslogEventContext } from './syslog-event.js';
 import { utf8Boundary } from './utf8-boundary.js';
+import { socketInode, udpSocketDrops } from './udp-kernel-drops.js';
 
 export const BATCH_WINDOW_MS = 10;
 export const BATCH_MAX_EVENTS = 1000;
@@ -44,6 +45,7 @@ export class UdpListener {
   #timer: NodeJS.Timeout | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   #lastDropWarning = 0;
+  #unwatchKernelDrops: (() => void) | undefined;
 
   constructor(options: UdpListenerOptions) {
     this.#options = options;
@@ -67,7 +69,20 @@ export class UdpListener {
     } catch (error) {
       this.#options.log.debug({ error: (error as Error).message }, 'could not enlarge the syslog UDP receive buffer');
     }
+    this.#watchKernelDrops();
     return this.#socket.address();
+  }
+
+  /**
+   * The kernel drops datagrams silently when the receive buffer is full; its per-socket count
+   * is found through the socket's inode (node:dgram exposes the descriptor only on its handle).
+   */
+  #watchKernelDrops(): void {
+    const fd = (this.#socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+    if (typeof fd !== 'number' || fd < 0) return;
+    const inode = socketInode(fd);
+    if (inode === undefined) return;
+    this.#unwatchKernelDrops = this.#options.metrics.watchUdpKernelDrops(this.#options.input, () => udpSocketDrops(inode));
   }
 
   address(): AddressInfo | undefined {
@@ -80,6 +95,7 @@ export class UdpListener {
 
   /** Stops receiving, submits the batch being gathered, waits for every batch in flight. */
   async close(): Promise<void> {
+    this.#unwatchKernelDrops?.();
     await new Promise<void>((resolve) => {
       try {
         this.#socket.close(() => resolve());
