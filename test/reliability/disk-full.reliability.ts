@@ -1,0 +1,185 @@
+/**
+ * The data folder's filesystem fills up mid-ingest (a tmpfs made for the test, filled by a
+ * ballast file). Senders must be told (HTTP 503, never a 200 for an event that was not written),
+ * the process must stay up, ingest must resume by itself once the ballast is removed (no
+ * restart), and after a restart `vigil verify` passes and every acknowledged event is stored.
+ */
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { appendFaultResult, rssBytes } from '../support/fault-results.js';
+import { runCli, startVigil, type VigilProcess } from '../support/vigil-process.js';
+
+const FS_BYTES = 96 * 1024 * 1024;
+const BATCH = 200;
+const WORKERS = 3;
+const FULL_MS = 6000;
+const MiB = 1024 * 1024;
+
+const mountPoint = mkdtempSync(join(tmpdir(), 'vigil-diskfull-'));
+let mounted = false;
+try {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${FS_BYTES}`, 'tmpfs', mountPoint], { stdio: 'pipe' });
+  mounted = true;
+} catch (error) {
+  rmSync(mountPoint, { recursive: true, force: true });
+  console.log(`# disk-full: skipped: cannot mount a tmpfs for the test (${(error as Error).message.split('\n')[0]}); needs root or CAP_SYS_ADMIN`);
+}
+
+let server: VigilProcess | undefined;
+after(async () => {
+  await server?.stop('SIGKILL');
+  if (mounted) {
+    execFileSync('umount', ['-l', mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  }
+});
+
+/** Fills the filesystem to the last block; returns the ballast's size. */
+function fillDisk(path: string): number {
+  const fd = openSync(path, 'w');
+  const chunk = Buffer.alloc(MiB, 0x5a);
+  let written = 0;
+  try {
+    for (;;) {
+      try {
+        written += writeSync(fd, chunk.length > 0 ? chunk : chunk);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+        // Fill the last partial megabyte too.
+        for (let size = 64 * 1024; size >= 4096; size /= 2) {
+          try {
+            for (;;) written += writeSync(fd, chunk.subarray(0, size));
+          } catch {
+            /* next smaller size */
+          }
+        }
+        return written;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledged lost, verify passes', { timeout: 300_000, skip: mounted ? false : 'cannot mount a tmpfs (needs root or CAP_SYS_ADMIN)' }, async (t) => {
+  const started = Date.now();
+  const data = join(mountPoint, 'data');
+  mkdirSync(data);
+  server = await startVigil(data);
+  const s = server;
+
+  const acked = new Set<string>();
+  const statuses = new Map<string, number>();
+  const note = (k: string) => statuses.set(k, (statuses.get(k) ?? 0) + 1);
+  let nextBatch = 0;
+  let phase: 'before' | 'full' | 'after' = 'before';
+  const firstAckAfter: { at?: number } = {};
+  let freedAt = 0;
+  let stop = false;
+  const retry: number[] = [];
+
+  const worker = async () => {
+    while (!stop) {
+      const batch = retry.shift() ?? nextBatch++;
+      const lines: string[] = [];
+      for (let i = 0; i < BATCH; i++) lines.push(JSON.stringify({ 'ledger.id': `b${batch}-e${i}`, message: `disk full test b${batch}-e${i} ${'x'.repeat(200)}`, 'host.name': 'disk-full' }));
+      let status: string;
+      try {
+        const res = await fetch(`${s.info.http}/api/v1/ingest`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/x-ndjson' },
+          body: lines.join('\n') + '\n',
+          signal: AbortSignal.timeout(15_000),
+        });
+        await res.arrayBuffer();
+        status = String(res.status);
+      } catch (error) {
+        status = (error as Error).name;
+      }
+      note(`${phase}:${status}`);
+      if (status === '200') {
+        for (let i = 0; i < BATCH; i++) acked.add(`b${batch}-e${i}`);
+        if (phase === 'after' && firstAckAfter.at === undefined) firstAckAfter.at = Date.now();
+      } else {
+        retry.push(batch);
+        await sleep(100);
+      }
+    }
+  };
+  const workers = Array.from({ length: WORKERS }, worker);
+
+  while (acked.size < 20_000) await sleep(50);
+  const ballast = join(mountPoint, 'ballast');
+  const ballastBytes = fillDisk(ballast);
+  phase = 'full';
+  const freeWhenFull = statfsSync(mountPoint).bavail * statfsSync(mountPoint).bsize;
+  const ackedAtFull = acked.size;
+  let maxRss = 0;
+  const fullUntil = Date.now() + FULL_MS;
+  while (Date.now() < fullUntil) {
+    assert.equal(s.child.exitCode, null, `the server died on a full disk:\n${s.output().slice(-3000)}`);
+    maxRss = Math.max(maxRss, rssBytes(s.child.pid!));
+    await sleep(200);
+  }
+  const ackedWhileFull = acked.size - ackedAtFull;
+
+  unlinkSync(ballast);
+  phase = 'after';
+  freedAt = Date.now();
+  const resumeDeadline = Date.now() + 60_000;
+  while (firstAckAfter.at === undefined && Date.now() < resumeDeadline) await sleep(50);
+  const ackedAtFree = acked.size;
+  while (acked.size < ackedAtFree + 10_000 && Date.now() < resumeDeadline) await sleep(50);
+  stop = true;
+  await Promise.all(workers);
+  assert.ok(firstAckAfter.at !== undefined, `ingest did not resume within 60 s of space returning: ${JSON.stringify(Object.fromEntries(statuses))}\n${s.output().slice(-3000)}`);
+  const resumeMs = firstAckAfter.at - freedAt;
+
+  assert.equal(await s.stop('SIGTERM'), 0, s.output().slice(-3000));
+  // A restart on the same data folder, then the tamper-evidence check.
+  const again = await startVigil(data);
+  server = again;
+  assert.equal(await again.stop('SIGTERM'), 0, again.output().slice(-3000));
+  const verify = await runCli(['verify', '--data', data, '--json']);
+  const report = JSON.parse(verify.stdout || '{}') as { ok?: boolean; events?: number; problems?: unknown[] };
+  assert.equal(verify.code, 0, `vigil verify failed:\n${verify.stdout}${verify.stderr}`);
+
+  const db = await DuckDBInstance.create(join(data, 'events.duckdb'), { access_mode: 'READ_ONLY' });
+  const conn = await db.connect();
+  const reader = await conn.runAndReadAll(`SELECT json_extract_string(fields, '$."ledger.id"') AS id, count(*) AS n FROM events GROUP BY 1`);
+  const stored = new Map<string, number>();
+  for (const row of reader.getRowObjects()) stored.set(String(row.id), Number(row.n));
+  conn.closeSync();
+  db.closeSync();
+  const missing = [...acked].filter((id) => !stored.has(id));
+  const duplicates = [...stored.values()].reduce((sum, n) => sum + (n - 1), 0);
+
+  const byStatus = Object.fromEntries([...statuses].sort());
+  const line = `disk full: ${Math.round(FS_BYTES / MiB)} MiB tmpfs, ballast ${Math.round(ballastBytes / MiB)} MiB (free when full ${freeWhenFull} bytes); ${acked.size} events acknowledged; answers ${JSON.stringify(byStatus)}; acknowledged while full ${ackedWhileFull}; first 200 ${resumeMs} ms after space returned (no restart); RSS max while full ${Math.round(maxRss / MiB)} MiB; after restart verify ok=${report.ok} over ${report.events} events; missing ${missing.length}; duplicates ${duplicates}`;
+  t.diagnostic(line);
+  console.log(line);
+  appendFaultResult('disk-full', 'Disk full mid-ingest: refused, resumed, nothing acknowledged lost', started, [
+    { label: 'filesystem size', value: Math.round(FS_BYTES / MiB), unit: 'MiB' },
+    { label: 'events acknowledged', value: acked.size, unit: 'events' },
+    { label: 'HTTP 503 answers while full', value: statuses.get('full:503') ?? 0, unit: 'requests' },
+    { label: 'HTTP 200 answers while full (must be backed by disk)', value: statuses.get('full:200') ?? 0, unit: 'requests' },
+    { label: 'HTTP answers other than 200/503', value: [...statuses].filter(([k]) => !/:(200|503)$/.test(k)).reduce((n, [, v]) => n + v, 0), unit: 'requests' },
+    { label: 'time to the first 200 after space returned (no restart)', value: resumeMs, unit: 'ms' },
+    { label: 'RSS max while full', value: Math.round(maxRss / MiB), unit: 'MiB' },
+    { label: 'acknowledged events missing after restart', value: missing.length, unit: 'events' },
+    { label: 'duplicates', value: duplicates, unit: 'events' },
+    { label: 'vigil verify after restart', value: report.ok === true ? 1 : 0, unit: 'ok' },
+  ]);
+
+  assert.ok((statuses.get('full:503') ?? 0) > 0, `senders were told with 503 while the disk was full: ${JSON.stringify(byStatus)}`);
+  const other = [...statuses].filter(([k]) => !/:(200|503)$/.test(k));
+  assert.deepEqual(other, [], `every answer was 200 or 503: ${JSON.stringify(byStatus)}`);
+  assert.equal(report.ok, true, verify.stdout);
+  assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged events are missing`);
+});
