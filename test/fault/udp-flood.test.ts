@@ -137,11 +137,10 @@ it('a UDP flood is dropped and counted (by Vigil and by the kernel), memory stay
   assert.match(text, /vigil_udp_receive_buffer_drops_total\{input="syslog"\} \d+/, 'the kernel drop count is exported');
   const heapTotal = metricValue(text, 'vigil_nodejs_heap_size_total_bytes');
   const external = metricValue(text, 'vigil_nodejs_external_memory_bytes');
-  console.log(`heap total ${Math.round(heapTotal / MiB)} MiB, external ${Math.round(external / MiB)} MiB, rss now ${Math.round(rssBytes(s.child.pid!) / MiB)} MiB`);
   const unaccounted = sent - stored - appDropped - kernelDropped;
   const p = (q: number) => [...httpLatencies].sort((a, b) => a - b)[Math.min(httpLatencies.length - 1, Math.floor(q * httpLatencies.length))] ?? NaN;
 
-  const line = `UDP flood ${FLOOD_MS} ms: sent ${sent} datagrams (${Math.round(sent / (FLOOD_MS / 1000))}/s, ${sendErrors} send errors); stored ${stored}; dropped by Vigil ${appDropped}; dropped by the kernel ${kernelDropped}; unaccounted ${unaccounted}; RSS ${Math.round(baseRss / MiB)} MiB before, max ${Math.round(maxRss / MiB)} MiB; HTTP during flood ${httpOk} ok / ${httpBusy} 503 / ${httpOther} other, p50 ${Math.round(p(0.5))} ms, max ${Math.round(p(1))} ms`;
+  const line = `UDP flood ${FLOOD_MS} ms: sent ${sent} datagrams (${Math.round(sent / (FLOOD_MS / 1000))}/s, ${sendErrors} send errors); stored ${stored}; dropped by Vigil ${appDropped}; dropped by the kernel ${kernelDropped}; unaccounted ${unaccounted}; RSS ${Math.round(baseRss / MiB)} MiB before, max ${Math.round(maxRss / MiB)} MiB (main thread's V8 heap ${Math.round(heapTotal / MiB)} MiB, external ${Math.round(external / MiB)} MiB; DuckDB memoryLimit ${STORE_MEMORY_LIMIT}); HTTP during flood ${httpOk} ok / ${httpBusy} 503 / ${httpOther} other, p50 ${Math.round(p(0.5))} ms, max ${Math.round(p(1))} ms`;
   t.diagnostic(line);
   console.log(line);
   appendFaultResult('udp-flood', 'Syslog UDP flood: drops counted, memory bounded', started, [
@@ -153,6 +152,7 @@ it('a UDP flood is dropped and counted (by Vigil and by the kernel), memory stay
     { label: 'unaccounted', value: unaccounted, unit: 'datagrams' },
     { label: 'RSS before the flood', value: Math.round(baseRss / MiB), unit: 'MiB' },
     { label: 'RSS max during the flood', value: Math.round(maxRss / MiB), unit: 'MiB' },
+    { label: 'main-thread V8 heap after the flood', value: Math.round(heapTotal / MiB), unit: 'MiB' },
     { label: 'HTTP ingest during the flood, 200', value: httpOk, unit: 'requests' },
     { label: 'HTTP ingest during the flood, other than 200/503', value: httpOther, unit: 'requests' },
     { label: 'HTTP ingest latency during the flood, p50', value: Math.round(p(0.5)), unit: 'ms' },

@@ -75,6 +75,7 @@ export class FileLog implements Bus {
   private pending: PendingWrite[] = [];
   private flushing = false;
   private closed = false;
+  private lastRollWarning = 0;
 
   private cursor: LogPosition;
   private readHandle: { segment: number; handle: FileHandle } | undefined;
@@ -234,13 +235,34 @@ export class FileLog implements Bus {
     this.memoryCount += record.events.length;
   }
 
+  /**
+   * Seals the write segment and starts the next. The new file is opened before the old one is
+   * closed: when it cannot be created (disk or inodes full) the log stays on the current
+   * segment, which only grows past `segmentBytes`, and tries again after the next write. A
+   * failed roll must never reject: it runs after the group's publishes were acknowledged.
+   */
   private async roll(): Promise<void> {
-    await this.writeHandle.close();
+    const next = this.writeSegment + 1;
+    const path = join(this.dir, segmentFileName(next));
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(path, WRITE_FLAGS, 0o600);
+      await syncDirectory(this.dir);
+    } catch (error) {
+      await handle?.close().catch(() => {});
+      await rm(path, { force: true }).catch(() => {});
+      const now = Date.now();
+      if (now - this.lastRollWarning > 10_000) {
+        this.lastRollWarning = now;
+        this.options.onWarning?.(`event log: cannot start segment ${segmentFileName(next)} (${(error as Error).message}); writing on in ${segmentFileName(this.writeSegment)}`);
+      }
+      return;
+    }
+    await this.writeHandle.close().catch(() => {});
     this.sealed.set(this.writeSegment, this.writeOffset);
-    this.writeSegment += 1;
+    this.writeSegment = next;
     this.writeOffset = 0;
-    this.writeHandle = await open(join(this.dir, segmentFileName(this.writeSegment)), WRITE_FLAGS, 0o600);
-    await syncDirectory(this.dir);
+    this.writeHandle = handle;
   }
 
   async pull(maxEvents: number, signal: AbortSignal): Promise<BusBatch | undefined> {
