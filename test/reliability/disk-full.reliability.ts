@@ -6,16 +6,17 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { appendFaultResult, rssBytes } from '../support/fault-results.js';
-import { runCli, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { appendFaultResult, metricValue, rssBytes } from '../support/fault-results.js';
+import { hostPort, runCli, startVigil, type VigilProcess } from '../support/vigil-process.js';
 
-const FS_BYTES = 96 * 1024 * 1024;
+const FS_BYTES = 256 * 1024 * 1024;
 const BATCH = 200;
 const WORKERS = 3;
 const FULL_MS = 6000;
@@ -48,7 +49,7 @@ function fillDisk(path: string): number {
   try {
     for (;;) {
       try {
-        written += writeSync(fd, chunk.length > 0 ? chunk : chunk);
+        written += writeSync(fd, chunk);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
         // Fill the last partial megabyte too.
@@ -71,7 +72,10 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   const started = Date.now();
   const data = join(mountPoint, 'data');
   mkdirSync(data);
-  server = await startVigil(data);
+  // Small event-log segments, so stored ones are trimmed and the restart finds room.
+  const config = join(mountPoint, 'vigil.yaml');
+  writeFileSync(config, 'pipeline:\n  walSegmentBytes: 4194304\n');
+  server = await startVigil(data, ['--config', config]);
   const s = server;
 
   const acked = new Set<string>();
@@ -114,6 +118,26 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   };
   const workers = Array.from({ length: WORKERS }, worker);
 
+  // A TCP syslog sender writing as fast as the socket lets it; it records how long writes block.
+  const { host, port } = hostPort(s.info.syslog.tcp!);
+  const tcp = connect({ host, port });
+  await new Promise<void>((resolve, reject) => tcp.once('connect', resolve).once('error', reject));
+  let tcpSent = 0;
+  let tcpLongestWaitMs = 0;
+  const tcpSender = (async () => {
+    while (!stop) {
+      let chunk = '';
+      for (let i = 0; i < 100; i++) chunk += `<134>Dec  7 12:00:00 full-host app: disk full tcp t${tcpSent++}\n`;
+      if (!tcp.write(chunk)) {
+        const t0 = Date.now();
+        await new Promise((r) => tcp.once('drain', r));
+        tcpLongestWaitMs = Math.max(tcpLongestWaitMs, Date.now() - t0);
+      }
+      await sleep(5);
+    }
+    await new Promise<void>((r) => tcp.end(r));
+  })();
+
   while (acked.size < 20_000) await sleep(50);
   const ballast = join(mountPoint, 'ballast');
   const ballastBytes = fillDisk(ballast);
@@ -137,31 +161,41 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   const ackedAtFree = acked.size;
   while (acked.size < ackedAtFree + 10_000 && Date.now() < resumeDeadline) await sleep(50);
   stop = true;
-  await Promise.all(workers);
+  await Promise.all([...workers, tcpSender]);
   assert.ok(firstAckAfter.at !== undefined, `ingest did not resume within 60 s of space returning: ${JSON.stringify(Object.fromEntries(statuses))}\n${s.output().slice(-3000)}`);
   const resumeMs = firstAckAfter.at - freedAt;
 
+  // Let the TCP backlog in, and read the store's error count.
+  let metricsText = '';
+  for (let i = 0; i < 240; i++) {
+    metricsText = await (await fetch(`${s.info.http}/metrics`, { headers: { authorization: `Bearer ${s.token}` } })).text();
+    if (metricValue(metricsText, 'vigil_events_received_total', { input: 'syslog' }) >= tcpSent && metricValue(metricsText, 'vigil_queue_depth') === 0) break;
+    await sleep(250);
+  }
+  const storeErrors = metricValue(metricsText, 'vigil_store_write_errors_total');
   assert.equal(await s.stop('SIGTERM'), 0, s.output().slice(-3000));
   // A restart on the same data folder, then the tamper-evidence check.
-  const again = await startVigil(data);
+  const again = await startVigil(data, ['--config', config]);
   server = again;
   assert.equal(await again.stop('SIGTERM'), 0, again.output().slice(-3000));
-  const verify = await runCli(['verify', '--data', data, '--json']);
+  const verify = await runCli(['verify', '--data', data, '--config', config, '--json']);
   const report = JSON.parse(verify.stdout || '{}') as { ok?: boolean; events?: number; problems?: unknown[] };
   assert.equal(verify.code, 0, `vigil verify failed:\n${verify.stdout}${verify.stderr}`);
 
   const db = await DuckDBInstance.create(join(data, 'events.duckdb'), { access_mode: 'READ_ONLY' });
   const conn = await db.connect();
-  const reader = await conn.runAndReadAll(`SELECT json_extract_string(fields, '$."ledger.id"') AS id, count(*) AS n FROM events GROUP BY 1`);
+  const reader = await conn.runAndReadAll(`SELECT json_extract_string(fields, '$."ledger.id"') AS id, count(*) AS n FROM events WHERE json_extract_string(fields, '$."ledger.id"') IS NOT NULL GROUP BY 1`);
   const stored = new Map<string, number>();
   for (const row of reader.getRowObjects()) stored.set(String(row.id), Number(row.n));
+  const tcpRows = await conn.runAndReadAll(`SELECT count(DISTINCT message) AS n FROM events WHERE message LIKE '%disk full tcp t%'`);
+  const storedTcp = Number(tcpRows.getRowObjects()[0]?.n ?? 0);
   conn.closeSync();
   db.closeSync();
   const missing = [...acked].filter((id) => !stored.has(id));
   const duplicates = [...stored.values()].reduce((sum, n) => sum + (n - 1), 0);
 
   const byStatus = Object.fromEntries([...statuses].sort());
-  const line = `disk full: ${Math.round(FS_BYTES / MiB)} MiB tmpfs, ballast ${Math.round(ballastBytes / MiB)} MiB (free when full ${freeWhenFull} bytes); ${acked.size} events acknowledged; answers ${JSON.stringify(byStatus)}; acknowledged while full ${ackedWhileFull}; first 200 ${resumeMs} ms after space returned (no restart); RSS max while full ${Math.round(maxRss / MiB)} MiB; after restart verify ok=${report.ok} over ${report.events} events; missing ${missing.length}; duplicates ${duplicates}`;
+  const line = `disk full: ${Math.round(FS_BYTES / MiB)} MiB tmpfs, ballast ${Math.round(ballastBytes / MiB)} MiB (free when full ${freeWhenFull} bytes); ${acked.size} events acknowledged; answers ${JSON.stringify(byStatus)}; acknowledged while full ${ackedWhileFull}; first 200 ${resumeMs} ms after space returned (no restart); RSS max while full ${Math.round(maxRss / MiB)} MiB; store write errors (retried) ${storeErrors}; TCP sent ${tcpSent}, stored ${storedTcp}, longest blocked write ${tcpLongestWaitMs} ms; after restart verify ok=${report.ok} over ${report.events} events; missing ${missing.length}; duplicates ${duplicates}`;
   t.diagnostic(line);
   console.log(line);
   appendFaultResult('disk-full', 'Disk full mid-ingest: refused, resumed, nothing acknowledged lost', started, [
@@ -172,6 +206,10 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
     { label: 'HTTP answers other than 200/503', value: [...statuses].filter(([k]) => !/:(200|503)$/.test(k)).reduce((n, [, v]) => n + v, 0), unit: 'requests' },
     { label: 'time to the first 200 after space returned (no restart)', value: resumeMs, unit: 'ms' },
     { label: 'RSS max while full', value: Math.round(maxRss / MiB), unit: 'MiB' },
+    { label: 'store write errors (retried from the event log)', value: storeErrors, unit: 'errors' },
+    { label: 'TCP syslog messages sent', value: tcpSent, unit: 'messages' },
+    { label: 'TCP syslog messages stored', value: storedTcp, unit: 'messages' },
+    { label: 'TCP syslog longest blocked write (paused reads)', value: tcpLongestWaitMs, unit: 'ms' },
     { label: 'acknowledged events missing after restart', value: missing.length, unit: 'events' },
     { label: 'duplicates', value: duplicates, unit: 'events' },
     { label: 'vigil verify after restart', value: report.ok === true ? 1 : 0, unit: 'ok' },
@@ -182,4 +220,6 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   assert.deepEqual(other, [], `every answer was 200 or 503: ${JSON.stringify(byStatus)}`);
   assert.equal(report.ok, true, verify.stdout);
   assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged events are missing`);
+  assert.ok(tcpLongestWaitMs >= 1000, `the TCP sender was paused while the disk was full (longest blocked write ${tcpLongestWaitMs} ms)`);
+  assert.equal(storedTcp, tcpSent, 'every TCP message sent is stored (the connection was paused, not dropped)');
 });
