@@ -6,6 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -118,6 +119,23 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   };
   const workers = Array.from({ length: WORKERS }, worker);
 
+  // A UDP syslog sender at a modest rate: what the log cannot take must be counted, not lost unseen.
+  const udpSocket = createSocket('udp4');
+  const udpAddress = hostPort(s.info.syslog.udp!);
+  let udpSent = 0;
+  const udpSender = (async () => {
+    while (!stop) {
+      for (let i = 0; i < 20; i++) {
+        await new Promise<void>((resolve) => udpSocket.send(`<134>Dec  7 12:00:00 full-host app: disk full udp u${udpSent}`, udpAddress.port, udpAddress.host, (err) => {
+          if (!err) udpSent++;
+          resolve();
+        }));
+      }
+      await sleep(50);
+    }
+    udpSocket.close();
+  })();
+
   // A TCP syslog sender writing as fast as the socket lets it; it records how long writes block.
   const { host, port } = hostPort(s.info.syslog.tcp!);
   const tcp = connect({ host, port });
@@ -161,7 +179,7 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   const ackedAtFree = acked.size;
   while (acked.size < ackedAtFree + 10_000 && Date.now() < resumeDeadline) await sleep(50);
   stop = true;
-  await Promise.all([...workers, tcpSender]);
+  await Promise.all([...workers, tcpSender, udpSender]);
   assert.ok(firstAckAfter.at !== undefined, `ingest did not resume within 60 s of space returning: ${JSON.stringify(Object.fromEntries(statuses))}\n${s.output().slice(-3000)}`);
   const resumeMs = firstAckAfter.at - freedAt;
 
@@ -173,6 +191,8 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
     await sleep(250);
   }
   const storeErrors = metricValue(metricsText, 'vigil_store_write_errors_total');
+  const udpDropped = metricValue(metricsText, 'vigil_events_dropped_total', { input: 'syslog', reason: 'store-error' });
+  const udpKernelDropped = metricValue(metricsText, 'vigil_udp_receive_buffer_drops_total', { input: 'syslog' });
   assert.equal(await s.stop('SIGTERM'), 0, s.output().slice(-3000));
   // A restart on the same data folder, then the tamper-evidence check.
   const again = await startVigil(data, ['--config', config]);
@@ -189,13 +209,15 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   for (const row of reader.getRowObjects()) stored.set(String(row.id), Number(row.n));
   const tcpRows = await conn.runAndReadAll(`SELECT count(DISTINCT message) AS n FROM events WHERE message LIKE '%disk full tcp t%'`);
   const storedTcp = Number(tcpRows.getRowObjects()[0]?.n ?? 0);
+  const udpRows = await conn.runAndReadAll(`SELECT count(DISTINCT message) AS n FROM events WHERE message LIKE '%disk full udp u%'`);
+  const storedUdp = Number(udpRows.getRowObjects()[0]?.n ?? 0);
   conn.closeSync();
   db.closeSync();
   const missing = [...acked].filter((id) => !stored.has(id));
   const duplicates = [...stored.values()].reduce((sum, n) => sum + (n - 1), 0);
 
   const byStatus = Object.fromEntries([...statuses].sort());
-  const line = `disk full: ${Math.round(FS_BYTES / MiB)} MiB tmpfs, ballast ${Math.round(ballastBytes / MiB)} MiB (free when full ${freeWhenFull} bytes); ${acked.size} events acknowledged; answers ${JSON.stringify(byStatus)}; acknowledged while full ${ackedWhileFull}; first 200 ${resumeMs} ms after space returned (no restart); RSS max while full ${Math.round(maxRss / MiB)} MiB; store write errors (retried) ${storeErrors}; TCP sent ${tcpSent}, stored ${storedTcp}, longest blocked write ${tcpLongestWaitMs} ms; after restart verify ok=${report.ok} over ${report.events} events; missing ${missing.length}; duplicates ${duplicates}`;
+  const line = `disk full: ${Math.round(FS_BYTES / MiB)} MiB tmpfs, ballast ${Math.round(ballastBytes / MiB)} MiB (free when full ${freeWhenFull} bytes); ${acked.size} events acknowledged; answers ${JSON.stringify(byStatus)}; acknowledged while full ${ackedWhileFull}; first 200 ${resumeMs} ms after space returned (no restart); RSS max while full ${Math.round(maxRss / MiB)} MiB; store write errors (retried) ${storeErrors}; TCP sent ${tcpSent}, stored ${storedTcp}, longest blocked write ${tcpLongestWaitMs} ms; UDP sent ${udpSent}, stored ${storedUdp}, dropped and counted ${udpDropped} (store-error) + ${udpKernelDropped} (kernel); after restart verify ok=${report.ok} over ${report.events} events; missing ${missing.length}; duplicates ${duplicates}`;
   t.diagnostic(line);
   console.log(line);
   appendFaultResult('disk-full', 'Disk full mid-ingest: refused, resumed, nothing acknowledged lost', started, [
@@ -210,6 +232,9 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
     { label: 'TCP syslog messages sent', value: tcpSent, unit: 'messages' },
     { label: 'TCP syslog messages stored', value: storedTcp, unit: 'messages' },
     { label: 'TCP syslog longest blocked write (paused reads)', value: tcpLongestWaitMs, unit: 'ms' },
+    { label: 'UDP syslog datagrams sent', value: udpSent, unit: 'datagrams' },
+    { label: 'UDP syslog stored', value: storedUdp, unit: 'events' },
+    { label: 'UDP syslog dropped and counted while full', value: udpDropped + udpKernelDropped, unit: 'datagrams' },
     { label: 'acknowledged events missing after restart', value: missing.length, unit: 'events' },
     { label: 'duplicates', value: duplicates, unit: 'events' },
     { label: 'vigil verify after restart', value: report.ok === true ? 1 : 0, unit: 'ok' },
@@ -222,4 +247,6 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged events are missing`);
   assert.ok(tcpLongestWaitMs >= 1000, `the TCP sender was paused while the disk was full (longest blocked write ${tcpLongestWaitMs} ms)`);
   assert.equal(storedTcp, tcpSent, 'every TCP message sent is stored (the connection was paused, not dropped)');
+  assert.ok(udpDropped > 0, 'UDP batches the full disk refused were counted');
+  assert.equal(storedUdp + udpDropped + udpKernelDropped, udpSent, 'every UDP datagram is stored or counted as dropped');
 });
