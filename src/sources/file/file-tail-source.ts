@@ -152,7 +152,18 @@ export class FileTailSource implements Source {
   private async findRotatedWhileDown(current: Map<string, unknown>): Promise<void> {
     for (const [key, known] of this.stored) {
       if (current.has(key) || this.tracked.has(key)) continue;
-      const found = await findInDirectory(dirname(known.path), (s) => `${s.dev}:${s.ino}` === key);
+      // Same inode and the same bytes before the offset: not a new file that reused the inode.
+      const found = await findInDirectory(dirname(known.path), async (s, candidate) => {
+        if (`${s.dev}:${s.ino}` !== key) return false;
+        if (!known.tail) return true;
+        const handle = await open(candidate, 'r').catch(() => undefined);
+        if (!handle) return false;
+        try {
+          return (await readTail(handle, known.offset)).equals(Buffer.from(known.tail, 'base64'));
+        } finally {
+          await handle.close();
+        }
+      });
       const spec = this.options.paths.find((p) => p.path === known.path || dirname(p.path) === dirname(known.path));
       if (!found || !spec) {
         this.stored.delete(key);
