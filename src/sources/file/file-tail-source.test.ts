@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { appendFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -96,6 +96,53 @@ describe('FileTailSource (files: in vigil.yaml)', () => {
     await tail.poll();
     assert.deepEqual(sink.messages(), all(0, 4));
     await tail.stop();
+  });
+
+  it('after copytruncate, reads the lines it had not yet read from the copy, even when the file refilled past its offset', async () => {
+    const { dir, make } = await setup((d) => [{ path: join(d, 'app.log'), format: 'syslog', startAt: 'beginning' }]);
+    const file = join(dir, 'app.log');
+    await writeFile(file, line(0) + line(1));
+    const sink = new RecordingSink();
+    const tail = make();
+    await tail.start(sink);
+    await appendFile(file, line(2) + line(3)); // written, not yet read
+    await copyFile(file, `${file}.1`);
+    await truncate(file, 0);
+    await appendFile(file, line(4) + line(5) + line(6)); // longer than the old offset: no shrink to see
+    await tail.poll();
+    await tail.poll();
+    await tail.poll();
+    assert.deepEqual(sink.messages().sort(), all(0, 7).sort());
+    await tail.stop();
+  });
+
+  it('after a restart, finds a file rotated by rename or copytruncate while it was down and reads the rest of it', async () => {
+    for (const rotation of ['rename', 'copytruncate'] as const) {
+      const { dir, make } = await setup((d) => [{ path: join(d, 'app.log'), format: 'syslog', startAt: 'beginning' }]);
+      const file = join(dir, 'app.log');
+      await writeFile(file, line(0) + line(1));
+      const first = new RecordingSink();
+      let tail = make();
+      await tail.start(first);
+      await tail.stop();
+      await appendFile(file, line(2)); // written while the server was down
+      if (rotation === 'rename') {
+        await rename(file, `${file}.1`);
+        await writeFile(file, line(3) + line(4) + line(5));
+      } else {
+        await copyFile(file, `${file}.1`);
+        await truncate(file, 0);
+        await appendFile(file, line(3) + line(4) + line(5));
+      }
+      const second = new RecordingSink();
+      tail = make();
+      await tail.start(second);
+      await tail.poll();
+      await tail.poll();
+      assert.deepEqual(first.messages(), all(0, 2), rotation);
+      assert.deepEqual(second.messages().sort(), all(2, 6).sort(), rotation);
+      await tail.stop();
+    }
   });
 
   it('resumes after a restart from the committed offset: nothing lost, nothing twice', async () => {
