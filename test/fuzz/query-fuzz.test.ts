@@ -1,8 +1,9 @@
 /**
- * The query language under hostile input: 5,000 seeded mutations of real queries (pipes,
- * comparisons, networks, quotes, escapes). Each must either plan, or fail with `query-invalid`
- * naming a column inside (or just past) the text; and every query that plans must run against a
- * real DuckDB store without any other error: no SQL error, no crash, no hang.
+ * The query language under hostile input (fast-check, seeded: FUZZ_SEED, FUZZ_RUNS): mutations
+ * of real queries (pipes, comparisons, networks, quotes, escapes) and arbitrary text. Each must
+ * either plan, or fail with `query-invalid` naming a column inside (or just past) the text, in
+ * under a second; and every query that plans must run against a real DuckDB store without any
+ * other error: no SQL error, no crash, no hang.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,9 +14,11 @@ import { createEvent } from '../../src/core/event.js';
 import { isVigilError } from '../../src/core/errors.js';
 import { planQuery, runQuery } from '../../src/search/query-plan.js';
 import { DuckDbStore } from '../../src/store/duckdb/duckdb-store.js';
-import { SeededRandom } from '../support/seeded-random.js';
+import fc from 'fast-check';
+import { parseQuery } from '../../src/search/query-parser.js';
 
-const CASES = 5_000;
+const CASES = Number(process.env['FUZZ_RUNS'] ?? 2_000);
+const SEED = Number(process.env['FUZZ_SEED'] ?? 20261207);
 
 const SEEDS = [
   '"Failed password" AND source.ip:183.62.140.253 | stats count()',
@@ -53,43 +56,78 @@ describe('query language fuzz', { timeout: 240_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const mutation = fc.record({ at: fc.nat(), op: fc.integer({ min: 0, max: 2 }), ch: fc.constantFrom(...ALPHABET), n: fc.integer({ min: 1, max: 6 }) });
+  const query = fc.oneof(
+    {
+      weight: 9,
+      arbitrary: fc.tuple(fc.constantFrom(...SEEDS), fc.array(mutation, { minLength: 1, maxLength: 5 })).map(([seed, ops]) => {
+        let q = seed;
+        for (const { at: raw, op, ch, n } of ops) {
+          const at = raw % (q.length + 1);
+          if (op === 0) q = q.slice(0, at) + q.slice(at + n);
+          else if (op === 1) q = q.slice(0, at) + ch.repeat(Math.min(n, 3)) + q.slice(at);
+          else q = q.slice(0, at);
+        }
+        return q;
+      }),
+    },
+    { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...ALPHABET), maxLength: 120 }) },
+  );
+
+  /** The plan, or undefined after checking the refusal names a column of the text. */
+  function planOrRefusal(q: string) {
+    const started = performance.now();
+    try {
+      return planQuery(q);
+    } catch (e) {
+      assert.ok(isVigilError(e) && e.code === 'query-invalid', `${JSON.stringify(q)}: ${String(e)}`);
+      const column = Number(/^query column (\d+)$/.exec(e.where ?? '')?.[1]);
+      assert.ok(column >= 1 && column <= q.length + 2, `${JSON.stringify(q)}: column ${e.where}`);
+      return undefined;
+    } finally {
+      assert.ok(performance.now() - started < 1000, `${JSON.stringify(q)} took over 1 s to plan`);
+    }
+  }
+
   it('plans or names the column of the mistake, and runs whatever plans', async (t) => {
-    const r = new SeededRandom(7);
-    const rnd = () => r.next();
     let planned = 0;
     let ran = 0;
-    for (let n = 0; n < CASES; n++) {
-      let q = SEEDS[Math.floor(rnd() * SEEDS.length)] as string;
-      const ops = 1 + Math.floor(rnd() * 5);
-      for (let k = 0; k < ops; k++) {
-        const at = Math.floor(rnd() * (q.length + 1));
-        const op = rnd();
-        if (op < 0.35) q = q.slice(0, at) + q.slice(at + 1 + Math.floor(rnd() * 6));
-        else if (op < 0.8) q = q.slice(0, at) + (ALPHABET[Math.floor(rnd() * ALPHABET.length)] as string).repeat(1 + Math.floor(rnd() * 3)) + q.slice(at);
-        else q = q.slice(0, at);
-      }
-      let plan;
-      try {
-        plan = planQuery(q);
-      } catch (e) {
-        assert.ok(isVigilError(e) && e.code === 'query-invalid', `${JSON.stringify(q)}: ${String(e)}`);
-        const column = Number(/^query column (\d+)$/.exec(e.where ?? '')?.[1]);
-        assert.ok(column >= 1 && column <= q.length + 2, `${JSON.stringify(q)}: column ${e.where}`);
-        continue;
-      }
-      planned++;
-      const started = performance.now();
-      try {
-        await runQuery(store, plan, { tenant: 'a', limit: 100 });
-        ran++;
-      } catch (e) {
-        // The store may still refuse what the planner cannot know (e.g. a sort column), but only
-        // as a query error, never as a SQL or internal failure.
-        assert.ok(isVigilError(e) && e.code === 'query-invalid', `${JSON.stringify(q)} failed in the store: ${String(e)}`);
-      }
-      assert.ok(performance.now() - started < 5_000, `${JSON.stringify(q)} took too long`);
-    }
+    await fc.assert(
+      fc.asyncProperty(query, async (q) => {
+        const plan = planOrRefusal(q);
+        if (plan === undefined) return;
+        planned++;
+        const started = performance.now();
+        try {
+          await runQuery(store, plan, { tenant: 'a', limit: 100 });
+          ran++;
+        } catch (e) {
+          // The store may still refuse what the planner cannot know (e.g. a sort column), but only
+          // as a query error, never as a SQL or internal failure.
+          assert.ok(isVigilError(e) && e.code === 'query-invalid', `${JSON.stringify(q)} failed in the store: ${String(e)}`);
+        }
+        assert.ok(performance.now() - started < 5_000, `${JSON.stringify(q)} took too long`);
+      }),
+      { seed: SEED, numRuns: CASES },
+    );
     t.diagnostic(`${CASES} queries: ${planned} planned, ${ran} of those run against the store`);
-    assert.ok(planned > 1000 && ran > 1000, `planned ${planned}, ran ${ran}: the mutations must leave enough valid queries`);
+    assert.ok(planned > CASES / 5 && ran > CASES / 5, `planned ${planned}, ran ${ran}: the mutations must leave enough valid queries`);
+  });
+
+  it(`parses arbitrary text (any Unicode, up to past the length limit): ${CASES * 5} cases, only query-invalid escapes`, () => {
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: fc.constantFrom(...ALPHABET), minLength: 4000, maxLength: 4200 }), fc.constantFrom('('.repeat(5000), 'NOT '.repeat(2000), `${'a OR '.repeat(1000)}b`, `"${'\\'.repeat(3000)}`));
+    fc.assert(
+      fc.property(text, (q) => {
+        const started = performance.now();
+        try {
+          parseQuery(q);
+        } catch (e) {
+          assert.ok(isVigilError(e) && e.code === 'query-invalid', `${JSON.stringify(q.slice(0, 80))}: ${String(e)}`);
+        }
+        planOrRefusal(q);
+        assert.ok(performance.now() - started < 1000);
+      }),
+      { seed: SEED, numRuns: CASES * 5 },
+    );
   });
 });

@@ -33,4 +33,13 @@ describe('notification routing', () => {
   it('treats an unknown level as informational', () => {
     assert.deepEqual(router.destinationsFor(testAlert({ level: 'weird', ruleTitle: 'AWS x', details: {} })), ['aws-team', 'soc-chat']);
   });
+
+  it('matches a many-star glob against a long rule title and tags without backtracking (ReDoS)', () => {
+    const hostile = new NotificationRouter([{ destinations: ['x'], minLevel: 'informational', rules: ['*a*a*a*a*a*a*a*b'], tags: ['*a*a*a*a*a*a*a*b'] }]);
+    const long = 'a'.repeat(5_000);
+    const started = performance.now();
+    assert.deepEqual(hostile.destinationsFor(testAlert({ level: 'low', ruleTitle: long, details: { tags: [long, long] } })), []);
+    assert.deepEqual(hostile.destinationsFor(testAlert({ level: 'low', ruleTitle: `${long}b`, details: { tags: [`${long}b`] } })), ['x']);
+    assert.ok(performance.now() - started < 1000, `took ${(performance.now() - started).toFixed(0)} ms`);
+  });
 });

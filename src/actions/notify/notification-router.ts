@@ -4,6 +4,7 @@
  * `tags` (an empty list matches everything). An alert goes to the union of the destinations of
  * every matching route, each once.
  */
+import { globMatches } from '../../core/glob-match.js';
 import type { AlertRecord } from '../../core/store.js';
 
 /** Sigma levels, lowest first. */
@@ -26,19 +27,21 @@ export interface Route {
 interface CompiledRoute {
   readonly destinations: readonly string[];
   readonly minRank: number;
-  readonly rules: readonly RegExp[];
-  readonly tags: readonly RegExp[];
+  readonly rules: readonly GlobTest[];
+  readonly tags: readonly GlobTest[];
 }
 
-/** `*` any text, `?` one character, everything else literal; whole string, case-insensitive. */
-export function compileGlob(glob: string): RegExp {
-  let source = '';
-  for (const ch of glob) {
-    if (ch === '*') source += '.*';
-    else if (ch === '?') source += '.';
-    else source += ch.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 'is');
+/**
+ * `*` any text, `?` one character, everything else literal; whole string, case-insensitive.
+ * Not a RegExp: `^.*a.*a.*b$` backtracks polynomially on a long rule name or tag.
+ */
+export function compileGlob(glob: string): GlobTest {
+  return { test: (text: string) => globMatches(glob, text, { caseInsensitive: true }) };
+}
+
+/** A compiled route pattern (the shape of RegExp#test, which it replaces). */
+export interface GlobTest {
+  test(text: string): boolean;
 }
 
 export class NotificationRouter {

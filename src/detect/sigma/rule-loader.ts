@@ -125,7 +125,15 @@ class RuleSetBuilder {
         this.failed.push({ file: where, reason: `YAML: ${doc.errors[0]!.message.split('\n')[0]}` });
         continue;
       }
-      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch (error) {
+        // An alias to an anchor that is not there, or too many aliases (a "billion laughs"):
+        // the YAML library throws here, not in `doc.errors`. One bad file must not stop a reload.
+        this.failed.push({ file: where, reason: `YAML: ${(error as Error).message.split('\n')[0]}` });
+        continue;
+      }
       if (value === null || value === undefined) continue;
       try {
         this.#addDocument(value, file, where);

@@ -23,6 +23,7 @@ import { open, readdir, rename, readFile, stat, writeFile, type FileHandle } fro
 import type { Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Event } from '../../core/event.js';
+import { globMatches } from '../../core/glob-match.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { EventSink, Source } from '../../core/source.js';
 import type { TimeZone } from '../../parsers/syslog/syslog-parser.js';
@@ -317,9 +318,9 @@ async function expand(pattern: string): Promise<string[]> {
   const name = basename(pattern);
   if (!/[*?]/.test(name)) return [pattern];
   const dir = dirname(pattern);
-  const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => re.test(n)).sort().map((n) => join(dir, n));
+  // A name has no '/', so glob `*` is the old `[^/]*`; globMatches cannot backtrack.
+  return names.filter((n) => globMatches(name, n)).sort().map((n) => join(dir, n));
 }
 
 /** The last bytes before `offset` (fewer when the file is shorter). */

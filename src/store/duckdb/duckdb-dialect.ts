@@ -66,6 +66,9 @@ export const duckdbDialect: SqlDialect = {
   startsWith: (text, prefix) => `starts_with(${text}, ${prefix})`,
   like: (text, pattern, escape) => `(${text} LIKE ${pattern}${escape ? ` ESCAPE '\\'` : ''})`,
   regexMatches: (text, pattern) => `regexp_matches(${text}, ${pattern})`,
+  // regexp_full_match, not regexp_matches with ^…$: DuckDB rewrites the latter's `.*` runs into
+  // a backtracking LIKE (seconds on 10 KB for `^.*a.*a.*a.*b$`).
+  regexFullMatch: (text, pattern) => `regexp_full_match(${text}, ${pattern})`,
   lower: (text) => `lower(${text})`,
   toNumber: (text) => `TRY_CAST(${text} AS DOUBLE)`,
 

@@ -15,7 +15,7 @@
  */
 import { VigilError } from '../../core/errors.js';
 import type { CidrTerm, CompareTerm, QueryNode } from '../../core/query.js';
-import { LIKE_ESCAPE, globLiterals, globToContainsLike, globToLike } from './like-pattern.js';
+import { globLiterals, globToContainsLike, globToLike, isLinearLike, likeToRegex } from './like-pattern.js';
 import { SQL_FIELD_NAME, type SqlDialect, type SqlParams } from './sql-dialect.js';
 
 /** Trees built by API clients skip the parser's depth limit; this bounds recursion here. */
@@ -79,9 +79,11 @@ export class FilterCompiler {
   /**
    * `expr LIKE pattern`. The ESCAPE clause is added only when the pattern needs it: DuckDB turns a
    * plain `LIKE '%x%'` into a fast substring search but not one with ESCAPE (~4x slower).
+   * A pattern LIKE would backtrack on (several `%`, `_`, escapes) runs as RE2 (linear time).
    */
   private like(expr: string, pattern: string): string {
-    return this.dialect.like(expr, this.params.add(pattern), pattern.includes(LIKE_ESCAPE));
+    if (isLinearLike(pattern)) return this.dialect.like(expr, this.params.add(pattern), false);
+    return this.dialect.regexFullMatch(expr, this.params.add(likeToRegex(pattern)));
   }
 
   /** Text stored as written: lowered in SQL, so both sides use the engine's case mapping. */
@@ -89,7 +91,8 @@ export class FilterCompiler {
     const d = this.dialect;
     if (match.kind === 'eq') return `${d.lower(expr)} = ${d.lower(this.params.add(match.value))}`;
     const pattern = globToLike(match.glob);
-    return d.like(d.lower(expr), d.lower(this.params.add(pattern)), pattern.includes(LIKE_ESCAPE));
+    if (isLinearLike(pattern)) return d.like(d.lower(expr), d.lower(this.params.add(pattern)), false);
+    return d.regexFullMatch(d.lower(expr), d.lower(this.params.add(likeToRegex(pattern))));
   }
 
   /**
@@ -114,8 +117,9 @@ export class FilterCompiler {
     if (column !== undefined) {
       if (match.kind === 'eq') return d.listContains(column, this.params.add(match.value.toLowerCase()));
       const pattern = globToLike(match.glob.toLowerCase());
-      const ref = this.params.add(pattern);
-      return d.listAny(column, (elem) => d.like(elem, ref, pattern.includes(LIKE_ESCAPE)));
+      const linear = isLinearLike(pattern);
+      const ref = this.params.add(linear ? pattern : likeToRegex(pattern));
+      return d.listAny(column, (elem) => (linear ? d.like(elem, ref, false) : d.regexFullMatch(elem, ref)));
     }
     const prefilter = this.jsonPrefilter(match);
     const value = d.jsonAny(field, (text) => this.rawCompare(text, match));

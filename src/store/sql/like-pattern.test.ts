@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeLike, globToContainsLike, globToLike } from './like-pattern.js';
+import { escapeLike, globToContainsLike, globToLike, isLinearLike, likeToRegex } from './like-pattern.js';
 
 describe('LIKE patterns from globs', () => {
   it('escapes LIKE metacharacters in literal text', () => {
@@ -31,5 +31,16 @@ describe('LIKE patterns from globs', () => {
 
   it('wraps free-text globs in % on both sides', () => {
     assert.equal(globToContainsLike('fail*ed'), '%fail%ed%');
+  });
+
+  it('keeps LIKE only for shapes DuckDB runs in linear time', () => {
+    for (const p of ['abc', 'abc%', '%abc', '%abc%', '%fail%%', '%']) assert.ok(isLinearLike(p), p);
+    for (const p of ['%a%b', 'a%b', 'a_b', '%a\\%b%', '%a%a%a%b']) assert.ok(!isLinearLike(p), p);
+  });
+
+  it('turns any other LIKE pattern into an RE2 whole-text expression, metacharacters literal', () => {
+    assert.equal(likeToRegex('%a%b'), '(?s).*a.*b');
+    assert.equal(likeToRegex('a_b\\%c\\_'), '(?s)a.b%c_');
+    assert.equal(likeToRegex('x.+(y)[z]{1}|^$\\\\'), '(?s)x\\.\\+\\(y\\)\\[z\\]\\{1\\}\\|\\^\\$\\\\');
   });
 });

@@ -62,3 +62,40 @@ export function globLiterals(glob: string): string[] {
 export function globToContainsLike(glob: string): string {
   return `%${globToLike(glob)}%`;
 }
+
+/**
+ * True when the engine can run `pattern` in linear time: an exact text, a prefix (`abc%`), a
+ * suffix (`%abc`) or a substring (`%abc%`), without `_` or escapes. DuckDB's general LIKE
+ * backtracks: `%a%b` against 100 KB of `a` takes ~20 s and `%a%a%a%b` against 400 characters
+ * 5 s, so anything else a user types goes through RE2 instead (see likeToRegex).
+ */
+export function isLinearLike(pattern: string): boolean {
+  if (pattern.includes('_') || pattern.includes(LIKE_ESCAPE)) return false;
+  return !pattern.replace(/^%+|%+$/g, '').includes('%');
+}
+
+/** RE2 metacharacters; a backslash before ASCII punctuation makes it literal in RE2. */
+const RE2_META = /[\\^$.|?*+()[\]{}]/;
+
+/**
+ * A LIKE pattern (with `\` escapes) as an equivalent RE2 expression for a whole-text match
+ * (regexp_full_match):
+ * `%` → `.*`, `_` → `.` (both across newlines, as LIKE does), everything else literal. RE2 runs
+ * in time linear in the text whatever the pattern.
+ */
+export function likeToRegex(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    let c = pattern[i] as string;
+    if (c === LIKE_ESCAPE && i + 1 < pattern.length) c = pattern[++i] as string;
+    else if (c === '%') {
+      out += '.*';
+      continue;
+    } else if (c === '_') {
+      out += '.';
+      continue;
+    }
+    out += RE2_META.test(c) ? `\\${c}` : c;
+  }
+  return `(?s)${out}`;
+}

@@ -54,6 +54,8 @@ export interface SqlDialect {
   like(text: string, pattern: string, escape: boolean): string;
   /** RE2 match anywhere in the text (linear time). */
   regexMatches(text: string, pattern: string): string;
+  /** RE2 match of the whole text (linear time). */
+  regexFullMatch(text: string, pattern: string): string;
   lower(text: string): string;
   /** The text as a double, NULL when it is not a number. */
   toNumber(text: string): string;
