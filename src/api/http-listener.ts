@@ -74,7 +74,7 @@ export async function loadTls(tls: TlsOptions): Promise<TlsMaterial> {
 }
 
 /** A fastify `serverFactory` building the listener with our TLS and timeout settings. */
-export function serverFactory(tls: TlsMaterial | undefined, timeouts: HttpTimeouts): FastifyServerFactory {
+export function serverFactory(tls: TlsMaterial | undefined, timeouts: HttpTimeouts, onTlsRefused?: () => void): FastifyServerFactory {
   return (handler) => {
     const common = {
       headersTimeout: timeouts.headersMs,
@@ -96,6 +96,9 @@ export function serverFactory(tls: TlsMaterial | undefined, timeouts: HttpTimeou
           handler,
         )
       : http.createServer(common, handler);
+    // A failed handshake (TLS below 1.2, plain HTTP on the TLS port) is counted, then Node
+    // closes the socket.
+    if (tls && onTlsRefused) server.on('tlsClientError', () => onTlsRefused());
     server.setTimeout(timeouts.idleMs);
     server.maxConnections = MAX_CONNECTIONS;
     return server;

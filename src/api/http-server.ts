@@ -195,7 +195,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const log = httpLogger(options.log);
   const app: FastifyInstance = Fastify({
-    serverFactory: serverFactory(tls, timeouts),
+    serverFactory: serverFactory(tls, timeouts, () => options.metrics.drop('http', 'connection-error')),
     bodyLimit: options.limits.maxBodyBytes,
     ...(log ? { loggerInstance: log as FastifyBaseLogger, logController: new QuietLogController() } : { logger: false }),
     routerOptions: { maxParamLength: 512 },

@@ -163,3 +163,95 @@ describe('outbound request at send time', () => {
     });
   });
 });
+
+/**
+ * The issue's proof: real listeners on the private addresses count every TCP connection that
+ * reaches them, and every form of a private destination (webhooks and response actions both
+ * send through sendOutbound) must leave that count at 0.
+ */
+describe('0 requests leave for a private destination, in any spelling', () => {
+  let loopback: Server;
+  let loopbackV6: Server | undefined;
+  let second: Server;
+  let redirector: Server;
+  let port = 0;
+  let portV6 = 0;
+  let secondPort = 0;
+  let redirectorPort = 0;
+  const arrived = { loopback: 0, loopbackV6: 0, second: 0 };
+
+  const counting = (key: keyof typeof arrived): Server => {
+    const s = createServer((_req, res) => res.writeHead(204).end());
+    s.on('connection', () => arrived[key]++);
+    return s;
+  };
+
+  before(async () => {
+    loopback = counting('loopback');
+    await new Promise<void>((r) => loopback.listen(0, '127.0.0.1', r));
+    port = (loopback.address() as AddressInfo).port;
+    const v6 = counting('loopbackV6');
+    // ::1 may be missing in a container without IPv6: then that case checks the guard alone.
+    loopbackV6 = await new Promise<Server | undefined>((resolve) => {
+      v6.once('error', () => resolve(undefined));
+      v6.listen(0, '::1', () => resolve(v6));
+    });
+    portV6 = loopbackV6 ? (loopbackV6.address() as AddressInfo).port : port;
+    second = counting('second');
+    await new Promise<void>((r) => second.listen(0, '127.0.0.2', r));
+    secondPort = (second.address() as AddressInfo).port;
+    redirector = createServer((_req, res) => res.writeHead(307, { location: `http://127.0.0.2:${secondPort}/landed` }).end());
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+    redirectorPort = (redirector.address() as AddressInfo).port;
+  });
+  after(async () => {
+    for (const s of [loopback, loopbackV6, second, redirector]) {
+      if (!s) continue;
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
+
+  const forms = (): string[] => [
+    `http://127.0.0.1:${port}/hook`,
+    `http://2130706433:${port}/hook`, // 127.0.0.1 as one decimal number
+    `http://0x7f.1:${port}/hook`, // hexadecimal and short form
+    `http://0177.0.0.1:${port}/hook`, // octal
+    `http://[::ffff:127.0.0.1]:${port}/hook`, // IPv4-mapped IPv6
+    `http://[::ffff:7f00:1]:${port}/hook`,
+    `http://[::1]:${portV6}/hook`,
+    `http://localhost:${port}/hook`,
+    'http://169.254.169.254/latest/meta-data/iam/security-credentials/',
+  ];
+
+  it('refuses every spelling of loopback and the metadata address, at save time and at send time, and nothing arrives', async () => {
+    for (const url of forms()) {
+      assert.equal((await refusal(vetUrl(url, none))).reason, 'forbidden-address', url);
+      assert.equal((await refusal(sendOutbound({ url, body: '{}', policy: none, timeoutMs: 1000 }))).reason, 'forbidden-address', url);
+    }
+    assert.deepEqual(arrived, { loopback: 0, loopbackV6: 0, second: 0 });
+  });
+
+  it('refuses a name that resolves to a private address (resolver hook), and nothing arrives', async () => {
+    const resolver = fixed({ 'hooks.attacker.test': ['127.0.0.1'], 'v6.attacker.test': ['::1'], 'meta.attacker.test': ['169.254.169.254'] });
+    for (const host of ['hooks.attacker.test', 'v6.attacker.test', 'meta.attacker.test']) {
+      const url = `http://${host}:${host.startsWith('v6') ? portV6 : port}/hook`;
+      assert.equal((await refusal(vetUrl(url, none, resolver))).reason, 'forbidden-address', url);
+      assert.equal((await refusal(sendOutbound({ url, body: '{}', policy: none, resolver, timeoutMs: 1000 }))).reason, 'forbidden-address', url);
+    }
+    assert.deepEqual(arrived, { loopback: 0, loopbackV6: 0, second: 0 });
+  });
+
+  it('does not follow a redirect from an allowed receiver to a private address: nothing arrives there', async () => {
+    const allowed = new OutboundPolicy(['127.0.0.1/32']);
+    await assert.rejects(sendOutbound({ url: `http://127.0.0.1:${redirectorPort}/hook`, body: '{}', policy: allowed, timeoutMs: 1000 }), (e: unknown) => {
+      assert.ok(e instanceof OutboundRequestError);
+      assert.equal(e.failure, 'redirect');
+      return true;
+    });
+    assert.equal(arrived.second, 0, 'the redirect target 127.0.0.2 got a connection');
+    // The counting listener does count: an allowed request to it arrives.
+    await sendOutbound({ url: `http://127.0.0.2:${secondPort}/direct`, body: '{}', policy: new OutboundPolicy(['127.0.0.2/32']), timeoutMs: 1000 });
+    assert.equal(arrived.second, 1);
+  });
+});

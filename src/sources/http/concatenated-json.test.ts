@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConcatenatedJsonSplitter, JsonFramingError } from './concatenated-json.js';
+import { MAX_OBJECT_MEMBERS } from './ndjson-lines.js';
 
 function split(text: string | Buffer, maxDepth = 16): string[] {
   const splitter = new ConcatenatedJsonSplitter(maxDepth);
@@ -67,4 +68,13 @@ test('cost is linear: 20,000 objects split in well under a second', () => {
   const count = split(body).length;
   assert.equal(count, 20_000);
   assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
+});
+
+test('an object with more than MAX_OBJECT_MEMBERS members is refused before parsing; many objects of a few members are not', () => {
+  const members = (n: number): string => Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(',');
+  assert.equal(split(`{"event":{${members(MAX_OBJECT_MEMBERS)}}}`).length, 1);
+  assert.throws(() => split(`{"event":{${members(MAX_OBJECT_MEMBERS + 1)}}}`), (e: unknown) => e instanceof JsonFramingError && /more than 65536 members/.test(e.message));
+  // Colons inside strings and members of sibling objects are not counted together.
+  const many = Array.from({ length: 70_000 }, (_, i) => `{"a:b":"${i}:${i}","n":${i}}`).join('');
+  assert.equal(split(`{"list":[${many.replace(/\}\{/g, '},{')}]}`).length, 1);
 });

@@ -6,6 +6,8 @@
  * text still goes through JSON.parse. Scanning bytes is safe for UTF-8: every byte of a
  * multi-byte character is >= 0x80 and never equals a quote, backslash or bracket.
  */
+import { MAX_OBJECT_MEMBERS } from './ndjson-lines.js';
+
 
 export class JsonFramingError extends Error {
   /** 0-based number of the object that is wrong (objects completed before it are fine). */
@@ -37,9 +39,12 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+const COLON = 0x3a;
 
 export class ConcatenatedJsonSplitter {
   private depth = 0;
+  /** Members of each open container (-1: an array), to refuse objects with too many. */
+  private members: number[] = [];
   private inString = false;
   private escaped = false;
   private count = 0;
@@ -78,6 +83,7 @@ export class ConcatenatedJsonSplitter {
           throw new JsonFramingError(this.count, `expected "{" to start a JSON object at byte ${this.offset + i}`);
         }
         this.depth = 1;
+        this.members = [0];
         start = i;
         continue;
       }
@@ -93,7 +99,14 @@ export class ConcatenatedJsonSplitter {
         if (++this.depth > this.maxDepth) {
           throw new JsonFramingError(this.count, `JSON nested deeper than ${this.maxDepth} levels (http.maxJsonDepth)`);
         }
+        this.members.push(b === OPEN_BRACE ? 0 : -1);
+      } else if (b === COLON) {
+        const top = this.members.length - 1;
+        if (top >= 0 && (this.members[top] as number) >= 0 && ++(this.members[top] as number) > MAX_OBJECT_MEMBERS) {
+          throw new JsonFramingError(this.count, `a JSON object with more than ${MAX_OBJECT_MEMBERS} members; an event keeps at most http's field cap, send fewer fields`);
+        }
       } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+        this.members.pop();
         if (--this.depth === 0) {
           out.push(this.complete(chunk.subarray(start, i + 1)));
           start = -1;

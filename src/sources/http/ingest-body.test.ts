@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IngestRecordError, ingestRecords } from './ingest-body.js';
+import { MAX_OBJECT_MEMBERS } from './ndjson-lines.js';
 
 function records(text: string, maxDepth = 16) {
   return [...ingestRecords(Buffer.from(text), maxDepth)];
@@ -55,4 +56,13 @@ test('an envelope (CloudTrail `Records`, Azure `records`) yields the records ins
   // A record that merely has such a field is not an envelope.
   assert.equal(records('{"records":[{"a":1}],"user":"ann"}').length, 1);
   assert.equal(records('{"records":[1,2]}').length, 1);
+});
+
+test('an object with more than MAX_OBJECT_MEMBERS members is refused with a reason, before JSON.parse; an array of many small objects is not', () => {
+  const members = (n: number): string => Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(',');
+  assert.equal(records(`{${members(MAX_OBJECT_MEMBERS)}}\n`).length, 1);
+  assert.throws(() => records(`{${members(MAX_OBJECT_MEMBERS + 1)}}\n`), (e: unknown) => e instanceof IngestRecordError && /more than 65536 members/.test(e.message));
+  assert.throws(() => records(`{${members(MAX_OBJECT_MEMBERS + 1)}}`), (e: unknown) => e instanceof IngestRecordError && /more than 65536 members/.test(e.message));
+  const array = `[${Array.from({ length: 70_000 }, (_, i) => `{"n":${i}}`).join(',')}]`;
+  assert.equal(records(array).length, 70_000);
 });

@@ -64,6 +64,45 @@ export function nestsDeeperThan(body: Buffer, start: number, end: number, maxDep
   return false;
 }
 
+/**
+ * Members one JSON object may have. JSON.parse of an object with a million keys blocks the
+ * event loop for about a second (every other sender waits), and an event keeps at most
+ * `maxFieldsPerEvent` fields anyway, so such objects are refused before parsing.
+ */
+export const MAX_OBJECT_MEMBERS = 65_536;
+
+/**
+ * Why the JSON text in `body[start, end)` is refused before parsing (nested deeper than
+ * `maxDepth`, or an object with more than MAX_OBJECT_MEMBERS members), or undefined.
+ */
+export function jsonShapeRefusal(body: Buffer, start: number, end: number, maxDepth: number): string | undefined {
+  // One member count per open container; -1 marks an array.
+  const members: number[] = [];
+  let inString = false;
+  let escaped = false;
+  for (let i = start; i < end; i++) {
+    const b = body[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (b === 0x5c) escaped = true;
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) {
+      inString = true;
+    } else if (b === 0x7b || b === 0x5b) {
+      if (members.length >= maxDepth) return `JSON nested deeper than ${maxDepth} levels (http.maxJsonDepth)`;
+      members.push(b === 0x7b ? 0 : -1);
+    } else if (b === 0x7d || b === 0x5d) {
+      members.pop();
+    } else if (b === 0x3a) {
+      const top = members.length - 1;
+      if (top >= 0 && (members[top] as number) >= 0 && ++(members[top] as number) > MAX_OBJECT_MEMBERS) {
+        return `a JSON object with more than ${MAX_OBJECT_MEMBERS} members; an event keeps at most http's field cap, send fewer fields`;
+      }
+    }
+  }
+  return undefined;
+}
+
 /** One line's text and its parsed value. */
 export interface ParsedLine {
   readonly text: string;
@@ -75,16 +114,18 @@ export interface ParsedLine {
  * or JsonDepthError. The text is returned so callers do not decode the bytes twice.
  */
 export function parseJsonLine(body: Buffer, start: number, end: number, maxDepth: number): ParsedLine {
-  if (end - start > DEPTH_SCAN_BYTES && nestsDeeperThan(body, start, end, maxDepth)) {
-    throw new JsonDepthError(maxDepth);
+  if (end - start > DEPTH_SCAN_BYTES) {
+    const refusal = jsonShapeRefusal(body, start, end, maxDepth);
+    if (refusal) throw new JsonDepthError(maxDepth, refusal);
   }
   const text = body.toString('utf8', start, end);
   return { text, value: JSON.parse(text) };
 }
 
 export class JsonDepthError extends Error {
-  constructor(maxDepth: number) {
-    super(`JSON nested deeper than ${maxDepth} levels (http.maxJsonDepth)`);
+  /** Also thrown for objects with too many members (the message says which). */
+  constructor(maxDepth: number, message = `JSON nested deeper than ${maxDepth} levels (http.maxJsonDepth)`) {
+    super(message);
     this.name = 'JsonDepthError';
   }
 }
