@@ -42,28 +42,6 @@ function isBlank(body: Buffer, start: number, end: number): boolean {
 /** Lines longer than this are depth-scanned before JSON.parse. */
 export const DEPTH_SCAN_BYTES = 64 * 1024;
 
-/** True when the JSON text in `body[start, end)` nests deeper than `maxDepth`. */
-export function nestsDeeperThan(body: Buffer, start: number, end: number, maxDepth: number): boolean {
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  for (let i = start; i < end; i++) {
-    const b = body[i];
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (b === 0x5c) escaped = true;
-      else if (b === 0x22) inString = false;
-    } else if (b === 0x22) {
-      inString = true;
-    } else if (b === 0x7b || b === 0x5b) {
-      if (++depth > maxDepth) return true;
-    } else if (b === 0x7d || b === 0x5d) {
-      depth--;
-    }
-  }
-  return false;
-}
-
 /**
  * Members one JSON object may have. JSON.parse of an object with a million keys blocks the
  * event loop for about a second (every other sender waits), and an event keeps at most
