@@ -96,12 +96,12 @@ export async function ruleRoutes(app: FastifyInstance, options: RuleRouteOptions
       const principal = principalOf(request);
       const id = ruleId(request);
       const rule = catalog.find(id);
+      const figures = await figuresByRule(principal.tenant);
       // Alerts of detectors without a rule file (intel, beacons) can be switched by the id they carry.
-      const known = rule !== undefined || (await figuresByRule(principal.tenant)).has(id);
-      if (!known) throw new VigilError('not-found', `no rule with id ${id} is loaded or has raised alerts; list them with GET /api/v1/rules`, { where: 'path id' });
+      if (rule === undefined && !figures.has(id)) throw new VigilError('not-found', `no rule with id ${id} is loaded or has raised alerts; list them with GET /api/v1/rules`, { where: 'path id' });
       const state = await catalog.setEnabled(principal.tenant, id, enabled, principal.tokenName);
       request.auditDetails = { title: rule?.title ?? null };
-      return { rule: rule ? view(rule, principal.tenant, await figuresByRule(principal.tenant)) : null, state };
+      return { rule: rule ? view(rule, principal.tenant, figures) : null, state };
     });
   }
 

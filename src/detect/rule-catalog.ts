@@ -15,7 +15,9 @@ import { DetectionRun, type Detection } from './detection.js';
 import { huntOver } from './retro-hunt.js';
 import { loadRules, type RuleSet } from './sigma/rule-loader.js';
 import type { LogsourceMap } from './sigma/logsource-map.js';
-import type { RuleMeta } from './sigma/sigma-types.js';
+import type { CompiledRule, RuleMeta } from './sigma/sigma-types.js';
+import type { CorrelationRule } from './correlate/correlation-rule.js';
+import type { BehaviourRule } from './behaviour/behaviour-rule.js';
 import type { RuleSwitches } from './rule-switches.js';
 
 export type CatalogRuleKind = 'sigma' | 'correlation' | 'behaviour';
@@ -122,22 +124,31 @@ export class RuleCatalog {
 
   list(): CatalogRule[] {
     const set = this.options.live.ruleSet;
-    const out: CatalogRule[] = [];
-    for (const r of set.rules) {
-      const m = r.meta;
-      out.push(this.#view(m.id, 'sigma', m.title, m.author, m.level, m.status, m.description, m.references, m.tags, m.falsepositives, { ...m.logsource }, m.file));
-    }
-    for (const c of set.correlations) {
-      out.push(this.#view(c.id, 'correlation', c.title, c.author, c.level ?? 'informational', c.status, c.description, c.references, c.tags, c.falsepositives, null, c.file));
-    }
-    for (const b of set.behaviours) {
-      out.push(this.#view(b.id, 'behaviour', b.title, b.author, b.level, b.status, b.description, b.references, b.tags, b.falsepositives, null, b.file));
-    }
-    return out;
+    return [...set.rules.map((r) => this.#sigmaView(r)), ...set.correlations.map((c) => this.#correlationView(c)), ...set.behaviours.map((b) => this.#behaviourView(b))];
   }
 
+  /** One rule by id, without building the views of the others. */
   find(id: string): CatalogRule | undefined {
-    return this.list().find((r) => r.id === id);
+    const set = this.options.live.ruleSet;
+    const rule = set.rules.find((r) => r.meta.id === id);
+    if (rule) return this.#sigmaView(rule);
+    const correlation = set.correlations.find((c) => c.id === id);
+    if (correlation) return this.#correlationView(correlation);
+    const behaviour = set.behaviours.find((b) => b.id === id);
+    return behaviour ? this.#behaviourView(behaviour) : undefined;
+  }
+
+  #sigmaView(r: CompiledRule): CatalogRule {
+    const m = r.meta;
+    return this.#view(m.id, 'sigma', m.title, m.author, m.level, m.status, m.description, m.references, m.tags, m.falsepositives, { ...m.logsource }, m.file);
+  }
+
+  #correlationView(c: CorrelationRule): CatalogRule {
+    return this.#view(c.id, 'correlation', c.title, c.author, c.level ?? 'informational', c.status, c.description, c.references, c.tags, c.falsepositives, null, c.file);
+  }
+
+  #behaviourView(b: BehaviourRule): CatalogRule {
+    return this.#view(b.id, 'behaviour', b.title, b.author, b.level, b.status, b.description, b.references, b.tags, b.falsepositives, null, b.file);
   }
 
   /** The file a rule was loaded from, as text (it may hold other documents too). */

@@ -8,12 +8,12 @@ import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { startTcpSyslogFlood } from '../support/tcp-syslog-flood.js';
 import { appendFaultResult, metricValue, rssBytes } from '../support/fault-results.js';
 import { hostPort, runCli, startVigil, type VigilProcess } from '../support/vigil-process.js';
 
@@ -137,24 +137,7 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   })();
 
   // A TCP syslog sender writing as fast as the socket lets it; it records how long writes block.
-  const { host, port } = hostPort(s.info.syslog.tcp!);
-  const tcp = connect({ host, port });
-  await new Promise<void>((resolve, reject) => tcp.once('connect', resolve).once('error', reject));
-  let tcpSent = 0;
-  let tcpLongestWaitMs = 0;
-  const tcpSender = (async () => {
-    while (!stop) {
-      let chunk = '';
-      for (let i = 0; i < 100; i++) chunk += `<134>Dec  7 12:00:00 full-host app: disk full tcp t${tcpSent++}\n`;
-      if (!tcp.write(chunk)) {
-        const t0 = Date.now();
-        await new Promise((r) => tcp.once('drain', r));
-        tcpLongestWaitMs = Math.max(tcpLongestWaitMs, Date.now() - t0);
-      }
-      await sleep(5);
-    }
-    await new Promise<void>((r) => tcp.end(r));
-  })();
+  const tcp = await startTcpSyslogFlood(s.info.syslog.tcp!, (n) => `<134>Dec  7 12:00:00 full-host app: disk full tcp t${n}\n`);
 
   while (acked.size < 20_000) await sleep(50);
   const ballast = join(mountPoint, 'ballast');
@@ -179,7 +162,7 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   const ackedAtFree = acked.size;
   while (acked.size < ackedAtFree + 10_000 && Date.now() < resumeDeadline) await sleep(50);
   stop = true;
-  await Promise.all([...workers, tcpSender, udpSender]);
+  await Promise.all([...workers, tcp.stop(), udpSender]);
   assert.ok(firstAckAfter.at !== undefined, `ingest did not resume within 60 s of space returning: ${JSON.stringify(Object.fromEntries(statuses))}\n${s.output().slice(-3000)}`);
   const resumeMs = firstAckAfter.at - freedAt;
 
@@ -187,7 +170,7 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   let metricsText = '';
   for (let i = 0; i < 240; i++) {
     metricsText = await (await fetch(`${s.info.http}/metrics`, { headers: { authorization: `Bearer ${s.token}` } })).text();
-    if (metricValue(metricsText, 'vigil_events_received_total', { input: 'syslog' }) >= tcpSent && metricValue(metricsText, 'vigil_queue_depth') === 0) break;
+    if (metricValue(metricsText, 'vigil_events_received_total', { input: 'syslog' }) >= tcp.sent && metricValue(metricsText, 'vigil_queue_depth') === 0) break;
     await sleep(250);
   }
   const storeErrors = metricValue(metricsText, 'vigil_store_write_errors_total');
@@ -217,7 +200,7 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   const duplicates = [...stored.values()].reduce((sum, n) => sum + (n - 1), 0);
 
   const byStatus = Object.fromEntries([...statuses].sort());
-  const line = `disk full: ${Math.round(FS_BYTES / MiB)} MiB tmpfs, ballast ${Math.round(ballastBytes / MiB)} MiB (free when full ${freeWhenFull} bytes); ${acked.size} events acknowledged; answers ${JSON.stringify(byStatus)}; acknowledged while full ${ackedWhileFull}; first 200 ${resumeMs} ms after space returned (no restart); RSS max while full ${Math.round(maxRss / MiB)} MiB; store write errors (retried) ${storeErrors}; TCP sent ${tcpSent}, stored ${storedTcp}, longest blocked write ${tcpLongestWaitMs} ms; UDP sent ${udpSent}, stored ${storedUdp}, dropped and counted ${udpDropped} (store-error) + ${udpKernelDropped} (kernel); after restart verify ok=${report.ok} over ${report.events} events; missing ${missing.length}; duplicates ${duplicates}`;
+  const line = `disk full: ${Math.round(FS_BYTES / MiB)} MiB tmpfs, ballast ${Math.round(ballastBytes / MiB)} MiB (free when full ${freeWhenFull} bytes); ${acked.size} events acknowledged; answers ${JSON.stringify(byStatus)}; acknowledged while full ${ackedWhileFull}; first 200 ${resumeMs} ms after space returned (no restart); RSS max while full ${Math.round(maxRss / MiB)} MiB; store write errors (retried) ${storeErrors}; TCP sent ${tcp.sent}, stored ${storedTcp}, longest blocked write ${tcp.longestWaitMs} ms; UDP sent ${udpSent}, stored ${storedUdp}, dropped and counted ${udpDropped} (store-error) + ${udpKernelDropped} (kernel); after restart verify ok=${report.ok} over ${report.events} events; missing ${missing.length}; duplicates ${duplicates}`;
   t.diagnostic(line);
   console.log(line);
   appendFaultResult('disk-full', 'Disk full mid-ingest: refused, resumed, nothing acknowledged lost', started, [
@@ -229,9 +212,9 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
     { label: 'time to the first 200 after space returned (no restart)', value: resumeMs, unit: 'ms' },
     { label: 'RSS max while full', value: Math.round(maxRss / MiB), unit: 'MiB' },
     { label: 'store write errors (retried from the event log)', value: storeErrors, unit: 'errors' },
-    { label: 'TCP syslog messages sent', value: tcpSent, unit: 'messages' },
+    { label: 'TCP syslog messages sent', value: tcp.sent, unit: 'messages' },
     { label: 'TCP syslog messages stored', value: storedTcp, unit: 'messages' },
-    { label: 'TCP syslog longest blocked write (paused reads)', value: tcpLongestWaitMs, unit: 'ms' },
+    { label: 'TCP syslog longest blocked write (paused reads)', value: tcp.longestWaitMs, unit: 'ms' },
     { label: 'UDP syslog datagrams sent', value: udpSent, unit: 'datagrams' },
     { label: 'UDP syslog stored', value: storedUdp, unit: 'events' },
     { label: 'UDP syslog dropped and counted while full', value: udpDropped + udpKernelDropped, unit: 'datagrams' },
@@ -245,8 +228,8 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   assert.deepEqual(other, [], `every answer was 200 or 503: ${JSON.stringify(byStatus)}`);
   assert.equal(report.ok, true, verify.stdout);
   assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged events are missing`);
-  assert.ok(tcpLongestWaitMs >= 1000, `the TCP sender was paused while the disk was full (longest blocked write ${tcpLongestWaitMs} ms)`);
-  assert.equal(storedTcp, tcpSent, 'every TCP message sent is stored (the connection was paused, not dropped)');
+  assert.ok(tcp.longestWaitMs >= 1000, `the TCP sender was paused while the disk was full (longest blocked write ${tcp.longestWaitMs} ms)`);
+  assert.equal(storedTcp, tcp.sent, 'every TCP message sent is stored (the connection was paused, not dropped)');
   assert.ok(udpDropped > 0, 'UDP batches the full disk refused were counted');
   assert.equal(storedUdp + udpDropped + udpKernelDropped, udpSent, 'every UDP datagram is stored or counted as dropped');
 });

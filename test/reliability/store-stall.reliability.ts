@@ -8,14 +8,14 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { startTcpSyslogFlood } from '../support/tcp-syslog-flood.js';
 import { appendFaultResult, metricValue, rssBytes } from '../support/fault-results.js';
-import { hostPort, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 const MiB = 1024 * 1024;
 const MAX_QUEUE_EVENTS = 20_000;
@@ -110,25 +110,8 @@ it('a stalled store: 503 and paused TCP reads, memory under the cap, nothing ack
     }
   };
 
-  // One TCP syslog sender writing as fast as the socket lets it; it records how long writes block.
-  const { host, port } = hostPort(s.info.syslog.tcp!);
-  const tcp = connect({ host, port });
-  await new Promise<void>((resolve, reject) => tcp.once('connect', resolve).once('error', reject));
-  let tcpSent = 0;
-  let tcpLongestWaitMs = 0;
-  const tcpSender = (async () => {
-    while (!stop) {
-      let chunk = '';
-      for (let i = 0; i < 100; i++) chunk += `<134>Dec  7 12:00:00 stall-host app: store stall tcp t${tcpSent++}\n`;
-      if (!tcp.write(chunk)) {
-        const t0 = Date.now();
-        await new Promise((r) => tcp.once('drain', r));
-        tcpLongestWaitMs = Math.max(tcpLongestWaitMs, Date.now() - t0);
-      }
-      await sleep(5);
-    }
-    await new Promise<void>((r) => tcp.end(r));
-  })();
+  // A TCP syslog sender writing as fast as the socket lets it; it records how long writes block.
+  const tcp = await startTcpSyslogFlood(s.info.syslog.tcp!, (n) => `<134>Dec  7 12:00:00 stall-host app: store stall tcp t${n}\n`);
 
   const workers = Array.from({ length: WORKERS }, worker);
   while (acked.size < 10_000) await sleep(50);
@@ -165,7 +148,7 @@ it('a stalled store: 503 and paused TCP reads, memory under the cap, nothing ack
   while (firstAckAfterThaw === undefined && Date.now() < deadline) await sleep(50);
   await sleep(1000);
   stop = true;
-  await Promise.all([...workers, tcpSender]);
+  await Promise.all([...workers, tcp.stop()]);
   assert.ok(firstAckAfterThaw !== undefined, 'ingest resumed after the thaw');
   const resumeMs = firstAckAfterThaw - thawedAt;
 
@@ -174,7 +157,7 @@ it('a stalled store: 503 and paused TCP reads, memory under the cap, nothing ack
   for (;;) {
     const res = await fetch(`${s.info.http}/metrics`, { headers: { authorization: `Bearer ${s.token}` } });
     const text = await res.text();
-    if (metricValue(text, 'vigil_queue_depth') === 0 && metricValue(text, 'vigil_events_received_total', { input: 'syslog' }) >= tcpSent) break;
+    if (metricValue(text, 'vigil_queue_depth') === 0 && metricValue(text, 'vigil_events_received_total', { input: 'syslog' }) >= tcp.sent) break;
     drainMs = Date.now() - thawedAt;
     assert.ok(drainMs < 120_000, 'the backlog drained within 2 minutes of the thaw');
     await sleep(250);
@@ -192,7 +175,7 @@ it('a stalled store: 503 and paused TCP reads, memory under the cap, nothing ack
   const missing = [...acked].filter((id) => !storedHttp.has(id));
 
   const byStatus = Object.fromEntries([...statuses].sort());
-  const line = `store stall ${STALL_MS} ms (fsfreeze of the DuckDB filesystem; maxQueueEvents ${MAX_QUEUE_EVENTS}, store memoryLimit ${STORE_MEMORY_LIMIT}): HTTP answers ${JSON.stringify(byStatus)}; acknowledged while stalled ${ackedWhileStalled}; queue depth max ${maxDepth}; TCP longest blocked write ${tcpLongestWaitMs} ms; RSS ${Math.round(rssBefore / MiB)} MiB at the freeze, max ${Math.round(maxRss / MiB)} MiB (cap ${RSS_CAP_BYTES / MiB}); first 200 ${resumeMs} ms after the thaw, backlog drained ${drainMs} ms after; HTTP acknowledged ${acked.size}, missing ${missing.length}; TCP sent ${tcpSent}, stored ${storedTcp}`;
+  const line = `store stall ${STALL_MS} ms (fsfreeze of the DuckDB filesystem; maxQueueEvents ${MAX_QUEUE_EVENTS}, store memoryLimit ${STORE_MEMORY_LIMIT}): HTTP answers ${JSON.stringify(byStatus)}; acknowledged while stalled ${ackedWhileStalled}; queue depth max ${maxDepth}; TCP longest blocked write ${tcp.longestWaitMs} ms; RSS ${Math.round(rssBefore / MiB)} MiB at the freeze, max ${Math.round(maxRss / MiB)} MiB (cap ${RSS_CAP_BYTES / MiB}); first 200 ${resumeMs} ms after the thaw, backlog drained ${drainMs} ms after; HTTP acknowledged ${acked.size}, missing ${missing.length}; TCP sent ${tcp.sent}, stored ${storedTcp}`;
   t.diagnostic(line);
   console.log(line);
   appendFaultResult('store-stall', 'Store stalled (fsfreeze): back-pressure, bounded memory, nothing acknowledged lost', started, [
@@ -200,21 +183,21 @@ it('a stalled store: 503 and paused TCP reads, memory under the cap, nothing ack
     { label: 'HTTP 503 answers while stalled', value: statuses.get('stalled:503') ?? 0, unit: 'requests' },
     { label: 'HTTP events acknowledged while stalled (durable in the event log)', value: ackedWhileStalled, unit: 'events' },
     { label: 'queue depth max (limit)', value: maxDepth, unit: 'events', note: `limit ${MAX_QUEUE_EVENTS}` },
-    { label: 'TCP syslog longest blocked write (paused reads)', value: tcpLongestWaitMs, unit: 'ms' },
+    { label: 'TCP syslog longest blocked write (paused reads)', value: tcp.longestWaitMs, unit: 'ms' },
     { label: 'RSS at the freeze', value: Math.round(rssBefore / MiB), unit: 'MiB' },
     { label: 'RSS max while stalled', value: Math.round(maxRss / MiB), unit: 'MiB', note: `cap ${RSS_CAP_BYTES / MiB} MiB` },
     { label: 'first 200 after the thaw', value: resumeMs, unit: 'ms' },
     { label: 'backlog drained after the thaw', value: drainMs, unit: 'ms' },
     { label: 'HTTP events acknowledged', value: acked.size, unit: 'events' },
     { label: 'HTTP acknowledged events missing', value: missing.length, unit: 'events' },
-    { label: 'TCP messages sent', value: tcpSent, unit: 'messages' },
+    { label: 'TCP messages sent', value: tcp.sent, unit: 'messages' },
     { label: 'TCP messages stored', value: storedTcp, unit: 'messages' },
   ]);
 
   assert.ok((statuses.get('stalled:503') ?? 0) > 0, `HTTP senders got 503 while the store was stalled: ${JSON.stringify(byStatus)}`);
   assert.ok(maxDepth <= MAX_QUEUE_EVENTS, `the backlog stayed within maxQueueEvents (${maxDepth})`);
-  assert.ok(tcpLongestWaitMs >= STALL_MS / 2, `the TCP sender was paused during the stall (longest blocked write ${tcpLongestWaitMs} ms)`);
+  assert.ok(tcp.longestWaitMs >= STALL_MS / 2, `the TCP sender was paused during the stall (longest blocked write ${tcp.longestWaitMs} ms)`);
   assert.ok(maxRss < RSS_CAP_BYTES, `RSS ${Math.round(maxRss / MiB)} MiB stayed under ${RSS_CAP_BYTES / MiB} MiB`);
   assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged HTTP events are missing`);
-  assert.equal(storedTcp, tcpSent, 'every TCP message sent is stored (the connection was paused, not dropped)');
+  assert.equal(storedTcp, tcp.sent, 'every TCP message sent is stored (the connection was paused, not dropped)');
 });
