@@ -37,6 +37,25 @@ export interface AuthHookOptions {
   readonly allowedOrigins: readonly string[];
 }
 
+/**
+ * A refusal (401, 403) without a stack trace: it is answered, never logged with its stack, and
+ * capturing one was about a twentieth of a 401's CPU under a flood of bad tokens
+ * (test/reliability/resource-bombs.reliability.ts).
+ */
+function refusal(code: 'unauthorized' | 'forbidden' | 'csrf' | 'password-change-required', message: string, where: string): VigilError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new VigilError(code, message, { where });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+function invalidToken(): VigilError {
+  return refusal('unauthorized', 'the token is not valid or was revoked; create one with "vigil token create"', 'Authorization header');
+}
+
 function refuse(metrics: Metrics, request: FastifyRequest, reply: FastifyReply, error: VigilError): VigilError {
   metrics.drop(inputOf(request), 'unauthorized');
   if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="vigil"');
@@ -54,7 +73,7 @@ function routeName(request: FastifyRequest): string {
 
 function forbiddenFor(role: string, access: RouteAccess, request: FastifyRequest, kind: 'token' | 'user'): VigilError {
   const needs = access === 'viewer' ? 'viewer, analyst or admin' : access === 'ingest' ? 'ingest or admin' : access === 'analyst' ? 'analyst or admin' : 'admin';
-  return new VigilError('forbidden', `a ${kind} with role "${role}" may not call this route; it needs role ${needs}`, { where: routeName(request) });
+  return refusal('forbidden', `a ${kind} with role "${role}" may not call this route; it needs role ${needs}`, routeName(request));
 }
 
 /**
@@ -100,7 +119,7 @@ export function installAuthHook(app: FastifyInstance, options: AuthHookOptions):
     }
     if (live === undefined) {
       reply.header('set-cookie', clearedSessionCookie(options.secureCookie));
-      throw refuseSession(request, reply, 'expired', new VigilError('unauthorized', 'the session has ended or is not valid; log in again', { where: 'session cookie' }));
+      throw refuseSession(request, reply, 'expired', refusal('unauthorized', 'the session has ended or is not valid; log in again', 'session cookie'));
     }
     const { user } = live;
     const principal: Principal = { kind: 'user', userId: user.id, tokenName: user.username, tenant: user.tenant, role: user.role };
@@ -110,9 +129,11 @@ export function installAuthHook(app: FastifyInstance, options: AuthHookOptions):
         request,
         reply,
         'origin',
-        new VigilError('forbidden', 'cross-origin request refused: the console API answers only pages it served (behind a proxy, list its origin in accounts.allowedOrigins)', {
-          where: 'Origin header',
-        }),
+        refusal(
+          'forbidden',
+          'cross-origin request refused: the console API answers only pages it served (behind a proxy, list its origin in accounts.allowedOrigins)',
+          'Origin header',
+        ),
       );
     }
     if (request.method !== 'GET' && request.method !== 'HEAD' && !csrfTokenMatches(id, request.headers['x-csrf-token'])) {
@@ -120,7 +141,7 @@ export function installAuthHook(app: FastifyInstance, options: AuthHookOptions):
         request,
         reply,
         'csrf',
-        new VigilError('csrf', 'send the session\'s CSRF token (from POST or GET /api/v1/session) in the x-csrf-token header', { where: 'x-csrf-token header' }),
+        refusal('csrf', 'send the session\'s CSRF token (from POST or GET /api/v1/session) in the x-csrf-token header', 'x-csrf-token header'),
       );
     }
     if (user.mustChangePassword && request.routeOptions.config.passwordChangeExempt !== true) {
@@ -128,7 +149,7 @@ export function installAuthHook(app: FastifyInstance, options: AuthHookOptions):
         request,
         reply,
         'password-change-required',
-        new VigilError('password-change-required', 'change your password first: POST /api/v1/session/password {"current", "new"}', { where: routeName(request) }),
+        refusal('password-change-required', 'change your password first: POST /api/v1/session/password {"current", "new"}', routeName(request)),
       );
     }
     if (!roleMayAccess(user.role, access)) throw refuse(metrics, request, reply, forbiddenFor(user.role, access, request, 'user'));
@@ -137,9 +158,29 @@ export function installAuthHook(app: FastifyInstance, options: AuthHookOptions):
     sessions.noteActivity(live);
   }
 
-  app.addHook('onRequest', async (request, reply) => {
+  async function byToken(request: FastifyRequest, reply: FastifyReply, access: RouteAccess, secret: string): Promise<void> {
+    let record: TokenRecord | undefined;
+    try {
+      record = await tokens.lookup(hashToken(secret));
+    } catch (error) {
+      throw new VigilError('store-unavailable', 'cannot check the token right now (the store is unavailable); retry shortly', { cause: error });
+    }
+    if (!record || record.revoked) throw refuse(metrics, request, reply, invalidToken());
+    const principal: Principal = { kind: 'token', tokenId: record.id, tokenName: record.name, tenant: record.tenant, role: record.role };
+    request.auditActor = principal;
+    if (!roleMayAccess(record.role, access)) throw refuse(metrics, request, reply, forbiddenFor(record.role, access, request, 'token'));
+    request.principal = principal;
+  }
+
+  /**
+   * Decides at once (returns undefined, or throws the refusal) when no lookup is needed: public
+   * routes, a missing or malformed credential, a secret not shaped like a token. Only a lookup
+   * (a token, a session) returns a promise. Under a flood of bad tokens most requests end here
+   * synchronously, without the promise an async hook costs.
+   */
+  function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
     const access = accessOf(request);
-    if (access === 'public') return;
+    if (access === 'public') return undefined;
     const credential = readCredential(request.headers.authorization);
     if (credential.kind === 'missing') {
       const sessionId = readSessionCookie(request.headers.cookie);
@@ -147,30 +188,22 @@ export function installAuthHook(app: FastifyInstance, options: AuthHookOptions):
       const hint = hasQueryToken(request)
         ? 'tokens in the URL are refused (URLs end up in logs); send "Authorization: Bearer <token>"'
         : 'this route needs a token: send "Authorization: Bearer <token>" (or Splunk/Basic/ApiKey, see docs/shippers.md), or log in to the console';
-      throw refuse(metrics, request, reply, new VigilError('unauthorized', hint, { where: 'Authorization header' }));
+      throw refuse(metrics, request, reply, refusal('unauthorized', hint, 'Authorization header'));
     }
-    if (credential.kind === 'malformed') {
-      throw refuse(metrics, request, reply, new VigilError('unauthorized', credential.reason, { where: 'Authorization header' }));
-    }
-    let record: TokenRecord | undefined;
+    if (credential.kind === 'malformed') throw refuse(metrics, request, reply, refusal('unauthorized', credential.reason, 'Authorization header'));
+    if (!looksLikeToken(credential.secret)) throw refuse(metrics, request, reply, invalidToken());
+    return byToken(request, reply, access, credential.secret);
+  }
+
+  app.addHook('onRequest', (request, reply, done) => {
+    let lookup: Promise<void> | undefined;
     try {
-      record = looksLikeToken(credential.secret) ? await tokens.lookup(hashToken(credential.secret)) : undefined;
+      lookup = authenticate(request, reply);
     } catch (error) {
-      throw new VigilError('store-unavailable', 'cannot check the token right now (the store is unavailable); retry shortly', { cause: error });
+      done(error as Error);
+      return;
     }
-    if (!record || record.revoked) {
-      throw refuse(
-        metrics,
-        request,
-        reply,
-        new VigilError('unauthorized', 'the token is not valid or was revoked; create one with "vigil token create"', {
-          where: 'Authorization header',
-        }),
-      );
-    }
-    const principal: Principal = { kind: 'token', tokenId: record.id, tokenName: record.name, tenant: record.tenant, role: record.role };
-    request.auditActor = principal;
-    if (!roleMayAccess(record.role, access)) throw refuse(metrics, request, reply, forbiddenFor(record.role, access, request, 'token'));
-    request.principal = principal;
+    if (lookup === undefined) done();
+    else lookup.then(() => done(), (error: Error) => done(error));
   });
 }

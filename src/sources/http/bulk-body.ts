@@ -2,10 +2,11 @@
  * Elasticsearch `_bulk` bodies: NDJSON pairs of an action/metadata line and, for `index` and
  * `create`, a source line. `update` (which carries a partial document line) and `delete` are
  * parsed so the pairs stay aligned, then answered per item as unsupported: Vigil's event store
- * is append-only.
+ * is append-only. An update's document line is not parsed, but its shape is checked like every
+ * other line's.
  */
 import type { JsonObject } from './record-mapping.js';
-import { JsonDepthError, nonBlankLines, parseJsonLine, syntaxReason, type BodyLine, type ParsedLine } from './ndjson-lines.js';
+import { DEPTH_SCAN_BYTES, JsonDepthError, jsonShapeRefusal, nonBlankLines, parseJsonLine, syntaxReason, type BodyLine, type ParsedLine } from './ndjson-lines.js';
 
 export type BulkAction = 'index' | 'create' | 'update' | 'delete';
 const ACTIONS: ReadonlySet<string> = new Set<BulkAction>(['index', 'create', 'update', 'delete']);
@@ -77,6 +78,11 @@ export function* bulkItems(body: Buffer, maxDepth: number, pathIndex: string | u
     const source = lines.next();
     if (source.done) throw new BulkBodyError(line.number, `the "${kind}" action has no source line after it`, seen);
     if (kind === 'update') {
+      // Not parsed (updates are refused item by item), but refused like any other line when its
+      // shape is: the body reader stops reading at such a line (body-shape-guard.ts).
+      const { start, end, number } = source.value;
+      const refusal = end - start > DEPTH_SCAN_BYTES ? jsonShapeRefusal(body, start, end, maxDepth) : undefined;
+      if (refusal) throw new BulkBodyError(number, refusal, seen);
       yield { action: kind, index, id };
       continue;
     }

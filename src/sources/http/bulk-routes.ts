@@ -11,6 +11,7 @@ import { BulkBodyError, bulkItems, type BulkAction } from './bulk-body.js';
 import { CooperativeYield } from './cooperative-yield.js';
 import { buildEvent, eventSource, malformed, mappingLimits, submitEvents, type IngestContext } from './ingest-context.js';
 import { readBody } from './request-body.js';
+import { ensureWholeBody } from './body-reader.js';
 import type { MappedRecord } from './record-mapping.js';
 import { principalOf } from './route-access.js';
 
@@ -85,6 +86,7 @@ export async function bulkRoutes(app: FastifyInstance, ctx: IngestContext): Prom
     ctx.metrics.received.inc({ input: INPUT }, outcomes.length);
     const refused = outcomes.length - events.length;
     if (refused > 0) ctx.metrics.drop(INPUT, 'malformed', refused);
+    ensureWholeBody(request);
 
     await submitEvents(ctx, INPUT, events);
 
@@ -106,7 +108,7 @@ export async function bulkRoutes(app: FastifyInstance, ctx: IngestContext): Prom
     return { took: Date.now() - started, errors: refused > 0, items };
   }
 
-  const config = { access: 'ingest', input: INPUT } as const;
+  const config = { access: 'ingest', input: INPUT, bodyShape: 'ndjson' } as const;
   for (const method of ['POST', 'PUT'] as const) {
     app.route({ method, url: '/_bulk', config, handler: handle });
     app.route({ method, url: '/:index/_bulk', config, handler: handle });

@@ -67,8 +67,9 @@ function setUpProbe(app: FastifyInstance, url: string, exists: (name: string) =>
 }
 
 export async function elasticRoutes(app: FastifyInstance, ctx: IngestContext): Promise<void> {
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', (_request, reply, done) => {
     setElasticHeaders(reply);
+    done();
   });
   app.setErrorHandler((error, request, reply: FastifyReply) => {
     const vigilError = toVigilError(error, request, ctx.metrics);
@@ -76,7 +77,8 @@ export async function elasticRoutes(app: FastifyInstance, ctx: IngestContext): P
     logRefusal(ctx.log, request, vigilError);
     setElasticHeaders(reply);
     if (vigilError.status === 401) setElasticChallenge(reply);
-    return reply.status(vigilError.status).send(elasticErrorBody(vigilError));
+    // Not returned: see the error handler in src/api/http-server.ts.
+    reply.status(vigilError.status).send(elasticErrorBody(vigilError));
   });
 
   await bulkRoutes(app, ctx);

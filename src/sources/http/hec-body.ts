@@ -4,7 +4,7 @@
  * Errors carry HEC's numeric codes and the 0-based `invalid-event-number` Splunk reports.
  */
 import { VigilError } from '../../core/errors.js';
-import { ConcatenatedJsonSplitter, JsonFramingError, type JsonObjectText } from './concatenated-json.js';
+import { splitConcatenatedJson } from './concatenated-json.js';
 import { nonBlankLines, syntaxReason } from './ndjson-lines.js';
 import type { HecEnvelope, JsonObject } from './record-mapping.js';
 
@@ -77,18 +77,8 @@ function toEnvelope(parsed: JsonObject, index: number): HecEnvelope {
 
 /** The envelopes of an `/event` body, in order. Throws HecError at the first bad one. */
 export function* hecEvents(body: Buffer, maxDepth: number): Generator<HecEventText> {
-  const splitter = new ConcatenatedJsonSplitter(maxDepth);
-  let objects: readonly JsonObjectText[];
-  let framing: JsonFramingError | undefined;
-  try {
-    objects = splitter.write(body);
-    splitter.end();
-  } catch (error) {
-    if (!(error instanceof JsonFramingError)) throw error;
-    // Objects before the framing error are still checked first: the first bad event wins.
-    objects = error.completed;
-    framing = error;
-  }
+  // Objects before a framing error are still checked first: the first bad event wins.
+  const { objects, framing } = splitConcatenatedJson(body, maxDepth);
   if (objects.length === 0 && !framing) throw new HecError(HecCode.noData, 'No data', 'the body holds no events');
   for (const object of objects) {
     let parsed: JsonObject;

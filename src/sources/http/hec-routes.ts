@@ -16,6 +16,7 @@ import { errorBody, logRefusal, prepareRefusal, toVigilError } from './http-erro
 import { buildEvent, eventSource, mappingLimits, submitEvents, type IngestContext } from './ingest-context.js';
 import type { HecEnvelope, MappedRecord } from './record-mapping.js';
 import { readBody } from './request-body.js';
+import { ensureWholeBody } from './body-reader.js';
 import { principalOf } from './route-access.js';
 
 const INPUT = 'hec';
@@ -120,14 +121,16 @@ export async function hecRoutes(app: FastifyInstance, ctx: IngestContext, option
     const vigilError = toVigilError(error, request, ctx.metrics);
     prepareRefusal(reply, request, vigilError);
     logRefusal(ctx.log, request, vigilError);
-    return reply.status(vigilError.status).send(hecErrorReply(vigilError, request));
+    // Not returned: see the error handler in src/api/http-server.ts.
+    reply.status(vigilError.status).send(hecErrorReply(vigilError, request));
   });
 
   const config = { access: 'ingest', input: INPUT } as const;
   for (const url of EVENT_PATHS) {
-    app.post(url, { config }, async (request): Promise<HecReply> => {
+    app.post(url, { config: { ...config, bodyShape: 'concatenated-json' } }, async (request): Promise<HecReply> => {
       const body = await readBody(ctx, request, INPUT);
       const events = await toEvents(ctx, request, hecEvents(body, ctx.limits.maxJsonDepth), 'hec');
+      ensureWholeBody(request);
       await submitEvents(ctx, INPUT, events);
       return SUCCESS;
     });

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../../core/metrics.js';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import { inputOf } from './route-access.js';
+import { bodyCutShort } from './body-reader.js';
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly where?: string };
@@ -52,12 +53,13 @@ export function toVigilError(error: unknown, request: FastifyRequest, metrics: M
 
 /**
  * Headers every refusal carries. A refused request may still have a body on the wire that was
- * never read: closing the connection stops the client streaming it to us.
+ * never read (refused before reading, or cut short by its shape guard): closing the connection
+ * stops the client streaming it to us.
  */
 export function prepareRefusal(reply: FastifyReply, request: FastifyRequest, error: VigilError): void {
   if (error.status === 503) reply.header('retry-after', '5');
   const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
-  if ((error.status === 401 || error.status === 403 || error.status === 413) && hasBody && !request.body) {
+  if (((error.status === 401 || error.status === 403 || error.status === 413) && hasBody && !request.body) || bodyCutShort(request)) {
     reply.header('connection', 'close');
   }
 }
@@ -65,7 +67,9 @@ export function prepareRefusal(reply: FastifyReply, request: FastifyRequest, err
 /** 5xx other than overload are our fault: logged as errors with their cause; the rest at debug. */
 export function logRefusal(log: Logger | undefined, request: FastifyRequest, error: VigilError): void {
   if (!log) return;
+  const failed = error.status >= 500 && error.code !== 'overloaded';
+  if (!failed && !log.isLevelEnabled('debug')) return; // refusals are many under a flood: no context built
   const context = { code: error.code, status: error.status, method: request.method, route: request.routeOptions.url };
-  if (error.status >= 500 && error.code !== 'overloaded') log.error({ ...context, err: error.cause ?? error }, 'http: request failed');
+  if (failed) log.error({ ...context, err: error.cause ?? error }, 'http: request failed');
   else log.debug(context, 'http: request refused');
 }

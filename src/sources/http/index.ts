@@ -20,3 +20,4 @@ export type { RecordMapping, MappedRecord, MappingLimits, HecEnvelope, BulkMetad
 export { accessOf, inputOf, principalOf, roleMayAccess, type Principal, type RouteAccess, type HttpInput } from './route-access.js';
 export { errorBody, logRefusal, prepareRefusal, toVigilError, type ErrorBody } from './http-errors.js';
 export { ConcatenatedJsonSplitter, JsonFramingError } from './concatenated-json.js';
+export { bodyReader } from './body-reader.js';

@@ -11,6 +11,7 @@ import { CooperativeYield } from './cooperative-yield.js';
 import { buildEvent, eventSource, malformed, mappingLimits, submitEvents, type IngestContext } from './ingest-context.js';
 import { IngestRecordError, ingestRecords } from './ingest-body.js';
 import { readBody } from './request-body.js';
+import { ensureWholeBody } from './body-reader.js';
 import type { MappedRecord } from './record-mapping.js';
 import { principalOf } from './route-access.js';
 
@@ -51,7 +52,7 @@ export async function parseIngestRequest(
 }
 
 export async function ingestRoutes(app: FastifyInstance, ctx: IngestContext): Promise<void> {
-  app.post('/api/v1/ingest', { config: { access: 'ingest', input: INPUT } }, async (request): Promise<IngestReply> => {
+  app.post('/api/v1/ingest', { config: { access: 'ingest', input: INPUT, bodyShape: 'ingest' } }, async (request): Promise<IngestReply> => {
     const principal = principalOf(request);
     const received = Date.now();
     const body = await readBody(ctx, request, INPUT);
@@ -64,6 +65,7 @@ export async function ingestRoutes(app: FastifyInstance, ctx: IngestContext): Pr
       ctx.metrics.drop(INPUT, 'malformed');
       throw new VigilError('bad-request', 'the body holds no events; send NDJSON, a JSON array of objects or one JSON object', { where: 'body' });
     }
+    ensureWholeBody(request);
     await submitEvents(ctx, INPUT, events);
     return { accepted: events.length, ids: events.map((event) => event.id) };
   });

@@ -2,8 +2,9 @@
  * Newline-delimited records: line iteration over a body buffer, and a guard that measures JSON
  * nesting before JSON.parse on long lines. V8 parses deeply nested arrays about ten times
  * slower per byte than ordinary JSON (1M levels ≈ 0.8 s), so a long line is scanned first
- * (≈ 17 ns/byte) and refused when it nests too deep; short lines cannot hurt and skip the scan.
+ * (≈ 2 ns/byte) and refused when it nests too deep; short lines cannot hurt and skip the scan.
  */
+import { STRUCTURAL, stringStop } from './json-bytes.js';
 
 export interface BodyLine {
   /** 1-based line number, counting blank lines, as an editor shows it. */
@@ -50,35 +51,96 @@ export const DEPTH_SCAN_BYTES = 64 * 1024;
 export const MAX_OBJECT_MEMBERS = 65_536;
 
 /**
+ * Measures nesting and object members of JSON text fed in pieces, without parsing it: the
+ * state (open containers, inside a string, after a backslash) carries from one piece to the
+ * next, so a body can be checked while it streams in (body-shape-guard.ts) with the same
+ * verdict as a check of the whole text. Once refused, it stays refused. Runs of bytes that
+ * change nothing (string contents, numbers, commas, spaces) are skipped by tight inner loops,
+ * about 2 ns a byte, and long strings with memchr (json-bytes.ts).
+ */
+export class JsonShapeScanner {
+  /** Why the text is refused, once it is. */
+  refusal: string | undefined;
+  /** One member count per open container; -1 marks an array. */
+  private readonly members: number[] = [];
+  private inString = false;
+  private escaped = false;
+
+  constructor(private readonly maxDepth: number) {}
+
+  /** Scans `bytes[start, end)`; returns the index of the byte that refused the text, or -1. */
+  scan(bytes: Buffer, start: number, end: number): number {
+    if (this.refusal !== undefined) return -1;
+    const members = this.members;
+    let inString = this.inString;
+    let escaped = this.escaped;
+    let i = start;
+    scan: while (i < end) {
+      let b = bytes[i] as number;
+      if (inString) {
+        if (escaped) {
+          escaped = false;
+          i++;
+          continue;
+        }
+        i = stringStop(bytes, i, end);
+        if (i === end) break;
+        if (bytes[i] === 0x5c) escaped = true;
+        else inString = false;
+        i++;
+        continue;
+      }
+      while (STRUCTURAL[b] === 0) {
+        if (++i === end) break scan;
+        b = bytes[i] as number;
+      }
+      if (b === 0x22) {
+        inString = true;
+      } else if (b === 0x7b || b === 0x5b) {
+        if (members.length >= this.maxDepth) {
+          this.refusal = `JSON nested deeper than ${this.maxDepth} levels (http.maxJsonDepth)`;
+          break;
+        }
+        members.push(b === 0x7b ? 0 : -1);
+      } else if (b === 0x7d || b === 0x5d) {
+        members.pop();
+      } else {
+        const top = members.length - 1;
+        if (top >= 0 && (members[top] as number) >= 0 && ++(members[top] as number) > MAX_OBJECT_MEMBERS) {
+          this.refusal = `a JSON object with more than ${MAX_OBJECT_MEMBERS} members; an event keeps at most http's field cap, send fewer fields`;
+          break;
+        }
+      }
+      i++;
+    }
+    this.inString = inString;
+    this.escaped = escaped;
+    return this.refusal === undefined ? -1 : i;
+  }
+}
+
+/** Refusals found while a body streamed in (body-reader.ts), by body: not found twice. */
+const knownRefusals = new WeakMap<Buffer, { readonly start: number; readonly at: number; readonly refusal: string; readonly maxDepth: number }>();
+
+/**
+ * Records that a shape scan of `body` from `start` refuses it at byte `at`: the parser's own
+ * scan of that range would find the same (the scan reads bytes in order and stops at the first
+ * refusal), and skipping it spares the event loop a megabyte-long block per refused request.
+ */
+export function rememberShapeRefusal(body: Buffer, verdict: { start: number; at: number; refusal: string }, maxDepth: number): void {
+  knownRefusals.set(body, { ...verdict, maxDepth });
+}
+
+/**
  * Why the JSON text in `body[start, end)` is refused before parsing (nested deeper than
  * `maxDepth`, or an object with more than MAX_OBJECT_MEMBERS members), or undefined.
  */
 export function jsonShapeRefusal(body: Buffer, start: number, end: number, maxDepth: number): string | undefined {
-  // One member count per open container; -1 marks an array.
-  const members: number[] = [];
-  let inString = false;
-  let escaped = false;
-  for (let i = start; i < end; i++) {
-    const b = body[i];
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (b === 0x5c) escaped = true;
-      else if (b === 0x22) inString = false;
-    } else if (b === 0x22) {
-      inString = true;
-    } else if (b === 0x7b || b === 0x5b) {
-      if (members.length >= maxDepth) return `JSON nested deeper than ${maxDepth} levels (http.maxJsonDepth)`;
-      members.push(b === 0x7b ? 0 : -1);
-    } else if (b === 0x7d || b === 0x5d) {
-      members.pop();
-    } else if (b === 0x3a) {
-      const top = members.length - 1;
-      if (top >= 0 && (members[top] as number) >= 0 && ++(members[top] as number) > MAX_OBJECT_MEMBERS) {
-        return `a JSON object with more than ${MAX_OBJECT_MEMBERS} members; an event keeps at most http's field cap, send fewer fields`;
-      }
-    }
-  }
-  return undefined;
+  const known = knownRefusals.get(body);
+  if (known !== undefined && known.start === start && known.at < end && known.maxDepth === maxDepth) return known.refusal;
+  const scanner = new JsonShapeScanner(maxDepth);
+  scanner.scan(body, start, end);
+  return scanner.refusal;
 }
 
 /** One line's text and its parsed value. */

@@ -6,6 +6,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditAction } from '../../core/audit.js';
 import type { Role } from '../../core/store.js';
+import type { BodyShape } from './body-shape-guard.js';
 import { VigilError } from '../../core/errors.js';
 
 /**
@@ -40,6 +41,8 @@ declare module 'fastify' {
     audit?: AuditAction;
     /** Callable by a user who must still change its password (the session routes). */
     passwordChangeExempt?: boolean;
+    /** The JSON format of the body: refused while it streams in once its shape is refused (body-reader.ts). */
+    bodyShape?: BodyShape;
   }
   interface FastifyRequest {
     /** Set by the auth hook before the body is read; null on public routes. */
@@ -77,8 +80,9 @@ export function principalOf(request: FastifyRequest): Principal {
 
 /** The access a route declared; undeclared routes need admin. */
 export function accessOf(request: FastifyRequest): RouteAccess {
-  if (request.routeOptions.url === undefined) return 'any';
-  return request.routeOptions.config.access ?? 'admin';
+  const route = request.routeOptions; // a getter that builds a new object each time
+  if (route.url === undefined) return 'any';
+  return route.config.access ?? 'admin';
 }
 
 export function inputOf(request: FastifyRequest): HttpInput {
