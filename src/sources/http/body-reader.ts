@@ -15,8 +15,8 @@ import { shapeGuard, type ShapeGuard } from './body-shape-guard.js';
 
 const { FST_ERR_CTP_BODY_TOO_LARGE, FST_ERR_CTP_INVALID_CONTENT_LENGTH } = errorCodes;
 
-/** What the guard checks of one body in one go; more waits for later turns of the event loop (~0.1 ms of scanning). */
-const CHECK_AT_ONCE_BYTES = 64 * 1024;
+/** What a body may bring in one go (read, and checked by its guard: ~0.1 ms); more waits for later turns of the event loop. */
+const AT_ONCE_BYTES = 64 * 1024;
 
 /** Requests whose body was cut short by a guard: their parser must refuse them, and their connection is closed. */
 const cutShort = new WeakSet<FastifyRequest>();
@@ -47,10 +47,10 @@ type Payload = Readable & { receivedEncodedLength?: number };
 
 /**
  * The content type parser for `*` (register it with no `parseAs`: it reads the stream itself).
- * With a guard, past the first CHECK_AT_ONCE_BYTES each chunk is checked on a later turn of the
- * event loop, the stream paused meanwhile: Node reads up to 32 chunks (2 MiB) from one socket in
- * a row, and checking them all at once would hold every other request for that long. A refused
- * body stops being read.
+ * Past the first AT_ONCE_BYTES, a body is read one chunk per turn of the event loop (and each
+ * chunk checked by its guard then), the stream paused in between: Node reads up to 32 chunks
+ * (2 MiB) from one socket in a row, and a sender streaming a 100 MB body would otherwise hold
+ * every other request for that long each time. A refused body stops being read.
  */
 export function bodyReader(maxJsonDepth: number) {
   return (request: FastifyRequest, payload: Payload, done: (error: Error | null, body?: Buffer) => void): void => {
@@ -63,10 +63,10 @@ export function bodyReader(maxJsonDepth: number) {
     const guard = guardFor(request, maxJsonDepth);
     const chunks: Buffer[] = [];
     let received = 0;
-    /** Chunks not yet shown to the guard. */
-    let unchecked: Buffer[] = [];
-    /** Bytes the guard may still check at once, before checks move to later turns. */
-    let budget = CHECK_AT_ONCE_BYTES;
+    /** Chunks read while the stream waits for its next turn, not yet shown to the guard. */
+    let waiting: Buffer[] = [];
+    /** Bytes the body may still bring before it waits for the next turn. */
+    let budget = AT_ONCE_BYTES;
     let settled = false;
 
     const settle = (error: Error | null, body?: Buffer): void => {
@@ -76,11 +76,12 @@ export function bodyReader(maxJsonDepth: number) {
       payload.removeListener('error', onEnd);
       done(error, body);
     };
-    /** Shows a chunk to the guard; false when that settled the body (refused, or the guard threw). */
+    /** Shows a chunk to the guard, if any; false when that settled the body (refused, or the guard threw). */
     const checked = (chunk: Buffer): boolean => {
+      if (!guard) return true;
       let refused: boolean;
       try {
-        refused = (guard as ShapeGuard).write(chunk);
+        refused = guard.write(chunk);
       } catch (error) {
         settle(error as Error);
         return false;
@@ -89,15 +90,15 @@ export function bodyReader(maxJsonDepth: number) {
       payload.pause();
       cutShort.add(request);
       const body = Buffer.concat(chunks, received);
-      (guard as ShapeGuard).remember(body);
+      guard.remember(body);
       settle(null, body);
       return false;
     };
-    const checkLater = (): void => {
+    const nextTurn = (): void => {
       if (settled) return;
-      budget = CHECK_AT_ONCE_BYTES;
-      const batch = unchecked;
-      unchecked = [];
+      budget = AT_ONCE_BYTES;
+      const batch = waiting;
+      waiting = [];
       for (const chunk of batch) if (!checked(chunk)) return;
       payload.resume();
     };
@@ -111,16 +112,15 @@ export function bodyReader(maxJsonDepth: number) {
         return;
       }
       chunks.push(bytes);
-      if (!guard) return;
-      if (unchecked.length === 0 && bytes.length <= budget) {
-        // A small body (most requests) is checked at once, without waiting a turn.
+      if (waiting.length === 0 && bytes.length <= budget) {
+        // A small body (most requests) is read and checked at once, without waiting a turn.
         budget -= bytes.length;
         checked(bytes);
         return;
       }
-      if (unchecked.push(bytes) === 1) {
+      if (waiting.push(bytes) === 1) {
         payload.pause();
-        setImmediate(checkLater);
+        setImmediate(nextTurn);
       }
     }
     function onEnd(error?: Error & { statusCode?: number }): void {

@@ -48,7 +48,10 @@ export class StreamConnection {
     this.#context = context;
     this.#onFinished = onFinished;
     this.#framer = new SyslogStreamFramer(context.maxMessageBytes);
-    socket.on('data', (chunk: Buffer) => this.#accept(this.#framer.push(chunk)));
+    socket.on('data', (chunk: Buffer) => {
+      this.#accept(this.#framer.push(chunk));
+      this.#yieldTurn();
+    });
     socket.on('end', () => this.#accept(this.#framer.end()));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       context.metrics.drop(context.input, 'connection-error');
@@ -69,6 +72,19 @@ export class StreamConnection {
     this.#accept(this.#framer.end());
     while (this.#draining) await this.#draining;
     this.#socket.destroy();
+  }
+
+  /**
+   * One chunk per turn of the event loop. Node reads up to 32 chunks (2 MiB) from a socket in a
+   * row; a sender streaming a line it never ends (read and discarded past maxMessageBytes, so no
+   * batch pauses the socket) would hold every other connection and HTTP request for that long.
+   */
+  #yieldTurn(): void {
+    if (this.#draining || this.#closing) return; // paused already, resumed when the batch is stored
+    this.#socket.pause();
+    setImmediate(() => {
+      if (!this.#draining && !this.#closing && !this.#socketClosed) this.#socket.resume();
+    });
   }
 
   #onIdle(): void {
