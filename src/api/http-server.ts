@@ -195,7 +195,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const log = httpLogger(options.log);
   const app: FastifyInstance = Fastify({
-    serverFactory: serverFactory(tls, timeouts, () => options.metrics.drop('http', 'connection-error')),
+    serverFactory: serverFactory(tls, timeouts, {
+      onTlsRefused: () => options.metrics.drop('http', 'connection-error'),
+      onEvicted: (state) => options.metrics.connectionsEvicted.inc({ input: 'http', state }),
+    }),
     bodyLimit: options.limits.maxBodyBytes,
     ...(log ? { loggerInstance: log as FastifyBaseLogger, logController: new QuietLogController() } : { logger: false }),
     routerOptions: { maxParamLength: 512 },

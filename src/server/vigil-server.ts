@@ -55,7 +55,7 @@ import {
   removeServerInfo,
   writeAdminToken,
   writeInitialAdminPassword,
-  writeServerInfo,
+  publishServerInfo,
   type DataFolder,
   type ServerInfo,
 } from './data-folder.js';
@@ -227,7 +227,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
         : {}),
       started: new Date().toISOString(),
     };
-    writeServerInfo(folder, info);
+    const stopPublishing = publishServerInfo(folder, info, log);
 
     let stopping: Promise<void> | undefined;
     return {
@@ -240,6 +240,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       store,
       stop: () =>
         (stopping ??= (async () => {
+          stopPublishing();
           removeServerInfo(folder);
           // Reverse order of start: listeners close first, so the drain has a fixed end.
           await unwind();

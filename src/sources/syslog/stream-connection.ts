@@ -30,6 +30,14 @@ export interface StreamConnectionContext extends SyslogEventContext {
   readonly stopping: AbortSignal;
 }
 
+/** Tells the listener's evictor whether the connection may be closed to make room. */
+export interface ConnectionActivity {
+  /** A batch is with the sink and the socket paused: data may sit in the kernel, do not evict. */
+  busy(): void;
+  /** Read everything it was sent; idle until more comes. */
+  quiet(): void;
+}
+
 export class StreamConnection {
   readonly #socket: Socket;
   readonly #context: StreamConnectionContext;
@@ -40,15 +48,20 @@ export class StreamConnection {
   #closing = false;
   #socketClosed = false;
   readonly #onFinished: () => void;
+  readonly #activity: ConnectionActivity | undefined;
 
   /** `onFinished` runs once the socket is closed and every event it brought is submitted. */
-  constructor(socket: Socket, source: EventSource, context: StreamConnectionContext, onFinished: () => void) {
+  constructor(socket: Socket, source: EventSource, context: StreamConnectionContext, onFinished: () => void, activity?: ConnectionActivity) {
     this.#socket = socket;
     this.#source = source;
     this.#context = context;
     this.#onFinished = onFinished;
+    this.#activity = activity;
     this.#framer = new SyslogStreamFramer(context.maxMessageBytes);
-    socket.on('data', (chunk: Buffer) => this.#accept(this.#framer.push(chunk)));
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.#draining) activity?.quiet();
+      this.#accept(this.#framer.push(chunk));
+    });
     socket.on('end', () => this.#accept(this.#framer.end()));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       context.metrics.drop(context.input, 'connection-error');
@@ -96,6 +109,7 @@ export class StreamConnection {
 
   async #drain(): Promise<void> {
     this.#socket.pause();
+    this.#activity?.busy();
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue;
@@ -105,7 +119,10 @@ export class StreamConnection {
     } finally {
       this.#draining = undefined;
       if (this.#socketClosed) this.#onFinished();
-      else if (!this.#closing) this.#socket.resume();
+      else if (!this.#closing) {
+        this.#activity?.quiet();
+        this.#socket.resume();
+      }
     }
   }
 
