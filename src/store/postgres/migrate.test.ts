@@ -102,6 +102,17 @@ await withPostgres('PostgreSQL state migrations', () => {
       assert.deepEqual(await adminQuery(`SELECT rule_id, note FROM rule_states`, [], schema), [{ rule_id: 'r', note: null }]);
     });
 
+    it('lets a migration run past the statement timeout and the client-side query timeout', async () => {
+      // 200 ms statement timeout, so the client gives up on an ordinary answer after 1.24 s.
+      const short = new pg.Pool(resolveOptions({ url: TEST_POSTGRES_URL, schema, poolSize: 1, statementTimeoutMs: 200 }).pool);
+      short.on('error', () => undefined);
+      pools.push(short);
+      await assert.rejects(short.query('SELECT pg_sleep(0.5)'), /statement timeout/, 'ordinary statements are bounded');
+      const slow: PostgresMigration = { version: POSTGRES_SCHEMA_VERSION + 1, name: 'test: slow', statements: ['SELECT pg_sleep(1.5)'] };
+      const result = await migrate(short, schema, [...POSTGRES_MIGRATIONS, slow]);
+      assert.deepEqual(result.applied.at(-1), slow.version);
+    });
+
     it('rolls a failing migration back whole and records nothing, so the next start retries it', async () => {
       await migrate(pool(), schema);
       const broken: PostgresMigration = {

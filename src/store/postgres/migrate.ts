@@ -8,9 +8,10 @@
  * rolls back whole, its version unrecorded, so the next start retries it; DDL is transactional
  * in PostgreSQL, so no half-created table is left behind.
  */
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { VigilError } from '../../core/errors.js';
-import { release, run } from './pg-query.js';
+import { release } from './pg-query.js';
+import { encodeParam } from './pg-text.js';
 import { POSTGRES_MIGRATIONS, type PostgresMigration } from './schema.js';
 
 /** First key of Vigil's advisory locks (an arbitrary constant: "VIGL"); the second is the schema's hash. */
@@ -22,14 +23,28 @@ export interface MigrationResult {
   readonly version: number;
 }
 
+/** The longest timer Node allows (~24.8 days): in effect, no client-side timeout. */
+const NO_TIMEOUT = 2 ** 31 - 1;
+
+/**
+ * One statement of a migration. A migration may rewrite a big table, and waiting for another
+ * process's migration may take as long: neither the pool's client-side query timeout nor the
+ * server's statement timeout (SET LOCAL below) applies.
+ */
+async function sql<R extends QueryResultRow = Record<string, unknown>>(client: PoolClient, text: string, values: unknown[] = []): Promise<R[]> {
+  const config = { text, values: values.map(encodeParam), query_timeout: NO_TIMEOUT };
+  const result = await client.query<R>(config);
+  return result.rows;
+}
+
 async function inTransaction<T>(client: PoolClient, task: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
+  await sql(client, 'BEGIN');
   try {
     const result = await task();
-    await client.query('COMMIT');
+    await sql(client, 'COMMIT');
     return result;
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await sql(client, 'ROLLBACK').catch(() => undefined);
     throw e;
   }
 }
@@ -47,10 +62,13 @@ export async function migrate(pool: Pool, schema: string | undefined, migrations
   try {
     for (;;) {
       const done = await inTransaction(client, async () => {
-        // A migration may rewrite a big table: the pool's statement timeout does not apply here.
-        await client.query('SET LOCAL statement_timeout = 0');
-        await run(client, 'SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema ?? '']);
-        if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        await sql(client, 'SET LOCAL statement_timeout = 0');
+        await sql(client, 'SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema ?? '']);
+        // Looked up first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on the database
+        // even when the schema is there, which a role given only its schema does not have.
+        if (schema !== undefined && (await sql(client, 'SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).length === 0) {
+          await sql(client, `CREATE SCHEMA "${schema}"`);
+        }
         const current = await currentVersion(client, true);
         if (current > latest) {
           throw new VigilError(
@@ -61,8 +79,8 @@ export async function migrate(pool: Pool, schema: string | undefined, migrations
         }
         const next = migrations.find((m) => m.version > current);
         if (next === undefined) return true;
-        for (const statement of next.statements) await client.query(statement);
-        await run(client, 'INSERT INTO schema_migrations (version, name, applied) VALUES ($1, $2, $3)', [next.version, next.name, Date.now()]);
+        for (const statement of next.statements) await sql(client, statement);
+        await sql(client, 'INSERT INTO schema_migrations (version, name, applied) VALUES ($1, $2, $3)', [next.version, next.name, Date.now()]);
         applied.push(next.version);
         return false;
       });
@@ -79,16 +97,16 @@ export async function migrate(pool: Pool, schema: string | undefined, migrations
 /** The highest applied version; 0 for a schema Vigil never migrated. Creates the bookkeeping table when asked. */
 async function currentVersion(client: PoolClient, create: boolean): Promise<number> {
   // Checked before creating: CREATE TABLE IF NOT EXISTS needs the CREATE privilege even when the table exists.
-  const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('schema_migrations')::text AS t`);
-  if (exists.rows[0]?.t === null || exists.rows[0]?.t === undefined) {
+  const exists = await sql<{ t: string | null }>(client, `SELECT to_regclass('schema_migrations')::text AS t`);
+  if (exists[0]?.t === null || exists[0]?.t === undefined) {
     if (!create) return 0;
-    await client.query(`CREATE TABLE schema_migrations (
+    await sql(client, `CREATE TABLE schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
       applied bigint NOT NULL
     )`);
     return 0;
   }
-  const result = await client.query<{ v: number }>('SELECT coalesce(max(version), 0)::int AS v FROM schema_migrations');
-  return result.rows[0]?.v ?? 0;
+  const rows = await sql<{ v: number }>(client, 'SELECT coalesce(max(version), 0)::int AS v FROM schema_migrations');
+  return rows[0]?.v ?? 0;
 }
