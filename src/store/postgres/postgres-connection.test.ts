@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { isVigilError, type VigilError } from '../../core/errors.js';
 import { queryTimeoutMs } from './postgres-connection.js';
 import { PostgresStateStore } from './postgres-state-store.js';
-import { TEST_POSTGRES_URL, dropSchema, uniqueSchema, withPostgres } from './postgres-test-server.js';
+import { TEST_POSTGRES_URL, adminQuery, dropSchema, uniqueSchema, withPostgres } from './postgres-test-server.js';
 
 function urlAt(port: number, database = 'test'): string {
   const url = new URL(TEST_POSTGRES_URL);
@@ -109,6 +109,23 @@ await withPostgres('PostgresStateStore with a failing server', () => {
       assert.match(error.message, /vigil_no_such_database/);
       assert.match(error.message, /createdb -h 127\.0\.0\.1/);
       assert.ok(!error.message.includes(decodeURIComponent(url.password)), 'the password stays out of the message');
+    });
+
+    it('tells a user without the right to create tables what to grant', async () => {
+      const role = uniqueSchema('vigil_role');
+      await adminQuery(`CREATE ROLE ${role} LOGIN PASSWORD 'vigil-role-test'`);
+      try {
+        const url = new URL(TEST_POSTGRES_URL);
+        url.username = role;
+        url.password = 'vigil-role-test';
+        // A new role may not create a schema in any PostgreSQL version (no CREATE on the database).
+        const { error } = await timed(PostgresStateStore.open({ url: url.toString(), schema: uniqueSchema() }));
+        assert.equal(error.code, 'store-unavailable');
+        assert.match(error.message, /permission denied for database/);
+        assert.match(error.message, /grant the user CREATE on the schema/);
+      } finally {
+        await adminQuery(`DROP ROLE ${role}`);
+      }
     });
 
     it('fails calls quickly while the connection is cut, and recovers when the server is back', async () => {

@@ -179,6 +179,9 @@ export function failure(what: string, e: unknown, server: ServerAddress): VigilE
   if (code === '57014') {
     return new VigilError('store-unavailable', `cannot ${what}: the statement ran past postgres.statementTimeoutMs and ${where} cancelled it (a write is rolled back whole)`, { where, cause: e });
   }
+  if (code === '42501') {
+    return new VigilError('store-unavailable', `cannot ${what}: ${where}: ${message}; grant the user CREATE on the schema (PostgreSQL 15 no longer grants it on public), or on the database for Vigil to create postgres.schema, or create that schema for the user beforehand`, { where, cause: e });
+  }
   if (code === '42P01' || code === '3F000') {
     return new VigilError('store-unavailable', `cannot ${what}: ${where} lacks Vigil's tables (${message}); the schema was dropped or the URL points elsewhere`, { where, cause: e });
   }
