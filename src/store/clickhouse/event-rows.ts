@@ -101,7 +101,8 @@ export function eventRow(event: Event, index: number): EventRow {
     event.flags.map((f) => wellFormed(String(f))),
     original,
     messageColumn,
-    searchTextOf(original, messageColumn),
+    // Decoding a JSON original's escapes can yield a lone surrogate (`\ud800` in the record).
+    wellFormed(searchTextOf(original, messageColumn)),
     // JSON.stringify escapes lone surrogates (\udXXX): the JSON text is always well formed.
     JSON.stringify(storedFields),
     ...PROMOTED_FIELDS.map((p) => keywords(event.fields[p.field])),
