@@ -9,7 +9,7 @@
  *    linked. A batch delivered again after a crash (JetStream redelivers what was not acked) is
  *    stored once, whatever happened to its first delivery and however the redelivery is cut
  *    into batches. The lookup reads the batch's time range of the primary key and the bloom
- *    filter on `id`: measured at ~X ms per 5,000-event batch (see docs/scaling.md).
+ *    filter on `id`: ~30 ms per 5,000-event batch on 50,000 stored events (chdb, docs/scaling.md).
  * 2. The remaining events are inserted with the batch's chain number, then the batch's record,
  *    then the consumer checkpoint. A failure in 2 leaves a batch without its record; before the
  *    next write (and on open) the store removes the rows after the newest record and reloads
