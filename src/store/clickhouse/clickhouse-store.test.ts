@@ -119,6 +119,31 @@ describe('ClickHouseEventStore: what ClickHouse needs beyond the suite', () => {
     assert.deepEqual(stored, [events[0]]);
   });
 
+  it('opens read-only beside the writer: reads, refuses writes, leaves a batch in flight alone', async () => {
+    const s = store!;
+    await s.appendEvents([event({ minute: 1 })]);
+    const inFlight = event({ minute: 2 });
+    await side!.insert('events', [{ ...eventRow(inFlight, 0).values, batch_seq: 2, batch_pos: 0 }]);
+    const reader = await ClickHouseEventStore.open(await ChdbEngine.open(path), { readOnly: true, chainKey: KEY });
+    try {
+      assert.equal(await reader.countEvents('a'), 2, 'the writer\'s batch in flight is left alone');
+      assert.deepEqual((await reader.verifyChain()).problems, []);
+      await assert.rejects(reader.appendEvents([event({})]), (e: unknown) => isVigilError(e) && e.code === 'store-unavailable' && /read-only/.test(e.message));
+      await assert.rejects(reader.enforceRetention({ rule: 'x', selector: {}, except: [], cutoff: 0, now: 0 }), (e: unknown) => isVigilError(e) && /read-only/.test(e.message));
+    } finally {
+      await reader.close();
+    }
+    const empty = join(dir, 'empty');
+    await store!.close();
+    await side!.close();
+    store = undefined;
+    side = undefined;
+    await assert.rejects(
+      (async () => ClickHouseEventStore.open(await ChdbEngine.open(empty), { readOnly: true }))(),
+      (e: unknown) => isVigilError(e) && /start the store role/.test(e.message),
+    );
+  });
+
   it('sets the TTL backstop when asked, and removes it when no longer asked', async () => {
     await store!.close();
     store = await ClickHouseEventStore.open(await ChdbEngine.open(path), { ttlDays: 400 });

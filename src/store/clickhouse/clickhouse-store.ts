@@ -47,6 +47,13 @@ import { HIT_COLUMNS, MIGRATIONS, SCHEMA_VERSION, SCHEMA_VERSION_DDL } from './s
 
 export interface ClickHouseEventStoreOptions extends ChainOptions {
   /**
+   * A reader (the API, the CLI beside a running deployment): no migrations, no repair, every
+   * write refused. Exactly one process opens a given ClickHouse database as the writer: the
+   * writer's repair on open removes the rows of a batch it finds without its record, which from
+   * a second writer would be the first one's batch in flight.
+   */
+  readonly readOnly?: boolean | undefined;
+  /**
    * A backstop for retention: ClickHouse drops events received more than this many days ago
    * (table TTL), even if `enforceRetention` never ran. Those deletions leave no tombstone, so
    * `verify` reports them: set it above the longest retention rule. Undefined or 0: no TTL.
@@ -108,18 +115,26 @@ export class ClickHouseEventStore implements EventStore {
     private chain: ChainWriter<ChainTarget>,
     private readonly options: ClickHouseEventStoreOptions,
   ) {
+    if (options.readOnly) return;
     // Without it, the last batches before a quiet spell would stay unsigned until the next batch.
     this.signTimer = setInterval(() => void this.signQuietHead(), Math.max(1000, chain.everyMs / 2));
     this.signTimer.unref();
   }
 
+  get readOnly(): boolean {
+    return this.options.readOnly === true;
+  }
+
   /** Prepares the schema (migrations, TTL), completes what a crash left, and continues the chain. */
   static async open(engine: ClickHouseEngine, options: ClickHouseEventStoreOptions = {}): Promise<ClickHouseEventStore> {
     try {
-      await migrate(engine);
-      await applyTtl(engine, options.ttlDays);
+      if (options.readOnly) await checkSchema(engine);
+      else {
+        await migrate(engine);
+        await applyTtl(engine, options.ttlDays);
+      }
       const store = new ClickHouseEventStore(engine, new ChainWriter(clickhouseChainSink, await readStoredHead(engine), options), options);
-      await store.repair();
+      if (!options.readOnly) await store.repair();
       const [version] = await engine.rows('SELECT max(version) FROM checkpoints');
       store.lastVersion = Number(version?.[0] ?? 0);
       return store;
@@ -378,6 +393,9 @@ export class ClickHouseEventStore implements EventStore {
 
   private write<T>(what: string, task: () => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(this.closedError(what));
+    if (this.readOnly) {
+      return Promise.reject(new VigilError('store-unavailable', `cannot ${what}: the ClickHouse event store at ${this.engine.where} was opened read-only`, { where: this.engine.where }));
+    }
     return this.queue.run(async () => {
       try {
         return await task();
@@ -412,6 +430,7 @@ export class ClickHouseEventStore implements EventStore {
       clearInterval(this.signTimer);
       await this.queue.drain();
       try {
+        if (this.readOnly) throw new Error('a reader signs nothing');
         const signed = await this.chain.checkpointHead(this.target('close'), Date.now());
         signed?.();
       } catch {
@@ -435,6 +454,20 @@ async function migrate(engine: ClickHouseEngine): Promise<void> {
     if (migration.version <= current) continue;
     for (const statement of migration.statements) await engine.command(statement);
     await engine.insert('schema_version', [{ version: migration.version, applied: Date.now() }]);
+  }
+}
+
+async function checkSchema(engine: ClickHouseEngine): Promise<void> {
+  const [row] = await engine.rows(`SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'schema_version'`);
+  const version = Number(row?.[0] ?? 0) === 0 ? 0 : Number((await engine.rows('SELECT max(version) FROM schema_version'))[0]?.[0] ?? 0);
+  if (version !== SCHEMA_VERSION) {
+    throw new VigilError(
+      'store-unavailable',
+      version === 0
+        ? `the ClickHouse database at ${engine.where} holds no Vigil events yet: start the store role (the writer) first, it creates the tables`
+        : `the ClickHouse event store at ${engine.where} has schema version ${version}, this Vigil reads version ${SCHEMA_VERSION}; run the same Vigil version everywhere`,
+      { where: engine.where },
+    );
   }
 }
 
