@@ -358,8 +358,14 @@ export class ClickHouseEventStore implements EventStore {
     const where = ['tenant = {tenant:String}', '(batch_seq, batch_pos) > ({seq:Int64}, {pos:Int64})'];
     const from = checkTime(request.from, 'from');
     const to = checkTime(request.to, 'to');
-    if (from !== undefined) where.push(`time >= {from:Int64}`), (params['from'] = from);
-    if (to !== undefined) where.push(`time < {to:Int64}`), (params['to'] = to);
+    if (from !== undefined) {
+      where.push('time >= {from:Int64}');
+      params['from'] = from;
+    }
+    if (to !== undefined) {
+      where.push('time < {to:Int64}');
+      params['to'] = to;
+    }
     return this.read('read events in stored order', async () => {
       const rows = await this.engine.rows(`SELECT batch_seq, batch_pos, ${HIT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY batch_seq, batch_pos LIMIT ${limit}`, params);
       const last = rows.at(-1);
