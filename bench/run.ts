@@ -5,7 +5,7 @@
  *   npm run bench -- --only search --events 100000
  *   VIGIL_BENCH_HISTORY_EVENTS=1000000 npm run bench -- --only history
  *
- * Options: --only NAME[,NAME] (parsers, enrich, sigma, syslog-tcp, ndjson-ingest, search, history), --duration SECONDS (every
+ * Options: --only NAME[,NAME] (parsers, enrich, sigma, detection-partitions, syslog-tcp, ndjson-ingest, search, history), --duration SECONDS (every
  * run; default 60 for syslog-tcp, 20 per batch size for ndjson-ingest), --events N (search and sigma,
  * default 1,000,000), --server src|dist|PATH (the CLI to start: TypeScript sources through tsx,
  * the build, or any CLI entry file; default src), --connections N (syslog, default 4),
@@ -24,10 +24,11 @@ import { benchSyslogTcp } from './syslog-tcp-bench.js';
 import { benchParsers } from './parsers-bench.js';
 import { benchEnrich } from './enrich-bench.js';
 import { benchSigma } from './sigma-bench.js';
+import { benchDetectionPartitions } from './detection-partitions-bench.js';
 import { benchHistory, historyEventCount } from './history-bench.js';
 import { REPO_ROOT, type ServerBuild } from './vigil-server.js';
 
-const BENCHMARKS = ['parsers', 'enrich', 'sigma', 'syslog-tcp', 'ndjson-ingest', 'search', 'history'] as const;
+const BENCHMARKS = ['parsers', 'enrich', 'sigma', 'detection-partitions', 'syslog-tcp', 'ndjson-ingest', 'search', 'history'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 const FRAMINGS: readonly SyslogFraming[] = ['newline', 'octet-counted', 'mixed'];
@@ -80,6 +81,7 @@ const runners: Record<BenchName, () => Promise<BenchResult>> = {
   parsers: () => benchParsers(log),
   enrich: () => benchEnrich(log),
   sigma: () => benchSigma(log, Math.round(positive(values.events, 'events', 1_000_000))),
+  'detection-partitions': () => benchDetectionPartitions(log),
   search: () => benchSearchIfPresent(Math.round(positive(values.events, 'events', 1_000_000)), log),
   // Its size comes from VIGIL_BENCH_HISTORY_EVENTS (default 10,000,000), not --events: the
   // database is cached in bench/.data/ per size, and --events means 1M for the others.
