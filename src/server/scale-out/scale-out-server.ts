@@ -147,7 +147,7 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
     };
 
     // 2. The consumers.
-    const depths: Record<string, () => number> = {};
+    const consumers: Record<string, JetStreamBus> = {};
     let retention: RetentionSchedule | undefined;
     if (roles.has('store')) {
       const checkpoint = await store.readCheckpoint(STORE_CONSUMER);
@@ -164,7 +164,7 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
       pipeline.start();
       // No drain: what is not committed stays in the stream for the next start.
       cleanups.push(() => pipeline.stop(0));
-      depths[STORE_CONSUMER] = () => bus.depth();
+      consumers[STORE_CONSUMER] = bus;
       // Retention deletes events: the writer's job.
       retention = new RetentionSchedule({ store, policy: config.retention, log });
       retention.start();
@@ -196,7 +196,7 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
       // Stop order (cleanups run reversed): rule watching, then the drain, then the stack's close.
       cleanups.push(() => pipeline.stop(0));
       cleanups.push(() => stack.stopWatching());
-      depths[DETECT_CONSUMER] = () => bus.depth();
+      consumers[DETECT_CONSUMER] = bus;
       // Rules switched through the api role (another process) reach this one within 10 s.
       const switchRefresh = setInterval(() => {
         void store
@@ -223,9 +223,10 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
     }
     const inputs: ConfiguredInput[] = [];
     const health = () => {
-      const consumers = Object.fromEntries(Object.entries(depths).map(([name, depth]) => [name, depth()]));
       const natsUp = nats.connected();
-      return { ok: natsUp, details: { roles: [...roles], nats: natsUp ? 'connected' : 'reconnecting', backlog: consumers } };
+      // Per consumer: events not yet committed, and what its reader did with redeliveries.
+      const reading = Object.fromEntries(Object.entries(consumers).map(([name, bus]) => [name, { backlog: bus.depth(), ...Object.values(bus.stats().readers)[0] }]));
+      return { ok: natsUp, details: { roles: [...roles], nats: natsUp ? 'connected' : 'reconnecting', consumers: reading } };
     };
     const http: HttpServer = await startHttpServer({
       listen: config.http.listen,
