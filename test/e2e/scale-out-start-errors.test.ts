@@ -32,6 +32,15 @@ describe('vigil serve --role: errors at start', { timeout: 120_000 }, () => {
     assert.match(stderr, /--role ingest splits Vigil across processes, which needs a scaleOut section in vigil\.yaml/);
   });
 
+  it('a command that would open a local store says that scaled out it works through the api role', async () => {
+    const config = configFile('cli', ['scaleOut:', '  nats: { servers: ["nats://127.0.0.1:1"] }', '  clickhouse: { url: "http://127.0.0.1:1" }', '  postgres: { url: "postgres://vigil@127.0.0.1:1/vigil" }']);
+    for (const args of [['alerts'], ['token', 'list'], ['search', 'x']]) {
+      const { code, stderr } = await runCli([...args, '--config', config, '--data', join(dir, 'cli-data')]);
+      assert.equal(code, 78, `${args.join(' ')}: ${stderr}`);
+      assert.match(stderr, /vigil\.yaml has a scaleOut section, so the data is in ClickHouse and PostgreSQL and this command works through a running api role/);
+    }
+  });
+
   it('PostgreSQL not reachable: names the server and how to check it', async () => {
     const port = await freePort();
     const config = configFile('no-postgres', [
