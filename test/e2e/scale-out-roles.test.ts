@@ -9,7 +9,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -22,8 +22,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { freePort } from '../../bench/free-port.js';
 import { TEST_POSTGRES_URL, dropSchema, uniqueSchema, withPostgres } from '../../src/store/postgres/postgres-test-server.js';
 import { CLI, REPO } from '../support/vigil-process.js';
+import { NATS_SERVER, natsServerMissing } from '../support/nats-server.js';
 
-const NATS_SERVER = process.env['VIGIL_NATS_SERVER'] ?? '/usr/sbin/nats-server';
 const CLOUDTRAIL_RULE = { id: 'a1b35411-a59d-4a20-943e-d259f11400e9', title: 'AWS CloudTrail Logging Stopped or Deleted', author: 'Vigil' };
 const BATCHES = Number(process.env['VIGIL_ROLES_BATCHES'] ?? 60);
 const PER_BATCH = 50;
@@ -77,15 +77,6 @@ async function startRole(config: string, data: string, role: string): Promise<Ro
     }
     await sleep(100);
   }
-}
-
-function natsMissing(): string | false {
-  return existsSync(NATS_SERVER) ? false : `${NATS_SERVER} is missing (apt-get install nats-server, or set VIGIL_NATS_SERVER)`;
-}
-
-/** CI (.ci/run) sets VIGIL_REQUIRE_NATS=1: there a missing nats-server fails the test instead of skipping it. */
-if (natsMissing() && process.env['VIGIL_REQUIRE_NATS'] === '1') {
-  it('nats-server is required here (VIGIL_REQUIRE_NATS=1)', () => assert.fail(natsMissing() as string));
 }
 
 interface NatsProcess {
@@ -151,7 +142,8 @@ function stopLogging(run: string, seq: number): string {
 }
 
 await withPostgres('scale-out roles end to end', () => {
-  const missing = natsMissing();
+  // With VIGIL_REQUIRE_NATS (CI) a missing nats-server throws here instead of skipping.
+  const missing = natsServerMissing();
   describe('vigil serve --role: ingest, detect, store+api over NATS, ClickHouse and PostgreSQL', { skip: missing, timeout: 600_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-roles-'));
     const schema = uniqueSchema('vigil_roles');
@@ -329,12 +321,15 @@ await withPostgres('scale-out roles end to end', () => {
       for (const a of alerts) assert.deepEqual({ id: a.ruleId, title: a.ruleTitle, author: a.ruleAuthor }, CLOUDTRAIL_RULE);
     });
 
-    // Runs, but does not fail the suite yet: on this machine (nats-server 2.9.10) 3 runs in 4 lose
-    // 50-200 acknowledged events across a restart of nats-server. The stream holds them; the
-    // durable consumers then count them as delivered and acknowledged without the reader having
-    // handed them out (reader stats show them "reacknowledged", or the consumer's ack floor is past
-    // messages the stream still keeps). The bus (src/bus/jetstream) must hand such a message out
-    // again; the store drops a second copy by id. The roles themselves stay up and reconnect.
+    // Runs, but does not fail the suite yet: on this machine (nats-server 2.9.10, one server) most
+    // runs lose 50-350 acknowledged events across a restart of nats-server. The stream holds them,
+    // but the restarted server has forgotten that the durable consumers were still waiting for
+    // their acknowledgement (delivered past them, nothing ack-pending), so it never sends them
+    // again; the readers count them as lostDeliveries. Checked on its own: a durable pull
+    // consumer with 50 delivered, unacknowledged messages keeps them pending across a SIGTERM
+    // restart but has 0 pending after a SIGKILL restart, and they never come back. The bus
+    // (src/bus/jetstream) must fetch such messages from the stream itself (they are still there:
+    // interest retention keeps them); the store drops a second copy by id.
     it('rides out a NATS restart: no crash, the disconnection counted, every acknowledged event stored once', { todo: 'acknowledged events lost when nats-server restarts mid-stream (JetStream consumer redelivery; see the comment above)' }, async () => {
       const ledger = new Ledger(`${runPrefix}b`);
       await ledger.send(BATCHES, 4, async (b) => {
@@ -359,7 +354,7 @@ await withPostgres('scale-out roles end to end', () => {
           await nc.close();
         }
       };
-      await ledger.checkStoredOnce().catch(async (e: Error) => assert.fail(`${e.message}\nreaders: ${await readers()}`));
+      await ledger.checkStoredOnce().catch(async (e: Error) => assert.fail(`${e.message}\nreaders: ${await readers()}\nstore output:\n${storeApi!.output().slice(-4000)}`));
       for (const p of [ingest!, detect!, storeApi!]) {
         assert.equal(p.child.exitCode, null, `a role exited:\n${p.output().slice(-2000)}`);
         const health = await fetch(`${p.http}/healthz`);
