@@ -325,7 +325,7 @@ await withPostgres('scale-out roles end to end', () => {
     // runs lose 50-350 acknowledged events across a restart of nats-server. The stream holds them,
     // but the restarted server has forgotten that the durable consumers were still waiting for
     // their acknowledgement (delivered past them, nothing ack-pending), so it never sends them
-    // again; the readers count them as lostDeliveries. Checked on its own: a durable pull
+    // again (the readers' lostDeliveries count catches some, not all). Checked on its own: a durable pull
     // consumer with 50 delivered, unacknowledged messages keeps them pending across a SIGTERM
     // restart but has 0 pending after a SIGKILL restart, and they never come back. The bus
     // (src/bus/jetstream) must fetch such messages from the stream itself (they are still there:
