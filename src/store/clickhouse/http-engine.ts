@@ -5,7 +5,7 @@
  * JSONCompactEachRow. There is no ClickHouse server on the development machine, so this file is
  * type-checked but not run by the tests; everything above it runs the same on chdb.
  */
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseEngine, QueryParams, QuerySettings } from './clickhouse-engine.js';
 
 export interface ClickHouseHttpOptions {
@@ -40,9 +40,16 @@ export class HttpEngine implements ClickHouseEngine {
       ...(options.database === undefined ? {} : { database: options.database }),
       request_timeout: options.requestTimeoutMs ?? 300_000,
       application: 'vigil',
+      // Failures come back as errors that Vigil reports with what to check; the client's own
+      // console output would bypass the log (and its redaction).
+      log: { level: ClickHouseLogLevel.OFF },
       clickhouse_settings: {
         // Int64 as JSON numbers: every 64-bit value Vigil stores (epoch ms, counts) is below 2^53.
         output_format_json_quote_64bit_integers: 0,
+        // Progress headers keep a long statement's connection busy, so a load balancer's idle
+        // timeout does not cut a verify of a large chain short.
+        send_progress_in_http_headers: 1,
+        http_headers_progress_interval_ms: '30000',
       },
     });
     return new HttpEngine(client, `${url.origin}/${options.database ?? 'default'}`);
