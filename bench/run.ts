@@ -4,10 +4,11 @@
  *   npm run bench -- --only syslog-tcp --duration 10
  *   npm run bench -- --only search --events 100000
  *   VIGIL_BENCH_HISTORY_EVENTS=1000000 npm run bench -- --only history
+ *   npm run bench -- --only jetstream-bus --events 100000
  *
- * Options: --only NAME[,NAME] (parsers, enrich, sigma, syslog-tcp, ndjson-ingest, search, history), --duration SECONDS (every
+ * Options: --only NAME[,NAME] (parsers, enrich, sigma, detection-partitions, syslog-tcp, ndjson-ingest, search, history, jetstream-bus), --duration SECONDS (every
  * run; default 60 for syslog-tcp, 20 per batch size for ndjson-ingest), --events N (search and sigma,
- * default 1,000,000), --server src|dist|PATH (the CLI to start: TypeScript sources through tsx,
+ * default 1,000,000; jetstream-bus, default 100,000), --server src|dist|PATH (the CLI to start: TypeScript sources through tsx,
  * the build, or any CLI entry file; default src), --connections N (syslog, default 4),
  * --framing newline|octet-counted|mixed (default newline), --concurrency N (ingest, default 8),
  * --keep (leave the temporary folders: server data and log, rsyslog output).
@@ -24,10 +25,12 @@ import { benchSyslogTcp } from './syslog-tcp-bench.js';
 import { benchParsers } from './parsers-bench.js';
 import { benchEnrich } from './enrich-bench.js';
 import { benchSigma } from './sigma-bench.js';
+import { benchDetectionPartitions } from './detection-partitions-bench.js';
 import { benchHistory, historyEventCount } from './history-bench.js';
+import { benchJetStreamBus } from './jetstream-bus-bench.js';
 import { REPO_ROOT, type ServerBuild } from './vigil-server.js';
 
-const BENCHMARKS = ['parsers', 'enrich', 'sigma', 'syslog-tcp', 'ndjson-ingest', 'search', 'history'] as const;
+const BENCHMARKS = ['parsers', 'enrich', 'sigma', 'detection-partitions', 'syslog-tcp', 'ndjson-ingest', 'search', 'history', 'jetstream-bus'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 const FRAMINGS: readonly SyslogFraming[] = ['newline', 'octet-counted', 'mixed'];
@@ -80,10 +83,13 @@ const runners: Record<BenchName, () => Promise<BenchResult>> = {
   parsers: () => benchParsers(log),
   enrich: () => benchEnrich(log),
   sigma: () => benchSigma(log, Math.round(positive(values.events, 'events', 1_000_000))),
+  'detection-partitions': () => benchDetectionPartitions(log),
   search: () => benchSearchIfPresent(Math.round(positive(values.events, 'events', 1_000_000)), log),
   // Its size comes from VIGIL_BENCH_HISTORY_EVENTS (default 10,000,000), not --events: the
   // database is cached in bench/.data/ per size, and --events means 1M for the others.
   history: async () => benchHistory({ events: historyEventCount(), log }),
+  // Against the machine's nats-server on 4222 (VIGIL_BENCH_NATS_URL); skipped when none answers.
+  'jetstream-bus': () => benchJetStreamBus({ events: Math.round(positive(values.events, 'events', 100_000)), log }),
 };
 
 const results: BenchResult[] = [];

@@ -7,8 +7,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import { readFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import type { FastifyServerFactory } from 'fastify';
 import { VigilError } from '../core/errors.js';
+import { ConnectionEvictor, peerKey, type EvictedState } from '../sources/connection-evictor.js';
 
 export interface HttpTimeouts {
   /** All request headers must arrive within this. */
@@ -30,8 +32,19 @@ export const DEFAULT_TIMEOUTS: HttpTimeouts = {
   checkIntervalMs: 5_000,
 };
 
-/** Connections past this are refused by the kernel-level accept loop, not queued in memory. */
+/**
+ * Connections past this are refused at accept, not queued in memory. Before the cap is reached
+ * the connection idle longest is closed to make room (ConnectionEvictor), so idle sockets
+ * cannot lock senders out.
+ */
 export const MAX_CONNECTIONS = 10_000;
+
+export interface ListenerHooks {
+  /** A TLS handshake failed (a version below 1.2, plain text on the TLS port). */
+  readonly onTlsRefused?: () => void;
+  /** An idle connection was closed to make room for a new one. */
+  readonly onEvicted?: (state: EvictedState) => void;
+}
 
 export interface TlsOptions {
   /** PEM paths. */
@@ -73,8 +86,8 @@ export async function loadTls(tls: TlsOptions): Promise<TlsMaterial> {
   return { cert, key, ca, requireClientCert: tls.requireClientCert };
 }
 
-/** A fastify `serverFactory` building the listener with our TLS and timeout settings. */
-export function serverFactory(tls: TlsMaterial | undefined, timeouts: HttpTimeouts, onTlsRefused?: () => void): FastifyServerFactory {
+/** A fastify `serverFactory` building the listener with our TLS, timeout and eviction settings. */
+export function serverFactory(tls: TlsMaterial | undefined, timeouts: HttpTimeouts, hooks: ListenerHooks = {}, capacity = MAX_CONNECTIONS): FastifyServerFactory {
   return (handler) => {
     const common = {
       headersTimeout: timeouts.headersMs,
@@ -98,11 +111,47 @@ export function serverFactory(tls: TlsMaterial | undefined, timeouts: HttpTimeou
       : http.createServer(common, handler);
     // A failed handshake (TLS below 1.2, plain HTTP on the TLS port) is counted, then Node
     // closes the socket.
+    const { onTlsRefused } = hooks;
     if (tls && onTlsRefused) server.on('tlsClientError', () => onTlsRefused());
     server.setTimeout(timeouts.idleMs);
-    server.maxConnections = MAX_CONNECTIONS;
+    server.maxConnections = capacity;
+    evictIdleConnections(server, capacity, hooks.onEvicted);
     return server;
   };
+}
+
+/**
+ * Tracks every raw TCP connection as silent (no request yet), busy (a request in progress) or
+ * quiet (keep-alive between requests) and evicts the idle one of longest standing when a new
+ * connection arrives at a nearly full listener. Requests find their raw socket by the peer's
+ * address and port, which is the same on a TLS socket and the TCP socket under it; destroying
+ * the raw socket closes a TLS connection too.
+ */
+function evictIdleConnections(server: http.Server, capacity: number, onEvicted: ((state: EvictedState) => void) | undefined): void {
+  const byPeer = new Map<string, Socket>();
+  const evictor = new ConnectionEvictor<Socket>({
+    capacity,
+    evict: (socket, state) => {
+      socket.destroy();
+      onEvicted?.(state);
+    },
+  });
+  server.on('connection', (socket: Socket) => {
+    const key = peerKey(socket);
+    evictor.admit(socket);
+    if (key !== undefined) byPeer.set(key, socket);
+    socket.once('close', () => {
+      evictor.remove(socket);
+      if (key !== undefined && byPeer.get(key) === socket) byPeer.delete(key);
+    });
+  });
+  server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+    const key = peerKey(request.socket);
+    const socket = key === undefined ? undefined : byPeer.get(key);
+    if (!socket) return;
+    evictor.busy(socket);
+    response.once('close', () => evictor.quiet(socket));
+  });
 }
 
 /** `HOST:PORT` (IPv6 in brackets) into listen options. */

@@ -135,7 +135,23 @@ export interface HttpServerOptions {
   readonly notifications?: NotificationsConfig | undefined;
   /** The web console (`http.console`): on by default, from `ui/dist` unless `root` says otherwise; false: off. */
   readonly console?: false | ConsoleRouteOptions | undefined;
+  /**
+   * Which routes this listener serves besides `/healthz` and `/metrics`: the API and console,
+   * the ingest routes, or both (the default). A scale-out role serves only its own.
+   */
+  readonly surface?: HttpSurface | undefined;
 }
+
+export interface HttpSurface {
+  /** Search, alerts, cases, accounts, settings, the console… */
+  readonly api: boolean;
+  /** `/api/v1/ingest`, Splunk HEC, Elasticsearch `_bulk`, `/api/v1/import`. */
+  readonly ingest: boolean;
+  /** Said when a request for the missing surface arrives (which role to send it to). */
+  readonly elsewhere?: string | undefined;
+}
+
+const INGEST_PATH = /^\/(api\/v1\/(ingest|import)|services\/collector|_bulk|[^/]+\/_bulk)(\/|$)/;
 
 export interface RouteInfo {
   readonly method: string;
@@ -205,7 +221,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const log = httpLogger(options.log);
   const app: FastifyInstance = Fastify({
-    serverFactory: serverFactory(tls, timeouts, () => options.metrics.drop('http', 'connection-error')),
+    serverFactory: serverFactory(tls, timeouts, {
+      onTlsRefused: () => options.metrics.drop('http', 'connection-error'),
+      onEvicted: (state) => options.metrics.connectionsEvicted.inc({ input: 'http', state }),
+    }),
     bodyLimit: options.limits.maxBodyBytes,
     ...(log
       ? {
@@ -259,8 +278,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     // listeners on every refusal (measured under a flood of bad tokens).
     reply.status(vigilError.status).send(errorBody(vigilError));
   });
+  const surface: HttpSurface = options.surface ?? { api: true, ingest: true };
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
+    const path = request.url.split('?')[0] ?? '';
+    if (surface.elsewhere !== undefined && (INGEST_PATH.test(path) ? !surface.ingest : !surface.api)) {
+      return reply.status(404).send(errorBody(new VigilError('not-found', `no route ${request.method} ${path} here: ${surface.elsewhere}`)));
+    }
     return reply.status(404).send(errorBody(new VigilError('not-found', `no route ${request.method} ${path}; see docs/api.md`)));
   });
 
@@ -272,52 +295,60 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     limits: { ...options.limits, maxFieldsPerEvent: options.limits.maxFieldsPerEvent ?? DEFAULT_MAX_FIELDS_PER_EVENT },
   };
   await app.register(async (scope) => healthRoutes(scope, { metrics: options.metrics, health: options.health }));
-  await app.register(async (scope) => searchRoutes(scope, { store: options.store }));
-  const alertFeed = options.alertFeed ?? new AlertFeed(log);
-  const triage = options.triage ?? new AlertTriage(options.store, undefined, alertFeed);
-  const suppressionsChanged = options.suppressionsChanged;
-  await app.register(async (scope) => alertRoutes(scope, { store: options.store, triage, ...(suppressionsChanged ? { suppressionsChanged } : {}) }));
-  await app.register(async (scope) => alertStreamRoutes(scope, { ...options.alertStream, feed: alertFeed, metrics: options.metrics }));
-  await app.register(async (scope) => caseRoutes(scope, { store: options.store }));
   let url = '';
-  const inputs = (): ConfiguredInput[] => [
-    // This listener's own ingest routes, then what the server says it runs.
-    { input: 'http', kind: 'http-ingest', listen: url },
-    { input: 'hec', kind: 'splunk-hec', listen: url },
-    { input: 'bulk', kind: 'elastic-bulk', listen: url },
-    ...(options.inputs?.() ?? []),
-  ];
-  await app.register(async (scope) => overviewRoutes(scope, { store: options.store, metrics: options.metrics, inputs, risk: options.risk }));
-  await app.register(async (scope) => historyRoutes(scope, { store: options.store, retention: options.retention }));
-  const response = options.response;
-  await app.register(async (scope) => responseRoutes(scope, { response }));
-  const coverage = options.coverage;
-  if (coverage) await app.register(async (scope) => coverageRoutes(scope, { coverage }));
-  const rules = options.rules;
-  if (rules) await app.register(async (scope) => ruleRoutes(scope, { catalog: rules, store: options.store }));
-  await app.register(async (scope) => tokenRoutes(scope, { store: options.store, tokens }));
-  await app.register(async (scope) =>
-    sessionRoutes(scope, {
-      store: options.store,
-      sessions,
-      accounts,
-      hasher,
-      limiter: new LoginRateLimiter(accountOptions.login),
-      trail,
-      metrics: accountMetrics,
-      secureCookie,
-      allowedOrigins,
-      defaultTenant: options.tenant,
-      initialPasswordFile: accountOptions.initialPasswordFile,
-    }),
-  );
-  await app.register(async (scope) => userRoutes(scope, { accounts }));
-  await app.register(async (scope) => auditRoutes(scope, { store: options.store, trail }));
-  await app.register(async (scope) => settingsRoutes(scope, { notifications: options.notifications, playbooks: () => response?.playbooks ?? [] }));
-  await registerIngestRoutes(app, ctx, { health: options.health });
-  await app.register(async (scope) => fileImportRoutes(scope, ctx, options.fileImport ?? { maxLineBytes: options.limits.maxEventBytes }));
+  if (surface.api) {
+    await app.register(async (scope) => searchRoutes(scope, { store: options.store }));
+    const alertFeed = options.alertFeed ?? new AlertFeed(log);
+    const triage = options.triage ?? new AlertTriage(options.store, undefined, alertFeed);
+    const suppressionsChanged = options.suppressionsChanged;
+    await app.register(async (scope) => alertRoutes(scope, { store: options.store, triage, ...(suppressionsChanged ? { suppressionsChanged } : {}) }));
+    await app.register(async (scope) => alertStreamRoutes(scope, { ...options.alertStream, feed: alertFeed, metrics: options.metrics }));
+    await app.register(async (scope) => caseRoutes(scope, { store: options.store }));
+    const inputs = (): ConfiguredInput[] => [
+      // This listener's own ingest routes, then what the server says it runs.
+      ...(surface.ingest
+        ? [
+            { input: 'http', kind: 'http-ingest', listen: url },
+            { input: 'hec', kind: 'splunk-hec', listen: url },
+            { input: 'bulk', kind: 'elastic-bulk', listen: url },
+          ]
+        : []),
+      ...(options.inputs?.() ?? []),
+    ];
+    await app.register(async (scope) => overviewRoutes(scope, { store: options.store, metrics: options.metrics, inputs, risk: options.risk }));
+    await app.register(async (scope) => historyRoutes(scope, { store: options.store, retention: options.retention }));
+    const response = options.response;
+    await app.register(async (scope) => responseRoutes(scope, { response }));
+    const coverage = options.coverage;
+    if (coverage) await app.register(async (scope) => coverageRoutes(scope, { coverage }));
+    const rules = options.rules;
+    if (rules) await app.register(async (scope) => ruleRoutes(scope, { catalog: rules, store: options.store }));
+    await app.register(async (scope) => tokenRoutes(scope, { store: options.store, tokens }));
+    await app.register(async (scope) =>
+      sessionRoutes(scope, {
+        store: options.store,
+        sessions,
+        accounts,
+        hasher,
+        limiter: new LoginRateLimiter(accountOptions.login),
+        trail,
+        metrics: accountMetrics,
+        secureCookie,
+        allowedOrigins,
+        defaultTenant: options.tenant,
+        initialPasswordFile: accountOptions.initialPasswordFile,
+      }),
+    );
+    await app.register(async (scope) => userRoutes(scope, { accounts }));
+    await app.register(async (scope) => auditRoutes(scope, { store: options.store, trail }));
+    await app.register(async (scope) => settingsRoutes(scope, { notifications: options.notifications, playbooks: () => response?.playbooks ?? [] }));
+  }
+  if (surface.ingest) {
+    await registerIngestRoutes(app, ctx, { health: options.health });
+    await app.register(async (scope) => fileImportRoutes(scope, ctx, options.fileImport ?? { maxLineBytes: options.limits.maxEventBytes }));
+  }
   const consoleOptions = options.console;
-  if (consoleOptions !== false) await app.register(async (scope) => void (await consoleRoutes(scope, consoleOptions ?? {})));
+  if (surface.api && consoleOptions !== false) await app.register(async (scope) => void (await consoleRoutes(scope, consoleOptions ?? {})));
 
   try {
     await app.listen({ host, port });

@@ -22,6 +22,7 @@ import { timelineCommand } from './commands/timeline.js';
 import { coverageCommand } from './commands/coverage.js';
 import { verifyCommand } from './commands/verify.js';
 import { retentionCommand } from './commands/retention.js';
+import { isDiskFull } from '../server/data-folder.js';
 
 const program = new Command('vigil')
   .description('Vigil: security monitoring that runs with two commands on one small machine')
@@ -53,6 +54,10 @@ try {
   if (isVigilError(error)) {
     process.stderr.write(`vigil: ${error.message}${error.where && !error.message.includes(error.where) ? ` (${error.where})` : ''}\n`);
     process.exitCode = error.code === 'config-invalid' ? 78 : 1;
+  } else if (isDiskFull(error)) {
+    // A full disk is the operator's to fix, not a bug to report: say what and where.
+    process.stderr.write(`vigil: the disk is full (${(error as Error).message}); free space on that filesystem and try again\n`);
+    process.exitCode = 75; // EX_TEMPFAIL: try again later
   } else {
     process.stderr.write(`vigil: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
     process.exitCode = 70;

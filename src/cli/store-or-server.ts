@@ -6,7 +6,7 @@
 import { VigilError } from '../core/errors.js';
 import type { Store } from '../core/store.js';
 import { DuckDbStore } from '../store/duckdb/duckdb-store.js';
-import { dataFolderExists, resolveTarget, type CommonOptions } from './cli-context.js';
+import { dataFolderExists, requireEmbedded, resolveTarget, type CommonOptions } from './cli-context.js';
 import { ensureChainKey, readChainKey } from '../server/data-folder.js';
 import type { ServerClient } from './server-client.js';
 
@@ -20,6 +20,8 @@ export interface Access<T> {
 export async function viaServerOrStore<T>(options: CommonOptions, access: Access<T>): Promise<T> {
   const target = resolveTarget(options);
   if (target.server) return access.server(target.server);
+  // Only for the message: the subcommand's name (vigil alerts, vigil cases…).
+  requireEmbedded(target, process.argv[2] ?? 'this command');
   if (!dataFolderExists(target.folder)) throw new VigilError('not-found', `no Vigil data in ${target.folder.root}: start "vigil serve" or pass --data`);
   // Writers sign the chain; readers need the key only to check signatures (verify).
   const chainKey = access.writes === true ? ensureChainKey(target.folder) : readChainKey(target.folder);

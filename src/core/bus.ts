@@ -16,7 +16,8 @@ export interface Bus {
   /** Appends events; resolves only once they are durable (fsynced or replicated). */
   publish(events: readonly Event[]): Promise<void>;
   /**
-   * The next events after the consumer's position, up to `maxEvents` (a batch may be smaller).
+   * The next events after the consumer's position, up to `maxEvents` (a batch may be smaller;
+   * the embedded log hands out one published batch larger than `maxEvents` whole).
    * Waits until there is something to return, or resolves `undefined` once `signal` aborts.
    */
   pull(maxEvents: number, signal: AbortSignal): Promise<BusBatch | undefined>;

@@ -50,4 +50,42 @@ describe('vigil.yaml', () => {
     assert.match(refusal({ enrich: { geoip: { city: '' } } }), /enrich\.geoip\.city: path to a City \.mmdb/);
     assert.match(refusal({ enrich: { geoip: { country: 'x' } } }), /enrich\.geoip: unknown key\(s\) country/);
   });
+
+  it('without scaleOut Vigil is the embedded server; with it, NATS, ClickHouse and PostgreSQL get defaults and resolved paths', () => {
+    assert.equal(parseConfig({}).scaleOut, undefined);
+    const config = parseConfig(
+      {
+        scaleOut: {
+          nats: { servers: ['nats://n1:4222', 'tls://n2:4222'], credentials: 'nats/vigil.creds', tls: { ca: 'nats/ca.pem' } },
+          clickhouse: { url: 'https://ch.internal:8443', username: 'vigil', password: 'x', database: 'vigil' },
+          postgres: { url: 'postgres://vigil@db:5432/vigil', schema: 'vigil' },
+        },
+      },
+      'vigil.yaml',
+      '/etc/vigil',
+    );
+    const scaleOut = config.scaleOut!;
+    assert.deepEqual(
+      { stream: scaleOut.nats.stream, replicas: scaleOut.nats.replicas, partitions: scaleOut.nats.partitions, creds: scaleOut.nats.credentials, ca: scaleOut.nats.tls?.ca },
+      { stream: 'VIGIL_EVENTS', replicas: 1, partitions: 16, creds: '/etc/vigil/nats/vigil.creds', ca: '/etc/vigil/nats/ca.pem' },
+    );
+    assert.equal(scaleOut.postgres.poolSize, 10);
+    assert.equal(scaleOut.clickhouse.ttlDays, 0);
+    const embedded = parseConfig({ scaleOut: { nats: { servers: ['nats://127.0.0.1:4222'] }, clickhouse: { path: 'ch' }, postgres: { url: 'postgres://p@h/d' } } }, 'vigil.yaml', '/srv');
+    assert.equal(embedded.scaleOut!.clickhouse.path, '/srv/ch');
+  });
+
+  it('refuses a scaleOut section that cannot work, naming the key', () => {
+    const base = { nats: { servers: ['nats://n:4222'] }, clickhouse: { url: 'http://ch:8123' }, postgres: { url: 'postgres://p@h/d' } };
+    assert.match(refusal({ scaleOut: { ...base, clickhouse: { url: 'http://ch:8123', path: '/x' } } }), /scaleOut\.clickhouse: give url .* or path/);
+    assert.match(refusal({ scaleOut: { ...base, clickhouse: {} } }), /scaleOut\.clickhouse: give url/);
+    assert.match(refusal({ scaleOut: { ...base, clickhouse: { url: 'http://vigil:pw@ch:8123' } } }), /scaleOut\.clickhouse\.url: .*without user or password/);
+    assert.match(refusal({ scaleOut: { ...base, nats: { servers: [] } } }), /scaleOut\.nats\.servers: at least one/);
+    assert.match(refusal({ scaleOut: { ...base, nats: { servers: ['http://n:4222'] } } }), /scaleOut\.nats\.servers\.0: a NATS URL/);
+    assert.match(refusal({ scaleOut: { ...base, nats: { servers: ['nats://n:4222'], user: 'u' } } }), /both user and password/);
+    assert.match(refusal({ scaleOut: { ...base, nats: { servers: ['nats://n:4222'], token: 't', credentials: 'c' } } }), /one of user\/password, token or credentials/);
+    assert.match(refusal({ scaleOut: { ...base, postgres: { url: 'mysql://h/d' } } }), /scaleOut\.postgres\.url/);
+    assert.match(refusal({ scaleOut: { ...base, postgres: { url: 'postgres://h/d', schema: 'Bad-Name' } } }), /scaleOut\.postgres\.schema/);
+    assert.match(refusal({ scaleOut: { nats: base.nats, clickhouse: base.clickhouse } }), /scaleOut\.postgres/);
+  });
 });

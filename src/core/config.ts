@@ -33,6 +33,77 @@ const lineFormat = z.enum(['auto', 'syslog', 'json', 'web', 'auditd', 'cef', 'ra
 /** Zone for timestamps that carry none (BSD syslog): UTC, an offset (+02:00) or an IANA name. */
 const zoneName = z.string().min(1);
 
+/**
+ * `scaleOut`: the roles of `vigil serve --role` talk through NATS JetStream, ClickHouse and
+ * PostgreSQL (docs/scaling.md, docs/deploy.md). Absent: the embedded default (one process,
+ * DuckDB, a write-ahead log in the data folder).
+ */
+const natsTls = z.strictObject({
+  /** CA bundle that signed the NATS servers' certificates (default: the system's). */
+  ca: z.string().min(1).optional(),
+  /** Client certificate and key, when the servers ask for one (verify: true). */
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+}).refine((t) => (t.cert === undefined) === (t.key === undefined), 'give both cert and key, or neither');
+
+const scaleOutSchema = z.strictObject({
+  nats: z
+    .strictObject({
+      /** Any of the cluster's servers; the client learns the rest. */
+      servers: z.array(z.string().regex(/^(nats|tls):\/\/[^\s/]+$/, 'a NATS URL such as nats://nats-1.internal:4222 or tls://…')).min(1, 'at least one NATS server URL'),
+      /** The JetStream stream carrying events; the same in every role. */
+      stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('VIGIL_EVENTS'),
+      /** Copies of the stream: 1 on one server, 3 in a three-node cluster (survives one node down). */
+      replicas: z.number().int().min(1).max(5).default(1),
+      /** Subjects `vigil.events.<tenant>.<partition>`; fixed once the stream exists (docs/deploy.md, sizing). */
+      partitions: z.number().int().min(1).max(1024).default(16),
+      /** Backlog the stream keeps for consumers that fall behind; past it ingest answers 503. */
+      maxBytes: z.number().int().min(1024 * 1024).default(8 * 1024 ** 3),
+      /** User and password, or a token, or a credentials file (JWT + NKey seed, from `nsc`). */
+      user: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+      token: z.string().min(1).optional(),
+      credentials: z.string().min(1).optional(),
+      tls: natsTls.optional(),
+    })
+    .refine((n) => (n.user === undefined) === (n.password === undefined), 'give both user and password, or neither')
+    .refine((n) => [n.user, n.token, n.credentials].filter((x) => x !== undefined).length <= 1, 'use one of user/password, token or credentials'),
+  clickhouse: z
+    .strictObject({
+      /** A ClickHouse server's HTTP interface, e.g. https://clickhouse.internal:8443 (credentials below, not in the URL). */
+      url: z.string().regex(/^https?:\/\/[^\s@]+$/, 'an http:// or https:// URL without user or password (use username and password)').optional(),
+      username: z.string().min(1).optional(),
+      password: z.string().optional(),
+      /** Database holding Vigil's tables (created beforehand by an administrator). */
+      database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'letters, digits and _').default('default'),
+      /**
+       * Development and tests only: ClickHouse embedded in the process (chdb) with its data in this
+       * folder. Only one process can open it, so the store role and every role that reads events
+       * (api; detect for alert context) must run in that one process.
+       */
+      path: z.string().min(1).optional(),
+      /** Backstop TTL in days on stored events (0: none); set above the longest retention rule. */
+      ttlDays: z.number().int().min(0).max(36_500).default(0),
+      /**
+       * The key that signs the event chain (docs/history.md): the store role signs with it and
+       * the api role verifies with it, so every node running either needs the same file.
+       * Default `<data>/chain-key`.
+       */
+      chainKeyFile: z.string().min(1).optional(),
+    })
+    .refine((c) => (c.url === undefined) !== (c.path === undefined), 'give url (a ClickHouse server) or path (embedded chdb, development only), not both'),
+  postgres: z.strictObject({
+    /** postgres://user:password@host:5432/database (sslmode and other libpq parameters allowed). */
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'a URL such as postgres://vigil:secret@db.internal:5432/vigil'),
+    /** Schema holding Vigil's tables; created when missing. */
+    schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _').optional(),
+    /** Connections per Vigil process; the sum over all processes must stay under max_connections. */
+    poolSize: z.number().int().min(1).max(1000).default(10),
+  }),
+});
+
+export type ScaleOutConfig = z.infer<typeof scaleOutSchema>;
+
 export const configSchema = z.strictObject({
   data: z.string().min(1).default('./vigil-data'),
   tenant: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, _ and -').default('default'),
@@ -331,6 +402,7 @@ export const configSchema = z.strictObject({
       dryRun: z.boolean().default(false),
     })
     .prefault({}),
+  scaleOut: scaleOutSchema.optional(),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -373,6 +445,18 @@ export function parseConfig(raw: unknown, file = 'vigil.yaml', baseDir = process
   if (config.alerts.enrichment.users !== undefined) config.alerts.enrichment.users = abs(config.alerts.enrichment.users);
   if (config.enrich.geoip.city) config.enrich.geoip.city = abs(config.enrich.geoip.city);
   if (config.enrich.geoip.asn) config.enrich.geoip.asn = abs(config.enrich.geoip.asn);
+  const scaleOut = config.scaleOut;
+  if (scaleOut) {
+    if (scaleOut.clickhouse.path !== undefined) scaleOut.clickhouse.path = abs(scaleOut.clickhouse.path);
+    if (scaleOut.clickhouse.chainKeyFile !== undefined) scaleOut.clickhouse.chainKeyFile = abs(scaleOut.clickhouse.chainKeyFile);
+    if (scaleOut.nats.credentials !== undefined) scaleOut.nats.credentials = abs(scaleOut.nats.credentials);
+    const natsTlsFiles = scaleOut.nats.tls;
+    if (natsTlsFiles) {
+      if (natsTlsFiles.ca !== undefined) natsTlsFiles.ca = abs(natsTlsFiles.ca);
+      if (natsTlsFiles.cert !== undefined) natsTlsFiles.cert = abs(natsTlsFiles.cert);
+      if (natsTlsFiles.key !== undefined) natsTlsFiles.key = abs(natsTlsFiles.key);
+    }
+  }
   for (const tls of [config.http.tls, config.syslog.tls, ...config.syslog.inputs.map((i) => i.tls)]) {
     if (!tls) continue;
     tls.cert = abs(tls.cert);

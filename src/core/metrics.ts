@@ -28,6 +28,7 @@ export class Metrics {
   readonly storeWriteSeconds: Histogram;
   readonly walSyncSeconds: Histogram;
   readonly connections: Gauge<'input'>;
+  readonly connectionsEvicted: Counter<'input' | 'state'>;
   readonly storeErrors: Counter;
   readonly detections: Counter<'kind' | 'level'>;
   readonly detectionsDisabled: Counter;
@@ -125,6 +126,12 @@ export class Metrics {
       name: 'vigil_open_connections',
       help: 'Open stream connections per input.',
       labelNames: ['input'],
+      registers,
+    });
+    this.connectionsEvicted = new Counter({
+      name: 'vigil_connections_evicted_total',
+      help: 'Idle connections closed to make room for a new one when a listener was nearly full, by input and state (silent: never sent anything; quiet: idle between requests).',
+      labelNames: ['input', 'state'],
       registers,
     });
     this.storeErrors = new Counter({

@@ -213,7 +213,20 @@ export interface SourceActivity {
   readonly hosts: readonly { readonly host: string; readonly lastEvent: number; readonly events: number }[];
 }
 
-export interface Store extends TokenStore, AlertStore, RuleStateStore, UserStore, SessionStore, AuditStore {
+/**
+ * What the scale-out deployment keeps in PostgreSQL (docs/scaling.md): tokens, alerts,
+ * suppressions, cases, rule states, users, sessions and the audit log. The embedded store
+ * implements it together with EventStore in one DuckDB file.
+ */
+export interface StateStore extends TokenStore, AlertStore, RuleStateStore, UserStore, SessionStore, AuditStore {
+  close(): Promise<void>;
+}
+
+/**
+ * What the scale-out deployment keeps in ClickHouse: the events, their chain and retention,
+ * and the consumer checkpoints written with them.
+ */
+export interface EventStore {
   /**
    * Appends events atomically; when a checkpoint is given it is written in the same
    * transaction. Resolves once the store has committed.
@@ -254,5 +267,10 @@ export interface Store extends TokenStore, AlertStore, RuleStateStore, UserStore
   enforceRetention(request: RetentionRequest): Promise<RetentionRun>;
   /** Recorded retention runs, newest first. */
   listRetentionRuns(limit: number): Promise<readonly RetentionRun[]>;
+  close(): Promise<void>;
+}
+
+/** Everything Vigil stores: one DuckDB file embedded; ClickHouse + PostgreSQL scaled out. */
+export interface Store extends StateStore, EventStore {
   close(): Promise<void>;
 }

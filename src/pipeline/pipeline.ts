@@ -32,6 +32,19 @@ export interface PipelineOptions {
    * block the events behind it). Without one such events are counted and dropped.
    */
   readonly deadLetter?: (event: Event, error: unknown) => Promise<void>;
+  /**
+   * False for a consumer that only detects (the scale-out detect role): another consumer of the
+   * bus (the store role) stores the events, so this one raises alerts and commits. Default true.
+   */
+  readonly storeEvents?: boolean;
+  /**
+   * Attempts to hand a batch's detections to the alert sink before giving up on them (default
+   * 5). The detect role retries without end: its alerts have no other way to the store, and the
+   * bus keeps the batch until they are in.
+   */
+  readonly alertAttempts?: number;
+  /** Told of every failed pull or commit (the pipeline retries them with back-off). */
+  readonly onBusError?: (error: unknown) => void;
 }
 
 /** Store errors that retrying cannot fix: the batch itself is bad. */
@@ -84,13 +97,24 @@ export class Pipeline implements EventSink {
   private async consume(): Promise<void> {
     const { bus, batchSize } = this.options;
     const signal = this.abort.signal;
+    let failures = 0;
     while (!signal.aborted) {
-      const batch = await bus.pull(batchSize, signal);
-      if (!batch) break;
-      const stored = await this.process(batch.events, batch.position);
-      if (!stored) break;
-      await bus.commit(batch.position);
-      if (bus.depth() === 0) this.releaseIdle();
+      try {
+        const batch = await bus.pull(batchSize, signal);
+        if (!batch) break;
+        const stored = await this.process(batch.events, batch.position);
+        if (!stored) break;
+        await bus.commit(batch.position);
+        failures = 0;
+        if (bus.depth() === 0) this.releaseIdle();
+      } catch (error) {
+        // A bus that lost its server (NATS restarting): what was not committed is delivered
+        // again, so back off and read on, counted, rather than end the consumer.
+        if (signal.aborted) break;
+        this.options.onBusError?.(error);
+        this.options.onError?.(`the bus failed (attempt ${failures + 1}); retrying`, error);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** failures++)));
+      }
     }
   }
 
@@ -105,7 +129,7 @@ export class Pipeline implements EventSink {
     if (dropped > 0) metrics.detectionsDisabled.inc(dropped);
 
     let stored: readonly Event[] = events;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; this.options.storeEvents !== false; attempt++) {
       const started = performance.now();
       try {
         await store.appendEvents(events, { consumer: STORE_CONSUMER, position });
@@ -125,7 +149,9 @@ export class Pipeline implements EventSink {
       }
     }
     // After the events: alerts point at stored events, and a failed alert write must not store the events twice.
-    if (alerts.length > 0) await this.raiseAlerts(alerts);
+    const raised = alerts.length === 0 || (await this.raiseAlerts(alerts));
+    // A detect-only consumer that stopped before its alerts were in leaves the batch uncommitted: it comes again.
+    if (this.options.storeEvents === false) return raised;
     const perInput = new Map<string, number>();
     for (const e of stored) perInput.set(e.source.input, (perInput.get(e.source.input) ?? 0) + 1);
     for (const [input, n] of perInput) metrics.stored.inc({ input }, n);
@@ -157,18 +183,22 @@ export class Pipeline implements EventSink {
   }
 
   /** Hands detections to the intake (or the store), retrying a store outage a few times. */
-  private async raiseAlerts(alerts: readonly AlertRecord[]): Promise<void> {
+  /** False only when the pipeline stopped before the alerts were handed over. */
+  private async raiseAlerts(alerts: readonly AlertRecord[]): Promise<boolean> {
     const sink = this.options.alerts ?? { raise: (a: readonly AlertRecord[]) => this.options.store.appendAlerts(a) };
-    for (let attempt = 0; attempt < 5; attempt++) {
+    const attempts = this.options.alertAttempts ?? 5;
+    for (let attempt = 0; attempt < attempts; attempt++) {
       try {
         await sink.raise(alerts);
-        return;
+        return true;
       } catch (error) {
         this.options.onError?.(`cannot store ${alerts.length} alerts (attempt ${attempt + 1})`, error);
-        if (isPoisonBatch(error) || this.abort.signal.aborted) return;
-        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+        if (isPoisonBatch(error)) return true;
+        if (this.abort.signal.aborted) return false;
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(attempt, 10))));
       }
     }
+    return true;
   }
 
   /** A failing enricher or detector must not stop events from being stored. */

@@ -80,6 +80,55 @@ export function writeServerInfo(folder: DataFolder, info: ServerInfo): void {
   renameSync(tmp, folder.serverInfo);
 }
 
+/** The filesystem is out of space or quota: a condition that passes, not a fault of Vigil's. */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+export interface ServerInfoLog {
+  warn(details: object, message: string): void;
+  info(details: object, message: string): void;
+}
+
+/**
+ * Writes `server.json`, and when the disk is full keeps trying every `retryMs` instead of
+ * failing the start: a server restarted on a full disk still runs (ingest answers 503 until
+ * space returns, as it does when the disk fills while running), and the CLI finds it once the
+ * file could be written. A stale file from an earlier run is removed meanwhile, so nobody is
+ * sent to old ports. Returns a function that stops the retries.
+ */
+export function publishServerInfo(folder: DataFolder, info: ServerInfo, log: ServerInfoLog, retryMs = 5000): () => void {
+  const attempt = (): boolean => {
+    try {
+      writeServerInfo(folder, info);
+      return true;
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      rmSync(`${folder.serverInfo}.tmp`, { force: true });
+      return false;
+    }
+  };
+  if (attempt()) return () => undefined;
+  removeServerInfo(folder);
+  log.warn(
+    { path: folder.serverInfo, retryMs },
+    `cannot write ${folder.serverInfo}: the disk is full; Vigil runs and answers 503 to ingest until space returns; free space on the filesystem of ${folder.root} (the CLI finds this server once the file is written)`,
+  );
+  const timer = setInterval(() => {
+    try {
+      if (!attempt()) return;
+      clearInterval(timer);
+      log.info({ path: folder.serverInfo }, 'disk space returned: server.json written');
+    } catch (error) {
+      clearInterval(timer);
+      log.warn({ path: folder.serverInfo, error: (error as Error).message }, 'cannot write server.json; the CLI will not find this server');
+    }
+  }, retryMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export function removeServerInfo(folder: DataFolder): void {
   rmSync(folder.serverInfo, { force: true });
 }

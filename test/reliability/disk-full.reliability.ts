@@ -5,9 +5,9 @@
  * restart), and after a restart `vigil verify` passes and every acknowledged event is stored.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startTcpSyslogFlood } from '../support/tcp-syslog-flood.js';
 import { appendFaultResult, metricValue, rssBytes } from '../support/fault-results.js';
-import { hostPort, runCli, startVigil, type VigilProcess } from '../support/vigil-process.js';
+import { CLI, hostPort, REPO, runCli, startVigil, type VigilProcess } from '../support/vigil-process.js';
 
 const FS_BYTES = 256 * 1024 * 1024;
 const BATCH = 200;
@@ -232,4 +232,78 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
   assert.equal(storedTcp, tcp.sent, 'every TCP message sent is stored (the connection was paused, not dropped)');
   assert.ok(udpDropped > 0, 'UDP batches the full disk refused were counted');
   assert.equal(storedUdp + udpDropped + udpKernelDropped, udpSent, 'every UDP datagram is stored or counted as dropped');
+});
+
+it('a restart while the disk is still full: the server starts, refuses ingest with 503, resumes once space returns', { timeout: 120_000, skip: mounted ? false : 'cannot mount a tmpfs (needs root or CAP_SYS_ADMIN)' }, async (t) => {
+  const started = Date.now();
+  const data = join(mountPoint, 'data');
+  mkdirSync(data, { recursive: true });
+  const config = join(mountPoint, 'vigil.yaml');
+  writeFileSync(config, 'pipeline:\n  walSegmentBytes: 4194304\n');
+  // A first start makes the data folder (or finds the earlier test's), then the disk fills while it is down.
+  const first = await startVigil(data, ['--config', config]);
+  assert.equal(await first.stop('SIGKILL'), null);
+  const ballast = join(mountPoint, 'ballast-restart');
+  fillDisk(ballast);
+
+  // server.json cannot be written: find the port from what `vigil serve` prints.
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--data', data, '--config', config, '--listen-http', '127.0.0.1:0', '--listen-syslog', '127.0.0.1:0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    let url: string | undefined;
+    const readyBy = Date.now() + 30_000;
+    while (!url && Date.now() < readyBy && child.exitCode === null) {
+      url = /HTTP API and ingest\s+(https?:\/\/\S+)/.exec(output)?.[1];
+      if (!url) await sleep(50);
+    }
+    const readyMs = Date.now() - started;
+    assert.ok(url, `vigil serve did not start on a full disk (exit ${child.exitCode}):\n${output.slice(-3000)}`);
+    assert.match(output, /cannot write .*server\.json: the disk is full/);
+    const token = readFileSync(join(data, 'admin-token'), 'utf8').trim();
+    const ingest = async (n: number): Promise<number> => {
+      const body = Array.from({ length: n }, (_, i) => JSON.stringify({ message: `restart on a full disk ${i} ${'y'.repeat(200)}` })).join('\n') + '\n';
+      const res = await fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    // Whatever room the event log's open segment still has is used; then every answer is 503.
+    const whileFull: number[] = [];
+    for (let i = 0; i < 200 && whileFull.at(-1) !== 503; i++) whileFull.push(await ingest(200));
+    assert.equal(whileFull.at(-1), 503, `ingest on a full disk answered ${[...new Set(whileFull)].join(',')}`);
+    assert.deepEqual(whileFull.filter((s) => s !== 200 && s !== 503), []);
+    assert.equal(existsSync(join(data, 'server.json')), false, 'a stale server.json was left for the CLI to follow');
+
+    rmSync(ballast);
+    const freedAt = Date.now();
+    let status = 0;
+    while (status !== 200 && Date.now() - freedAt < 30_000) {
+      status = await ingest(1);
+      if (status !== 200) await sleep(50);
+    }
+    const resumeMs = Date.now() - freedAt;
+    assert.equal(status, 200, 'ingest did not resume after space returned');
+    let published = false;
+    while (!published && Date.now() - freedAt < 15_000) {
+      published = existsSync(join(data, 'server.json'));
+      if (!published) await sleep(100);
+    }
+    assert.ok(published, 'server.json was not written once space returned');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, output.slice(-3000));
+    const verify = await runCli(['verify', '--data', data, '--config', config, '--json']);
+    assert.equal(verify.code, 0, `vigil verify failed:\n${verify.stdout}${verify.stderr}`);
+    t.diagnostic(`restart on a full disk: listening after ${readyMs} ms; ${whileFull.length} requests while full (last 503); first 200 ${resumeMs} ms after space returned`);
+    appendFaultResult('disk-full-restart', 'Restart while the disk is still full: starts, refuses with 503, resumes', started, [
+      { label: 'time to listening on a full disk', value: readyMs, unit: 'ms' },
+      { label: 'ingest requests until the first 503 (room left in the open segment)', value: whileFull.length, unit: 'requests' },
+      { label: 'time to the first 200 after space returned', value: resumeMs, unit: 'ms' },
+      { label: 'vigil verify after the run', value: verify.code === 0 ? 1 : 0, unit: 'ok' },
+    ]);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(ballast, { force: true });
+  }
 });

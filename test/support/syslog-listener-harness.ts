@@ -50,7 +50,7 @@ export async function eventually(condition: () => Promise<boolean>, what: string
   }
 }
 
-export async function counter(metrics: Metrics, name: 'received' | 'parseFailed' | 'truncated' | 'dropped', labels: Record<string, string>): Promise<number> {
+export async function counter(metrics: Metrics, name: 'received' | 'parseFailed' | 'truncated' | 'dropped' | 'connectionsEvicted', labels: Record<string, string>): Promise<number> {
   const { values } = await metrics[name].get();
   return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k as keyof typeof v.labels] === l)).reduce((sum, v) => sum + v.value, 0);
 }

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(REPO, 'src/cli/main.ts');
+export const CLI = join(REPO, 'src/cli/main.ts');
 
 export interface ServerInfoFile {
   pid: number;

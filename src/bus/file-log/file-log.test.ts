@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createEvent, type Event } from '../../core/event.js';
 import { VigilError } from '../../core/errors.js';
+import { busSuite } from '../bus.suite.js';
 import { FileLog, type FileLogOptions } from './file-log.js';
 import { segmentFileName } from './record-format.js';
 
@@ -35,6 +36,11 @@ function events(n: number, tag = 'e'): Event[] {
 function options(dir: string, extra: Partial<FileLogOptions> = {}): FileLogOptions {
   return { dir, segmentBytes: 1024 * 1024, maxQueueEvents: 100_000, ...extra };
 }
+
+busSuite('FileLog', async () => {
+  const dir = await tempDir();
+  return { bus: await FileLog.open(options(dir)), reopen: (from) => FileLog.open(options(dir, { from })), cleanup: async () => {} };
+});
 
 async function drain(log: FileLog, max = 1000): Promise<{ messages: string[]; position: string | undefined }> {
   const messages: string[] = [];

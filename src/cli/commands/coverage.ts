@@ -11,7 +11,7 @@ import { coverageOf, type CoverageReport, type RuleThatCannotFire } from '../../
 import { LogsourceMap } from '../../detect/sigma/logsource-map.js';
 import { loadRules } from '../../detect/sigma/rule-loader.js';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.js';
-import { resolveTarget, dataFolderExists, type CommonOptions } from '../cli-context.js';
+import { requireEmbedded, resolveTarget, dataFolderExists, type CommonOptions } from '../cli-context.js';
 import { configOption, dataOption, tokenOption } from '../cli-options.js';
 import { escapeForTerminal } from '../terminal-escape.js';
 
@@ -31,6 +31,7 @@ export function coverageCommand(): Command {
       let report: CoverageReport;
       if (target.server) report = await target.server.call<CoverageReport>('GET', '/api/v1/coverage');
       else {
+        requireEmbedded(target, 'coverage');
         if (!dataFolderExists(target.folder)) throw new VigilError('not-found', `no Vigil data in ${target.folder.root}: start "vigil serve" or pass --data`);
         const { detection, tenant } = target.config;
         const routing = LogsourceMap.load(detection.logsources);

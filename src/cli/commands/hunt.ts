@@ -13,7 +13,7 @@ import { huntOver } from '../../detect/retro-hunt.js';
 import { LogsourceMap } from '../../detect/sigma/logsource-map.js';
 import { loadRules } from '../../detect/sigma/rule-loader.js';
 import { parseTime } from '../../search/index.js';
-import { resolveTarget, dataFolderExists, type CommonOptions } from '../cli-context.js';
+import { requireEmbedded, resolveTarget, dataFolderExists, type CommonOptions } from '../cli-context.js';
 import { configOption, dataOption, tokenOption } from '../cli-options.js';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.js';
 import { detectionJson, detectionRow, formatTable } from './scan.js';
@@ -52,6 +52,7 @@ export function huntCommand(): Command {
       const now = Date.now();
       const from = options.from === undefined ? undefined : parseTime(options.from, now);
       const to = options.to === undefined ? undefined : parseTime(options.to, now);
+      requireEmbedded(target, 'hunt');
       const store = await DuckDbStore.open({ path: target.folder.database, readOnly: true });
       try {
         const started = performance.now();

@@ -17,7 +17,7 @@ import { fileLines } from '../../sources/file/file-lines.js';
 import type { ImportReply } from '../../sources/file/file-import-routes.js';
 import { ensureDataFolder } from '../../server/data-folder.js';
 import { openEmbeddedPipeline, syslogZone, type EmbeddedPipeline } from '../../server/vigil-server.js';
-import { resolveTarget, type CommonOptions, type Target } from '../cli-context.js';
+import { requireEmbedded, resolveTarget, type CommonOptions, type Target } from '../cli-context.js';
 import { configOption, dataOption, tokenOption } from '../cli-options.js';
 import { inputFiles } from '../input-files.js';
 
@@ -144,6 +144,7 @@ async function importLocally(
   counts: FileRecordCounts,
   progress: { tick(b: number, e: number): void },
 ): Promise<number> {
+  requireEmbedded(target, 'ingest');
   ensureDataFolder(target.folder);
   const metrics = new Metrics();
   const log = pino({ level: 'warn' }, pino.destination(2));

@@ -4,13 +4,14 @@ import type { Role, TokenRecord } from '../../core/store.js';
 import { VigilError } from '../../core/errors.js';
 import { createToken } from '../../api/auth/tokens.js';
 import { DuckDbStore } from '../../store/duckdb/duckdb-store.js';
-import { resolveTarget, type CommonOptions, type Target } from '../cli-context.js';
+import { requireEmbedded, resolveTarget, type CommonOptions, type Target } from '../cli-context.js';
 import { configOption, dataOption, tokenOption } from '../cli-options.js';
 import { ensureChainKey, ensureDataFolder } from '../../server/data-folder.js';
 
 type PublicToken = Omit<TokenRecord, 'hash'>;
 
 async function withStore<T>(target: Target, run: (store: DuckDbStore) => Promise<T>): Promise<T> {
+  requireEmbedded(target, 'token');
   ensureDataFolder(target.folder);
   const store = await DuckDbStore.open({ path: target.folder.database, chainKey: ensureChainKey(target.folder) });
   try {

@@ -12,11 +12,23 @@
  * - Disorder: a sliding window ends at the newest match of its group; a match up to
  *   `timespan` older still counts, an older one is dropped and counted (`lateMatches`).
  *   temporal_ordered compares event times, so a late match never completes a sequence it
- *   belongs before (it may miss one, it never invents one). A closing window drops matches
- *   earlier than its start, and closes when the newest event time seen on any match passes
- *   its end; call `flush()` at the end of a replay to close the rest.
- * - Memory: a group idle for longer than its timespan (against the newest event time seen)
- *   is forgotten; at most `maxGroupsPerRule` groups are kept per correlation, the oldest
+ *   belongs before (it may miss one, it never invents one). A closing window spans
+ *   `timespan` from its first match, drops matches earlier than its start, closes at once
+ *   when a match of its group comes after its end, and otherwise once the newest event time
+ *   seen on any match (the watermark) is a timespan past the watermark at which it opened:
+ *   past its end, for events in time order; for a window an old event opens (an old file
+ *   replayed after newer data), a timespan after that, so the file's later events still
+ *   fill it. Call `flush()` at the end of a replay to close the rest. `advance(watermark)`
+ *   moves event time on without a match: an engine that holds only some groups (a detection
+ *   partition) is told the watermark the whole stream had reached, and then fires exactly
+ *   what one engine would.
+ * - Memory: a group is forgotten once it has had no window open and no match for a whole
+ *   timespan of stream time (the watermark moved a timespan on since its last match) and its
+ *   newest match is more than a timespan behind. Its next match starts it afresh whether or
+ *   not the sweep that runs once per timespan has freed it yet, so what a group reports
+ *   depends only on its own matches and the watermark, never on other groups (replaying old
+ *   files after new ones, the watermark stands still, so their groups live). At most
+ *   `maxGroupsPerRule` groups are kept per correlation, the oldest
  *   created is evicted first (`evictedGroups`). Per group, sums, averages, percentiles and
  *   distinct values keep at most `maxEntriesPerGroup` entries (`droppedEntries`), and the ids
  *   of the newest `maxEventIdsPerHit` contributing events (default 100).
@@ -38,19 +50,27 @@
  *   that carries the value of the match just seen, tested at that match. With pySigma's
  *   `percentile: P` the value is instead the P-th percentile (linear interpolation) of the
  *   window's numbers.
+ * - Checkpoints: `snapshot()` returns every window as plain data and `restore()` takes it back
+ *   into an engine built from the same rules; the restored engine fires exactly what the
+ *   original would have.
  * - Value texts: numbers in group-by and value_count fields are compared as text (3 and '3'
  *   are one group); numeric texts count as numbers for sums, averages and percentiles.
  */
 import type { SigmaLevel, SigmaStatus } from '../sigma/sigma-types.js';
+import { ClosingQueue } from './closing-queue.js';
 import { CorrelationError, type CorrelationRule, type CorrelationType } from './correlation-rule.js';
 import {
+  baseSubscriptions,
   Group,
+  idle,
   LEVEL_RANK,
   linkRuntimes,
+  loadGroup,
   remember,
   reset,
   Runtime,
-  subscription,
+  saveGroup,
+  type GroupState,
   type Subscription,
 } from './correlation-runtime.js';
 
@@ -133,6 +153,18 @@ export interface CorrelationStats {
   readonly droppedEntries: number;
 }
 
+/** An engine's windows and counters as plain data (numbers may be ±Infinity or NaN). */
+export interface CorrelationSnapshot {
+  /** The correlations' ids, in order: a snapshot only goes back into an engine of the same rules. */
+  readonly rules: readonly string[];
+  readonly watermark: number;
+  readonly seq: number;
+  /** Per correlation: [lastSweep, hits, evictedGroups, expiredGroups, lateMatches, incompleteMatches, droppedEntries], then the groups oldest first. */
+  readonly runtimes: readonly { readonly counters: readonly number[]; readonly groups: readonly GroupState[] }[];
+  /** Open closing windows: [correlation index, group key, close point, opening number]. */
+  readonly closing: readonly (readonly [number, string, number, number])[];
+}
+
 /** Joins group-by values into one key; a NUL inside a value could merge two groups, which no log field carries. */
 const SEP = '\u0000';
 const NO_HITS: readonly CorrelationHit[] = Object.freeze([]);
@@ -148,6 +180,7 @@ export class CorrelationEngine {
   private readonly maxGroups: number;
   private readonly maxIds: number;
   private readonly includeSuppressed: boolean;
+  private readonly closingQueue = new ClosingQueue();
   private watermark = -Infinity;
   private out: CorrelationHit[] | undefined;
 
@@ -178,8 +211,22 @@ export class CorrelationEngine {
       for (const sub of subs) sub.rt.incompleteMatches++;
     } else if (subs.length > 0) {
       const rank = match.rule.level === undefined ? -1 : (LEVEL_RANK[match.rule.level] ?? -1);
-      for (let i = 0; i < subs.length; i++) this.feed(subs[i]!, match, undefined, rank);
+      for (let i = 0; i < subs.length; i++) this.feed(subs[i]!, match, undefined, rank, this.watermark, this.watermark);
     }
+    if (this.closing.length > 0) this.closeDue(false);
+    const out = this.out;
+    this.out = undefined;
+    return out ?? NO_HITS;
+  }
+
+  /**
+   * Moves event time on to `watermark` (never back) and returns what fires because windows
+   * ended before it. One engine fed every match never needs this; an engine fed part of the
+   * stream is told how far the whole stream has got.
+   */
+  advance(watermark: number): readonly CorrelationHit[] {
+    if (!(watermark > this.watermark)) return NO_HITS;
+    this.watermark = watermark;
     if (this.closing.length > 0) this.closeDue(false);
     const out = this.out;
     this.out = undefined;
@@ -232,22 +279,59 @@ export class CorrelationEngine {
     }));
   }
 
+  /** Every window and counter, to restore into an engine of the same rules (a checkpoint). */
+  snapshot(): CorrelationSnapshot {
+    const index = new Map(this.runtimes.map((rt, i) => [rt, i]));
+    return {
+      rules: this.runtimes.map((rt) => rt.rule.id),
+      watermark: this.watermark,
+      seq: this.closingQueue.seq,
+      runtimes: this.runtimes.map((rt) => ({
+        counters: [rt.lastSweep, rt.hits, rt.evictedGroups, rt.expiredGroups, rt.lateMatches, rt.incompleteMatches, rt.droppedEntries],
+        groups: rt.order.slice(rt.orderHead).filter((g) => g.alive).map(saveGroup),
+      })),
+      closing: this.closingQueue.live().map((e) => [index.get(e.rt)!, e.g.key, e.at, e.seq] as const),
+    };
+  }
+
+  /** Takes over a snapshot of an engine built from the same rules; call it on a fresh engine. */
+  restore(snapshot: CorrelationSnapshot): void {
+    const ids = this.runtimes.map((rt) => rt.rule.id);
+    if (snapshot.rules.length !== ids.length || snapshot.rules.some((id, i) => id !== ids[i])) {
+      throw new Error(`correlation snapshot is of other rules (${snapshot.rules.join(', ')}), not of ${ids.join(', ')}`);
+    }
+    this.watermark = snapshot.watermark;
+    this.closingQueue.seq = snapshot.seq;
+    snapshot.runtimes.forEach((saved, i) => {
+      const rt = this.runtimes[i]!;
+      const c = saved.counters;
+      rt.lastSweep = c[0]!;
+      rt.hits = c[1]!;
+      rt.evictedGroups = c[2]!;
+      rt.expiredGroups = c[3]!;
+      rt.lateMatches = c[4]!;
+      rt.incompleteMatches = c[5]!;
+      rt.droppedEntries = c[6]!;
+      for (const state of saved.groups) {
+        const g = new Group(state[0], state[1], rt.plan.newAggregate(rt), this.maxIds);
+        loadGroup(g, state);
+        rt.groups.set(g.key, g);
+        rt.order.push(g);
+      }
+    });
+    for (const [i, key, at, seq] of snapshot.closing) {
+      const rt = this.runtimes[i]!;
+      this.closingQueue.insert({ rt, g: rt.groups.get(key)!, at, seq });
+    }
+  }
+
   private subscriptionsOf(rule: RuleRef): Subscription[] {
     let subs = this.subsByObject.get(rule);
     if (subs !== undefined) return subs;
     const cached = this.subsById.get(rule.id);
     if (cached !== undefined && cached.name === rule.name) subs = cached.subs;
     else {
-      const refs = this.resolver(rule);
-      const byRuntime = new Map<Runtime, { positions: Set<number>; ref: string }>();
-      for (const ref of refs) {
-        for (const { rt, position } of this.baseTargets.get(ref) ?? []) {
-          const entry = byRuntime.get(rt) ?? { positions: new Set<number>(), ref };
-          entry.positions.add(position);
-          byRuntime.set(rt, entry);
-        }
-      }
-      subs = [...byRuntime].map(([rt, { positions, ref }]) => subscription(rt, [...positions], [ref, ...refs]));
+      subs = baseSubscriptions(this.resolver(rule), this.baseTargets);
       this.subsById.set(rule.id, { name: rule.name, subs });
     }
     this.subsByObject.set(rule, subs);
@@ -256,9 +340,16 @@ export class CorrelationEngine {
 
   // --- the hot path -----------------------------------------------------------------------
 
-  private feed(sub: Subscription, m: CorrelationMatch, ids: readonly string[] | undefined, rank: number): void {
+  /**
+   * Feeds one match to one correlation. `asOf` is the watermark the match is judged at: the
+   * engine's for a base match, and for a closing window's chained hit the window's close
+   * point, the same whenever and wherever the window is closed.
+   * `floor` is no more than the `asOf` of any feed still to come, which bounds what a sweep
+   * may free.
+   */
+  private feed(sub: Subscription, m: CorrelationMatch, ids: readonly string[] | undefined, rank: number, asOf: number, floor: number): void {
     const rt = sub.rt;
-    if (this.watermark - rt.lastSweep >= rt.ts) this.sweep(rt);
+    if (this.watermark - rt.lastSweep >= rt.ts) this.sweep(rt, Math.min(floor, this.closingQueue.peek()));
     const key = groupKey(sub.groupFields, m);
     if (key === undefined) {
       rt.incompleteMatches++;
@@ -286,6 +377,13 @@ export class CorrelationEngine {
       }
     }
     let g = rt.groups.get(key);
+    if (g !== undefined && idle(g, asOf, rt.ts)) {
+      // Forgotten now, as the next sweep would have done.
+      rt.groups.delete(key);
+      g.alive = false;
+      rt.expiredGroups++;
+      g = undefined;
+    }
     if (g === undefined) g = this.newGroup(rt, key, sub, m);
     const t = m.time;
     if (rt.plan.sliding) {
@@ -294,25 +392,27 @@ export class CorrelationEngine {
         return;
       }
       if (t > g.latest) g.latest = t;
+      g.touched = asOf;
       const from = g.latest - rt.ts;
       g.agg.expire(from);
       g.agg.add(t, num, text, sub.positions);
       remember(g, t, m.eventId, ids, rank);
-      if (rt.plan.test(g.agg)) this.fire(rt, g, g.agg.start(), g.latest, from);
+      if (rt.plan.test(g.agg)) this.fire(rt, g, g.agg.start(), g.latest, from, asOf, floor);
       return;
     }
-    if (g.open && t > g.deadline) this.close(rt, g);
+    if (g.open && t > g.deadline) this.close(rt, g, floor);
     if (!g.open) {
       g.open = true;
       g.start = t;
       g.deadline = t + rt.ts;
-      rt.queue.push(g);
-      rt.deadlines.push(g.deadline);
+      g.closeAt = asOf + rt.ts;
+      this.closingQueue.push(rt, g, g.closeAt);
     } else if (t < g.start) {
       rt.lateMatches++;
       return;
     }
     if (t > g.latest) g.latest = t;
+    g.touched = asOf;
     g.agg.add(t, num, text, sub.positions);
     remember(g, t, m.eventId, ids, rank);
   }
@@ -326,7 +426,7 @@ export class CorrelationEngine {
     return g;
   }
 
-  private fire(rt: Runtime, g: Group, windowStart: number, windowEnd: number, idsFrom: number): void {
+  private fire(rt: Runtime, g: Group, windowStart: number, windowEnd: number, idsFrom: number, asOf: number, floor: number): void {
     const eventIds: string[] = [];
     for (let i = 0; i < g.ids.size; i++) if (g.ids.time(i) >= idsFrom) eventIds.push(g.ids.text(i));
     const groupBy = rt.rule.correlation.groupBy;
@@ -353,46 +453,35 @@ export class CorrelationEngine {
       field: (name) => (Object.hasOwn(group, name) ? group[name] : undefined),
     };
     const rank = LEVEL_RANK[hit.rule.level]!;
-    for (const parent of rt.parents) this.feed(parent, chained, eventIds, rank);
+    for (const parent of rt.parents) this.feed(parent, chained, eventIds, rank, asOf, floor);
   }
 
-  private close(rt: Runtime, g: Group): void {
+  private close(rt: Runtime, g: Group, floor: number): void {
     g.open = false;
-    if (rt.plan.test(g.agg)) this.fire(rt, g, g.start, g.deadline, -Infinity);
+    const asOf = g.closeAt;
+    if (rt.plan.test(g.agg)) this.fire(rt, g, g.start, g.deadline, -Infinity, asOf, Math.min(floor, asOf));
     else reset(g);
   }
 
-  /** Closes windows whose end the watermark has passed (all of them when `all`). */
+  /**
+   * Closes the windows whose close point the watermark has passed (all of them when `all`),
+   * earliest first, including windows that chained hits open on the way.
+   */
   private closeDue(all: boolean): void {
-    let progressed = true;
-    while (progressed) {
-      progressed = false;
-      for (const rt of this.closing) {
-        while (rt.queueHead < rt.queue.length) {
-          const deadline = rt.deadlines[rt.queueHead]!;
-          if (!all && deadline >= this.watermark) break;
-          const g = rt.queue[rt.queueHead]!;
-          rt.queueHead++;
-          progressed = true;
-          if (g.alive && g.open && g.deadline === deadline) this.close(rt, g);
-        }
-        if (rt.queueHead > 1024 && rt.queueHead * 2 > rt.queue.length) {
-          rt.queue.splice(0, rt.queueHead);
-          rt.deadlines.splice(0, rt.queueHead);
-          rt.queueHead = 0;
-        }
-      }
-      if (!all) return; // chained hits opened later windows; the next match checks them
+    const q = this.closingQueue;
+    while (q.size > 0 && (all || q.peek() < this.watermark)) {
+      const { rt, g, at } = q.pop()!;
+      if (g.alive && g.open && g.closeAt === at) this.close(rt, g, Math.min(this.watermark, at));
     }
   }
 
   /** Forgets groups that saw nothing for a whole timespan. Runs once per timespan of event time. */
-  private sweep(rt: Runtime): void {
+  private sweep(rt: Runtime, safe: number): void {
     rt.lastSweep = this.watermark;
-    const cutoff = this.watermark - rt.ts;
     let expired = 0;
     for (const [key, g] of rt.groups) {
-      if (!g.open && g.latest < cutoff) {
+      // Idle at `safe`, so idle for every feed still to come: freeing it changes no result.
+      if (idle(g, safe, rt.ts)) {
         rt.groups.delete(key);
         g.alive = false;
         expired++;

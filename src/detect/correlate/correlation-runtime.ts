@@ -6,8 +6,8 @@ import type { SigmaLevel } from '../sigma/sigma-types.js';
 import type { CorrelationMeta, RuleRef, RuleResolver } from './correlation-engine.js';
 import { planFor, type EvaluationPlan } from './correlation-plan.js';
 import { hitMeta, type CorrelationRule } from './correlation-rule.js';
-import type { Aggregate, DropCounter } from './window-aggregates.js';
-import { WindowRing } from './window-ring.js';
+import type { Aggregate, AggregateState, DropCounter } from './window-aggregates.js';
+import { WindowRing, type RingState } from './window-ring.js';
 
 export const LEVELS: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
 export const LEVEL_RANK: Readonly<Record<string, number>> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
@@ -23,6 +23,10 @@ export interface Subscription {
 
 export class Group {
   latest = -Infinity;
+  /** The watermark when a match last changed the group: it is forgotten once the stream has moved a timespan past that. */
+  touched = -Infinity;
+  /** Closing windows: when the open window closes (a timespan after the watermark at which it opened). */
+  closeAt = Infinity;
   open = false;
   start = 0;
   deadline = 0;
@@ -55,10 +59,6 @@ export class Runtime implements DropCounter {
   readonly parents: Subscription[] = [];
   suppressed = false;
   lastSweep = -Infinity;
-  /** Closing windows by deadline (FIFO: one timespan per rule, so deadlines arrive in order). */
-  readonly queue: Group[] = [];
-  readonly deadlines: number[] = [];
-  queueHead = 0;
   hits = 0;
   evictedGroups = 0;
   expiredGroups = 0;
@@ -167,6 +167,22 @@ export function linkRuntimes(runtimes: readonly Runtime[], resolver: RuleResolve
   return { baseTargets, generateByRef, problems };
 }
 
+/**
+ * How a base rule answering to `refs` feeds the correlations: one subscription per
+ * correlation that references it (under any of its refs), with the fields it reads there.
+ */
+export function baseSubscriptions(refs: readonly string[], baseTargets: ReadonlyMap<string, readonly { rt: Runtime; position: number }[]>): Subscription[] {
+  const byRuntime = new Map<Runtime, { positions: Set<number>; ref: string }>();
+  for (const ref of refs) {
+    for (const { rt, position } of baseTargets.get(ref) ?? []) {
+      const entry = byRuntime.get(rt) ?? { positions: new Set<number>(), ref };
+      entry.positions.add(position);
+      byRuntime.set(rt, entry);
+    }
+  }
+  return [...byRuntime].map(([rt, { positions, ref }]) => subscription(rt, [...positions], [ref, ...refs]));
+}
+
 export function subscription(rt: Runtime, positions: number[], refs: readonly (string | undefined)[]): Subscription {
   const c = rt.rule.correlation;
   const resolve = (name: string): string => {
@@ -194,6 +210,49 @@ function pushId(g: Group, t: number, id: string): void {
     g.idsDropped = true;
   }
   g.ids.push(t, 0, id);
+}
+
+/** One group as plain data, for a checkpoint (see CorrelationEngine.snapshot). */
+export type GroupState = readonly [
+  key: string,
+  values: readonly (string | number)[],
+  latest: number,
+  touched: number,
+  open: boolean,
+  start: number,
+  deadline: number,
+  closeAt: number,
+  levelRank: number,
+  idsDropped: boolean,
+  ids: RingState,
+  agg: AggregateState,
+];
+
+export function saveGroup(g: Group): GroupState {
+  return [g.key, g.values, g.latest, g.touched, g.open, g.start, g.deadline, g.closeAt, g.levelRank, g.idsDropped, g.ids.save(), g.agg.save()];
+}
+
+export function loadGroup(g: Group, [, , latest, touched, open, start, deadline, closeAt, levelRank, idsDropped, ids, agg]: GroupState): void {
+  g.latest = latest;
+  g.touched = touched;
+  g.open = open;
+  g.start = start;
+  g.deadline = deadline;
+  g.closeAt = closeAt;
+  g.levelRank = levelRank;
+  g.idsDropped = idsDropped;
+  g.ids.load(ids);
+  g.agg.load(agg);
+}
+
+/**
+ * Whether a group is forgotten at this watermark: no window open, nothing new for a whole
+ * timespan of stream time, and its newest match more than a timespan behind. Decided from the
+ * group alone, so a sweep (which frees memory) and a lookup (which starts the group afresh)
+ * agree, and an engine holding part of the groups decides as one holding all of them.
+ */
+export function idle(g: Group, watermark: number, ts: number): boolean {
+  return !g.open && g.touched <= watermark - ts && g.latest < watermark - ts;
 }
 
 export function reset(g: Group): void {

@@ -6,7 +6,7 @@
  * percentiles keep the window's entries up to a per-group cap; every value lost to the cap is
  * counted.
  */
-import { WindowRing } from './window-ring.js';
+import { WindowRing, type RingState } from './window-ring.js';
 
 export interface DropCounter {
   droppedEntries: number;
@@ -28,7 +28,13 @@ export interface Aggregate {
   /** Temporal types: whether the rule at `position` matched in the window. */
   has(position: number): boolean;
   clear(): void;
+  /** What the window holds, as plain data (numbers may be ±Infinity or NaN), for a checkpoint. */
+  save(): AggregateState;
+  /** Takes over what `save` returned, on a fresh aggregate of the same rule. */
+  load(state: AggregateState): void;
 }
+
+export type AggregateState = readonly unknown[];
 
 /** event_count over a sliding window: the newest `cap` times (cap = the smallest satisfying count). */
 export class CountWindow implements Aggregate {
@@ -55,6 +61,12 @@ export class CountWindow implements Aggregate {
   clear(): void {
     this.ring.clear();
   }
+  save(): AggregateState {
+    return [this.ring.save()];
+  }
+  load([ring]: AggregateState): void {
+    this.ring.load(ring as RingState);
+  }
 }
 
 /** event_count or value_sum over a closing window: a running total. */
@@ -79,6 +91,13 @@ export class Total implements Aggregate {
   clear(): void {
     this.total = 0;
     this.first = Infinity;
+  }
+  save(): AggregateState {
+    return [this.total, this.first];
+  }
+  load([total, first]: AggregateState): void {
+    this.total = total as number;
+    this.first = first as number;
   }
 }
 
@@ -131,6 +150,14 @@ export class DistinctWindow implements Aggregate {
   clear(): void {
     this.seen.clear();
     this.sightings.clear();
+  }
+  save(): AggregateState {
+    return [this.sightings.save(), [...this.seen]];
+  }
+  load([sightings, seen]: AggregateState): void {
+    this.sightings.load(sightings as RingState);
+    this.seen.clear();
+    for (const [k, t] of seen as [string, number][]) this.seen.set(k, t);
   }
 }
 
@@ -193,6 +220,15 @@ export class NumericWindow implements Aggregate {
     this.sum = 0;
     this.sorted?.splice(0);
   }
+  save(): AggregateState {
+    return [this.ring.save(), this.sum, this.sorted ?? null];
+  }
+  load([ring, sum, sorted]: AggregateState): void {
+    this.ring.load(ring as RingState);
+    // The running sum as it was, not recomputed: float addition in another order could differ in the last bit.
+    this.sum = sum as number;
+    if (this.sorted) this.sorted.splice(0, this.sorted.length, ...(sorted as number[]));
+  }
 }
 
 /**
@@ -243,6 +279,15 @@ export class ShareWindow implements Aggregate {
     this.counts.clear();
     this.last = '';
   }
+  save(): AggregateState {
+    return [this.ring.save(), [...this.counts], this.last];
+  }
+  load([ring, counts, last]: AggregateState): void {
+    this.ring.load(ring as RingState);
+    this.counts.clear();
+    for (const [k, n] of counts as [string, number][]) this.counts.set(k, n);
+    this.last = last as string;
+  }
 }
 
 /** temporal: the last time each referenced rule matched; the value is how many matched since `from`. */
@@ -275,6 +320,13 @@ export class TemporalWindow implements Aggregate {
   clear(): void {
     this.last.fill(-Infinity);
     this.from = -Infinity;
+  }
+  save(): AggregateState {
+    return [[...this.last], this.from];
+  }
+  load([last, from]: AggregateState): void {
+    this.last.splice(0, this.last.length, ...(last as number[]));
+    this.from = from as number;
   }
 }
 
@@ -340,6 +392,14 @@ export class OrderedWindow implements Aggregate {
     this.startOf.fill(-Infinity);
     this.endOf.fill(Infinity);
     this.from = -Infinity;
+  }
+  save(): AggregateState {
+    return [[...this.startOf], [...this.endOf], this.from];
+  }
+  load([startOf, endOf, from]: AggregateState): void {
+    this.startOf.splice(0, this.startOf.length, ...(startOf as number[]));
+    this.endOf.splice(0, this.endOf.length, ...(endOf as number[]));
+    this.from = from as number;
   }
 }
 

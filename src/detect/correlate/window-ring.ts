@@ -6,6 +6,9 @@
  * Each entry has a time and, when asked for, a number and/or a text. Callers drop the oldest
  * entry themselves before pushing into a full ring, so they can undo its contribution.
  */
+/** A ring's entries oldest first: times, numbers (or null), texts (or null). */
+export type RingState = readonly [readonly number[], readonly number[] | null, readonly string[] | null];
+
 export class WindowRing {
   private times: number[];
   private nums: number[] | undefined;
@@ -78,6 +81,25 @@ export class WindowRing {
     if (this.texts) this.texts[this.head] = undefined;
     this.head = this.slot(1);
     this.size--;
+  }
+
+  /** The entries, oldest first, as plain arrays (for a checkpoint). */
+  save(): RingState {
+    const times: number[] = [];
+    const nums: number[] | null = this.nums ? [] : null;
+    const texts: string[] | null = this.texts ? [] : null;
+    for (let i = 0; i < this.size; i++) {
+      times.push(this.time(i));
+      nums?.push(this.num(i));
+      texts?.push(this.text(i));
+    }
+    return [times, nums, texts];
+  }
+
+  /** Replaces the entries with saved ones (same kind of ring). */
+  load([times, nums, texts]: RingState): void {
+    this.clear();
+    for (let i = 0; i < times.length && i < this.max; i++) this.push(times[i]!, nums?.[i] ?? 0, texts?.[i]);
   }
 
   clear(): void {

@@ -30,6 +30,14 @@ export interface StreamConnectionContext extends SyslogEventContext {
   readonly stopping: AbortSignal;
 }
 
+/** Tells the listener's evictor whether the connection may be closed to make room. */
+export interface ConnectionActivity {
+  /** A batch is with the sink and the socket paused: data may sit in the kernel, do not evict. */
+  busy(): void;
+  /** Read everything it was sent; idle until more comes. */
+  quiet(): void;
+}
+
 export class StreamConnection {
   readonly #socket: Socket;
   readonly #context: StreamConnectionContext;
@@ -40,15 +48,18 @@ export class StreamConnection {
   #closing = false;
   #socketClosed = false;
   readonly #onFinished: () => void;
+  readonly #activity: ConnectionActivity | undefined;
 
   /** `onFinished` runs once the socket is closed and every event it brought is submitted. */
-  constructor(socket: Socket, source: EventSource, context: StreamConnectionContext, onFinished: () => void) {
+  constructor(socket: Socket, source: EventSource, context: StreamConnectionContext, onFinished: () => void, activity?: ConnectionActivity) {
     this.#socket = socket;
     this.#source = source;
     this.#context = context;
     this.#onFinished = onFinished;
+    this.#activity = activity;
     this.#framer = new SyslogStreamFramer(context.maxMessageBytes);
     socket.on('data', (chunk: Buffer) => {
+      if (!this.#draining) activity?.quiet();
       this.#accept(this.#framer.push(chunk));
       this.#yieldTurn();
     });
@@ -81,9 +92,13 @@ export class StreamConnection {
    */
   #yieldTurn(): void {
     if (this.#draining || this.#closing) return; // paused already, resumed when the batch is stored
+    // Paused with data perhaps still in the kernel: not to be evicted until it reads again.
+    this.#activity?.busy();
     this.#socket.pause();
     setImmediate(() => {
-      if (!this.#draining && !this.#closing && !this.#socketClosed) this.#socket.resume();
+      if (this.#draining || this.#closing || this.#socketClosed) return;
+      this.#activity?.quiet();
+      this.#socket.resume();
     });
   }
 
@@ -112,6 +127,7 @@ export class StreamConnection {
 
   async #drain(): Promise<void> {
     this.#socket.pause();
+    this.#activity?.busy();
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue;
@@ -121,7 +137,10 @@ export class StreamConnection {
     } finally {
       this.#draining = undefined;
       if (this.#socketClosed) this.#onFinished();
-      else if (!this.#closing) this.#socket.resume();
+      else if (!this.#closing) {
+        this.#activity?.quiet();
+        this.#socket.resume();
+      }
     }
   }
 

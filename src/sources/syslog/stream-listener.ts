@@ -6,6 +6,7 @@
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { EventSource } from '../../core/event.js';
+import { ConnectionEvictor, peerKey } from '../connection-evictor.js';
 import { formatAddress, listenError, type ListenAddress } from './listen-address.js';
 import { StreamConnection, type StreamConnectionContext } from './stream-connection.js';
 
@@ -38,6 +39,12 @@ export class StreamListener {
   readonly #connections = new Set<StreamConnection>();
   /** Every accepted TCP socket, TLS handshakes in progress included, so close() can end them. */
   readonly #sockets = new Set<Socket>();
+  /** Raw TCP sockets by peer, to find the one under a TLS socket. */
+  readonly #byPeer = new Map<string, Socket>();
+  /** The connection reading each raw socket, once adopted. */
+  readonly #adopted = new Map<Socket, StreamConnection>();
+  /** Closes the connection silent or quiet longest when the listener nears `maxConnections`. */
+  readonly #evictor: ConnectionEvictor<Socket>;
 
   constructor(options: StreamListenerOptions) {
     this.#options = options;
@@ -57,18 +64,42 @@ export class StreamListener {
         })
       : createTcpServer();
     this.#server.maxConnections = options.maxConnections;
+    this.#evictor = new ConnectionEvictor<Socket>({
+      capacity: options.maxConnections,
+      evict: (raw, state) => {
+        metrics.connectionsEvicted.inc({ input, state });
+        log.debug({ kind, peer: formatAddress(raw.remoteAddress, raw.remotePort), state }, 'closing an idle syslog connection to make room for a new one');
+        // An adopted connection first submits what it holds (a partial line too).
+        const connection = this.#adopted.get(raw);
+        if (connection) void connection.close();
+        else raw.destroy();
+      },
+    });
 
     // The raw TCP connection, before any TLS: counts toward the gauge from the first byte.
     this.#server.on('connection', (socket: Socket) => {
       metrics.connections.inc({ input });
       this.#sockets.add(socket);
+      this.#evictor.admit(socket);
+      const key = peerKey(socket);
+      if (key !== undefined) this.#byPeer.set(key, socket);
       socket.once('close', () => {
         metrics.connections.dec({ input });
         this.#sockets.delete(socket);
+        this.#evictor.remove(socket);
+        this.#adopted.delete(socket);
+        if (key !== undefined && this.#byPeer.get(key) === socket) this.#byPeer.delete(key);
       });
-      if (!tls) this.#adopt(socket);
+      if (!tls) this.#adopt(socket, socket);
     });
-    if (tls) this.#server.on('secureConnection', (socket: TLSSocket) => this.#adopt(socket));
+    if (tls) {
+      this.#server.on('secureConnection', (socket: TLSSocket) => {
+        const key = peerKey(socket);
+        const raw = key === undefined ? undefined : this.#byPeer.get(key);
+        if (raw) this.#adopt(socket, raw);
+        else socket.destroy(); // its TCP socket already closed
+      });
+    }
     // Past `maxConnections` Node closes the new socket at once and emits `drop`.
     this.#server.on('drop', (peer?: { remoteAddress?: string; remotePort?: number }) => {
       metrics.drop(input, 'too-many-connections');
@@ -111,11 +142,14 @@ export class StreamListener {
     await closed;
   }
 
-  #adopt(socket: Socket): void {
+  /** Reads `socket` (the TLS socket over `raw`, or `raw` itself) into events. */
+  #adopt(socket: Socket, raw: Socket): void {
     const { kind, input } = this.#options;
     const address = formatAddress(socket.remoteAddress, socket.remotePort);
     const source: EventSource = address === undefined ? { input, kind } : { input, kind, address };
-    const connection: StreamConnection = new StreamConnection(socket, source, this.#options, () => this.#connections.delete(connection));
+    const activity = { busy: () => this.#evictor.busy(raw), quiet: () => this.#evictor.quiet(raw) };
+    const connection: StreamConnection = new StreamConnection(socket, source, this.#options, () => this.#connections.delete(connection), activity);
     this.#connections.add(connection);
+    this.#adopted.set(raw, connection);
   }
 }

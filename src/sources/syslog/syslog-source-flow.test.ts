@@ -83,21 +83,67 @@ describe('SyslogSource flow control and connection handling', () => {
     }
   });
 
-  it('closes connections past maxConnections at once and counts them', async () => {
-    const { source, sink, metrics } = await startSource({ udp: false, maxConnections: 2 });
+  it('makes room for a new connection near maxConnections by closing the one silent longest, then the one quiet longest', async () => {
+    // maxConnections 3: an arrival evicts once 2 are held, leaving one slot for the next arrival.
+    const { source, sink, metrics } = await startSource({ udp: false, maxConnections: 3 });
     try {
       const port = source.addresses().tcp?.port ?? 0;
+      const talker = await openTcp(port);
+      talker.write('talker was here\n');
+      await until(() => sink.events.length === 1, 'the talker line');
+      const silent = await openTcp(port);
+      const silentClosed = new Promise((resolve) => silent.once('close', resolve));
+      const newcomer = await openTcp(port);
+      await silentClosed;
+      assert.equal(await counter(metrics, 'connectionsEvicted', { state: 'silent' }), 1);
+      newcomer.write('newcomer is admitted\n');
+      talker.write('talker still works\n');
+      await until(() => sink.events.length === 3, 'both lines');
+      // Now both held connections have spoken: the one quiet longest (the talker) makes room,
+      // after submitting the line it had not finished.
+      talker.write('unfinished line of the talker');
+      await new Promise((r) => setTimeout(r, 20));
+      newcomer.write('newcomer spoke last\n');
+      await until(() => sink.events.length === 4, 'the newcomer line');
+      const talkerClosed = new Promise((resolve) => talker.once('close', resolve));
+      const third = await openTcp(port);
+      await talkerClosed;
+      assert.equal(await counter(metrics, 'connectionsEvicted', { state: 'quiet' }), 1);
+      await until(() => sink.texts().includes('unfinished line of the talker'), 'the partial line of the evicted connection');
+      third.write('third is admitted\n');
+      await until(() => sink.texts().includes('third is admitted'), 'the third line');
+      assert.equal(await counter(metrics, 'dropped', { reason: 'too-many-connections' }), 0);
+      newcomer.destroy();
+      third.destroy();
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('closes connections past maxConnections at once and counts them when every held connection is busy', async () => {
+    const { source, sink, metrics } = await startSource({ udp: false, maxConnections: 3 });
+    try {
+      const port = source.addresses().tcp?.port ?? 0;
+      // A connection whose batch is with a stalled sink is paused with data in flight: never evicted.
+      sink.hold = (batch) => batch.some((e) => e.original.startsWith('stall'));
       const first = await openTcp(port);
       const second = await openTcp(port);
-      const third = connectTcp(port, '127.0.0.1');
-      third.on('error', () => {});
-      await new Promise((resolve) => third.once('close', resolve));
+      first.write('stall 1\n');
+      second.write('stall 2\n');
+      await until(() => sink.held.length === 2, 'both batches held');
+      const third = await openTcp(port);
+      const fourth = connectTcp(port, '127.0.0.1');
+      fourth.on('error', () => {});
+      await new Promise((resolve) => fourth.once('close', resolve));
       assert.equal(await counter(metrics, 'dropped', { reason: 'too-many-connections' }), 1);
-      first.write('first still works\n');
-      second.write('second still works\n');
-      await until(() => sink.events.length === 2, 'events from the admitted connections');
+      assert.equal(await counter(metrics, 'connectionsEvicted', {}), 0);
+      sink.hold = () => false;
+      sink.release();
+      third.write('third still works\n');
+      await until(() => sink.events.length === 3, 'events from the admitted connections');
       first.destroy();
       second.destroy();
+      third.destroy();
     } finally {
       await source.stop();
     }

@@ -10,7 +10,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Metrics } from '../../core/metrics.js';
-import { socketInode, udpSocketDrops } from './udp-kernel-drops.js';
+import { socketInode, udpSocketDrops, udpSocketInodeByPort } from './udp-kernel-drops.js';
 
 const SENDER = `
 const s = require('node:dgram').createSocket('udp4');
@@ -34,6 +34,8 @@ describe('UDP receive-buffer drops from /proc', { skip: existsSync('/proc/net/ud
     const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
     const inode = socketInode(fd);
     assert.match(inode ?? '', /^\d+$/, 'the socket has an inode');
+    assert.equal(udpSocketInodeByPort(socket.address().port), inode, 'found by its bound port, as the listener finds it');
+    assert.notEqual(udpSocketInodeByPort(other.address().port), inode);
     assert.equal(udpSocketDrops(inode!), 0, 'no drops yet');
 
     const metrics = new Metrics();

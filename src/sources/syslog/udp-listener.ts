@@ -15,7 +15,7 @@ import { dropReasonFor, submitBatch } from './sink-submission.js';
 import type { SourceLog } from './source-log.js';
 import { countSyslogEvent, syslogMessageToEvent, type SyslogEventContext } from './syslog-event.js';
 import { utf8Boundary } from './utf8-boundary.js';
-import { socketInode, udpSocketDrops } from './udp-kernel-drops.js';
+import { udpSocketDrops, udpSocketInodeByPort } from './udp-kernel-drops.js';
 
 export const BATCH_WINDOW_MS = 10;
 export const BATCH_MAX_EVENTS = 1000;
@@ -75,12 +75,10 @@ export class UdpListener {
 
   /**
    * The kernel drops datagrams silently when the receive buffer is full; its per-socket count
-   * is found through the socket's inode (node:dgram exposes the descriptor only on its handle).
+   * is found through the socket's inode.
    */
   #watchKernelDrops(): void {
-    const fd = (this.#socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-    if (typeof fd !== 'number' || fd < 0) return;
-    const inode = socketInode(fd);
+    const inode = udpSocketInodeByPort(this.#socket.address().port);
     if (inode === undefined) return;
     this.#unwatchKernelDrops = this.#options.metrics.watchUdpKernelDrops(this.#options.input, () => udpSocketDrops(inode));
   }

@@ -1,388 +1,124 @@
 /**
- * `verifyChain` for the DuckDB store: walks the batches in sequence order and, for each, the
- * rows that claim to belong to it, recomputing every digest, events hash, batch hash, link and
- * signature (docs/history.md says what each finding means).
- *
- * Bounded memory: batches are read a page at a time, and the rows of a page of batches (about
- * PAGE_EVENTS) in one query that DuckDB's zone maps confine to their row groups, because rows
- * are stored in batch order. DuckDB recomputes each row's digest itself (digest-sql.ts): only
- * ids and hashes cross into JavaScript. Retention tombstones are checked in one ordered pass first, so
- * only the ids of valid runs are kept.
+ * `verifyChain` for the DuckDB store: the generic walk (src/store/chain/chain-verify.ts) over
+ * DuckDB's tables, in one snapshot. Rows are stored in batch order, so DuckDB's zone maps confine
+ * each page's read to its row groups, and DuckDB recomputes each row's digest itself
+ * (digest-sql.ts).
  */
 import type { DuckDBConnection, JS } from '@duckdb/node-api';
-import { MAX_LISTED_PROBLEMS, type ChainProblem, type ChainProblemKind, type ChainReport } from '../../core/history.js';
-import { GENESIS_HASH, OrderedHash, batchHash, type BatchFields, checkpointSignature, retentionSignature, sameSignature, tombstoneLine } from '../chain/chain-hashes.js';
+import type { ChainReport } from '../../core/history.js';
+import { verifyChainFrom, type ChainEventRow, type ChainSource, type StoredCheckpoint, type Tombstone } from '../chain/chain-verify.js';
 import { DIGEST_SQL } from './digest-sql.js';
-
-/** Rows read per query: DuckDB recomputes the digests, so a row is ~200 bytes of JS (ids and hashes). */
-const PAGE_EVENTS = 50_000;
-const PAGE_BATCHES = 1000;
-
-class Findings {
-  readonly list: ChainProblem[] = [];
-  readonly counts: Partial<Record<ChainProblemKind, number>> = {};
-  truncated = false;
-
-  add(problem: ChainProblem): void {
-    this.counts[problem.kind] = (this.counts[problem.kind] ?? 0) + 1;
-    if (this.list.length < MAX_LISTED_PROBLEMS) this.list.push(problem);
-    else this.truncated = true;
-  }
-}
-
-interface BatchRow extends BatchFields {
-  readonly hash: string;
-}
-
-interface EventRow {
-  readonly rowid: bigint;
-  readonly pos: number | null;
-  readonly id: string;
-  readonly stored: string | null;
-  readonly computed: string;
-}
-
-interface Tombstone {
-  readonly pos: number;
-  readonly id: string;
-  readonly digest: string;
-  readonly runId: string;
-}
 
 const num = (v: JS | undefined): number => Number(v ?? 0);
 const text = (v: JS | undefined): string => (typeof v === 'string' ? v : String(v ?? ''));
-
-/** "3", "3-7": positions as a person reads them. */
-function span(from: number, to: number): string {
-  return from === to ? `position ${from}` : `positions ${from}-${to} (${to - from + 1} events)`;
-}
 
 export async function verifyDuckDbChain(conn: DuckDBConnection, key: Uint8Array | undefined): Promise<ChainReport> {
   // One snapshot for every query: a retention run or a batch committed while verifying must not
   // show as a position with neither its row nor its tombstone.
   await conn.run('BEGIN TRANSACTION');
   try {
-    return await verifySnapshot(conn, key);
+    return await verifyChainFrom(duckdbChainSource(conn), key);
   } finally {
     await conn.run('ROLLBACK').catch(() => undefined);
   }
 }
 
-async function verifySnapshot(conn: DuckDBConnection, key: Uint8Array | undefined): Promise<ChainReport> {
-  const started = performance.now();
-  const found = new Findings();
-  const validRuns = await checkRetentionRuns(conn, key, found);
-
-  // Rows outside the chain: legacy rows (before v4) are allowed up to the number recorded at the
-  // upgrade, less those retention deleted; rows naming a batch that does not exist are inserted.
-  const legacy = num((await conn.runAndReadAll('SELECT count(*) FROM events WHERE batch_seq IS NULL')).getRowsJS()[0]?.[0]);
-  const recorded = num((await conn.runAndReadAll('SELECT coalesce(sum(events), 0) FROM chain_legacy')).getRowsJS()[0]?.[0]);
-  const legacyDeleted = validRuns.legacyDeleted;
-  if (legacy > recorded - legacyDeleted) {
-    found.add({
-      kind: 'unchained-inserted',
-      message: `${legacy - (recorded - legacyDeleted)} event(s) without a chain (no batch, no digest) appeared after the chain began; there were ${recorded} before the upgrade, ${legacyDeleted} deleted by retention since. Find them with: SELECT id FROM events WHERE batch_seq IS NULL`,
-    });
-  }
-  const orphans = await conn.runAndReadAll(
-    'SELECT e.id, e.batch_seq, e.batch_pos FROM events e ANTI JOIN event_batches b ON e.batch_seq = b.seq WHERE e.batch_seq IS NOT NULL ORDER BY e.batch_seq, e.batch_pos LIMIT $1',
-    [MAX_LISTED_PROBLEMS],
-  );
-  for (const [id, seq, pos] of orphans.getRowsJS()) {
-    found.add({ kind: 'event-inserted', message: `event ${text(id)} claims batch ${num(seq)} position ${num(pos)}, but the chain has no batch ${num(seq)}`, eventId: text(id), batch: num(seq) });
-  }
-  const strayTombstones = await conn.runAndReadAll(
-    'SELECT t.batch_seq, t.batch_pos, t.id FROM event_tombstones t ANTI JOIN event_batches b ON t.batch_seq = b.seq ORDER BY t.batch_seq, t.batch_pos LIMIT $1',
-    [MAX_LISTED_PROBLEMS],
-  );
-  for (const [seq, pos, id] of strayTombstones.getRowsJS()) {
-    found.add({ kind: 'tombstone-invalid', message: `a tombstone for event ${text(id)} names batch ${num(seq)} position ${num(pos)}, but the chain has no batch ${num(seq)}`, eventId: text(id), batch: num(seq) });
-  }
-
-  let batches = 0;
-  let events = 0;
-  let tombstones = 0;
-  let checkpoints = 0;
-  let previous: BatchRow | undefined;
-  let lastSigned: { batch: number; signedAt: number } | undefined;
-  for (;;) {
-    const page = await readBatches(conn, previous?.seq ?? 0);
-    if (page.length === 0) break;
-    for (const group of groupsOfEvents(page)) {
-      const first = (group[0] as BatchRow).seq;
-      const last = (group.at(-1) as BatchRow).seq;
-      const rows = await readEvents(conn, first, last);
-      const stones = await readTombstones(conn, first, last);
-      const marks = await readCheckpoints(conn, first, last);
-      for (const batch of group) {
-        batches++;
-        const expected = (previous?.seq ?? 0) + 1;
-        if (batch.seq > expected) {
-          found.add({
-            kind: 'batch-deleted',
-            message: `batch${batch.seq - 1 > expected ? `es ${expected}-${batch.seq - 1} are` : ` ${expected} is`} missing from the chain (deleted with its events)`,
-            batch: expected,
-          });
-        } else if (batch.prevHash !== (previous?.hash ?? GENESIS_HASH)) {
-          found.add({ kind: 'chain-broken', message: `batch ${batch.seq} does not link to batch ${expected - 1}: the previous batch was replaced or edited`, batch: batch.seq });
-        }
-        const recomputed = batchHash(batch);
-        if (recomputed !== batch.hash) {
-          found.add({ kind: 'batch-edited', message: `batch ${batch.seq}'s record was edited: its hash does not match its count, times or events hash`, batch: batch.seq });
-        }
-        const mark = marks.get(batch.seq);
-        if (mark !== undefined) {
-          checkpoints++;
-          marks.delete(batch.seq);
-          if (mark.hash !== recomputed) {
-            found.add({ kind: 'checkpoint-mismatch', message: `the checkpoint at batch ${batch.seq} does not match the chain there: batch ${batch.seq} or an earlier one was rewritten`, batch: batch.seq });
-          }
-          if (key !== undefined) {
-            if (sameSignature(checkpointSignature(key, { seq: batch.seq, hash: mark.hash, signedAt: mark.signedAt }), mark.signature)) {
-              if (mark.hash === recomputed) lastSigned = { batch: batch.seq, signedAt: mark.signedAt };
-            } else found.add({ kind: 'checkpoint-signature', message: `the checkpoint at batch ${batch.seq} has ${mark.signature === null ? 'no' : 'a wrong'} signature under this data folder's key: checkpoints were forged or the chain rewritten`, batch: batch.seq });
-          }
-        }
-        const result = checkBatchEvents(batch, rows.get(batch.seq) ?? [], stones.get(batch.seq) ?? [], validRuns.ids, found);
-        events += result.events;
-        tombstones += result.tombstones;
-        previous = batch;
-      }
-      // Checkpoints left over name batches that are not in the chain.
-      for (const [seq] of marks) {
-        checkpoints++;
-        found.add({ kind: 'checkpoint-mismatch', message: `there is a checkpoint at batch ${seq} but no batch ${seq}: it was deleted`, batch: seq });
-      }
-    }
-  }
-  const head = previous;
-  const beyond = await conn.runAndReadAll('SELECT seq, signed_at, signature FROM chain_checkpoints WHERE seq > $1 OR seq < 1 ORDER BY seq', [BigInt(head?.seq ?? 0)]);
-  for (const [seq] of beyond.getRowsJS()) {
-    checkpoints++;
-    if (num(seq) > (head?.seq ?? 0)) {
-      found.add({ kind: 'chain-truncated', message: `a checkpoint was made at batch ${num(seq)}, but the chain ends at batch ${head?.seq ?? 0}: the newest batches were deleted`, batch: num(seq) });
-    } else {
-      found.add({ kind: 'checkpoint-mismatch', message: `a checkpoint names batch ${num(seq)}, which cannot exist`, batch: num(seq) });
-    }
-  }
-
+function duckdbChainSource(conn: DuckDBConnection): ChainSource {
+  const rows = async (sql: string, params: (string | number | bigint)[] = []) => (await conn.runAndReadAll(sql, params)).getRowsJS();
   return {
-    ok: found.list.length === 0,
-    checkedAt: Date.now(),
-    tookMs: Math.round(performance.now() - started),
-    batches,
-    events,
-    legacyEvents: legacy,
-    tombstones,
-    retentionRuns: validRuns.total,
-    checkpoints,
-    signaturesChecked: key !== undefined,
-    head: head === undefined ? undefined : { batch: head.seq, hash: head.hash },
-    lastSignedCheckpoint: lastSigned,
-    unsignedBatches: key === undefined ? batches : (head?.seq ?? 0) - (lastSigned?.batch ?? 0),
-    problems: found.list,
-    problemCounts: found.counts,
-    problemsTruncated: found.truncated,
-  };
-}
-
-/** Position by position: each row's digest, the gaps (tombstoned or deleted), the events hash. */
-function checkBatchEvents(batch: BatchRow, rows: readonly EventRow[], stones: readonly Tombstone[], validRuns: ReadonlySet<string>, found: Findings): { events: number; tombstones: number } {
-  const where = (row: EventRow) => `batch ${batch.seq} position ${row.pos ?? 'none'}`;
-  const byPos = new Map<number, EventRow>();
-  let explained = false;
-  for (const row of rows) {
-    if (row.pos === null || row.pos < 0 || row.pos >= batch.count || byPos.has(row.pos)) {
-      found.add({ kind: 'event-inserted', message: `event ${row.id} was added to batch ${batch.seq}: ${row.pos !== null && byPos.has(row.pos) ? `position ${row.pos} is taken by event ${byPos.get(row.pos)?.id}` : `the batch has ${batch.count} positions and this row claims ${row.pos ?? 'none'}`}`, eventId: row.id, batch: batch.seq, ...(row.pos === null ? {} : { position: row.pos }) });
-      explained = true;
-      continue;
-    }
-    byPos.set(row.pos, row);
-    if (row.stored !== row.computed) {
-      found.add({ kind: 'event-edited', message: `event ${row.id} (${where(row)}) was edited: its stored columns no longer match its digest`, eventId: row.id, batch: batch.seq, position: row.pos });
-      explained = true;
-    }
-  }
-  const byStone = new Map<number, Tombstone>();
-  for (const stone of stones) {
-    if (stone.pos < 0 || stone.pos >= batch.count || byStone.has(stone.pos)) {
-      found.add({ kind: 'tombstone-invalid', message: `a tombstone for event ${stone.id} names batch ${batch.seq} position ${stone.pos}, which ${byStone.has(stone.pos) ? 'already has one' : 'the batch does not have'}`, eventId: stone.id, batch: batch.seq, position: stone.pos });
-      continue;
-    }
-    byStone.set(stone.pos, stone);
-  }
-
-  const hash = new OrderedHash();
-  let gapFrom = -1;
-  let events = 0;
-  let tombstones = 0;
-  const closeGap = (end: number) => {
-    if (gapFrom < 0) return;
-    found.add({ kind: 'event-deleted', message: `batch ${batch.seq}: ${span(gapFrom, end)} deleted outside retention`, batch: batch.seq, position: gapFrom });
-    explained = true;
-    gapFrom = -1;
-  };
-  for (let pos = 0; pos < batch.count; pos++) {
-    const row = byPos.get(pos);
-    const stone = byStone.get(pos);
-    if (row !== undefined) {
-      closeGap(pos - 1);
-      events++;
-      hash.add(row.stored ?? '');
-      if (stone !== undefined) {
-        found.add({ kind: 'tombstone-invalid', message: `event ${row.id} (batch ${batch.seq} position ${pos}) is still stored but has a retention tombstone`, eventId: row.id, batch: batch.seq, position: pos });
-        explained = true;
+    async legacyEvents() {
+      // Rows outside the chain: legacy rows (before v4) are allowed up to the number recorded at the upgrade.
+      const found = num((await rows('SELECT count(*) FROM events WHERE batch_seq IS NULL'))[0]?.[0]);
+      const recorded = num((await rows('SELECT coalesce(sum(events), 0) FROM chain_legacy'))[0]?.[0]);
+      return { found, recorded };
+    },
+    async orphanEvents(limit) {
+      const found = await rows(
+        'SELECT e.id, e.batch_seq, e.batch_pos FROM events e ANTI JOIN event_batches b ON e.batch_seq = b.seq WHERE e.batch_seq IS NOT NULL ORDER BY e.batch_seq, e.batch_pos LIMIT $1',
+        [limit],
+      );
+      return found.map(([id, seq, pos]) => ({ id: text(id), seq: num(seq), pos: pos === null ? null : num(pos) }));
+    },
+    async strayTombstones(limit) {
+      const found = await rows(
+        'SELECT t.batch_seq, t.batch_pos, t.id FROM event_tombstones t ANTI JOIN event_batches b ON t.batch_seq = b.seq ORDER BY t.batch_seq, t.batch_pos LIMIT $1',
+        [limit],
+      );
+      return found.map(([seq, pos, id]) => ({ seq: num(seq), pos: num(pos), id: text(id) }));
+    },
+    async batches(after, limit) {
+      const found = await rows(
+        `SELECT seq, count, first_time, last_time, created, events_hash, prev_hash, hash FROM event_batches WHERE seq > $1 ORDER BY seq LIMIT ${limit}`,
+        [BigInt(after)],
+      );
+      return found.map(([seq, count, firstTime, lastTime, created, eventsHash, prevHash, hash]) => ({
+        seq: num(seq),
+        count: num(count),
+        firstTime: num(firstTime),
+        lastTime: num(lastTime),
+        created: num(created),
+        eventsHash: text(eventsHash),
+        prevHash: text(prevHash),
+        hash: text(hash),
+      }));
+    },
+    async events(first, last) {
+      const found = await rows(
+        `SELECT rowid, batch_seq, batch_pos, digest, id, ${DIGEST_SQL} FROM events WHERE batch_seq BETWEEN $1 AND $2 ORDER BY batch_seq, batch_pos, rowid`,
+        [BigInt(first), BigInt(last)],
+      );
+      const bySeq = new Map<number, ChainEventRow[]>();
+      for (const row of found) {
+        const seq = num(row[1]);
+        let list = bySeq.get(seq);
+        if (list === undefined) bySeq.set(seq, (list = []));
+        list.push({
+          order: BigInt(row[0] as bigint),
+          pos: row[2] === null ? null : num(row[2]),
+          stored: row[3] === null ? null : text(row[3]),
+          id: text(row[4]),
+          computed: text(row[5]),
+        });
       }
-    } else if (stone !== undefined && validRuns.has(stone.runId)) {
-      closeGap(pos - 1);
-      tombstones++;
-      hash.add(stone.digest);
-    } else {
-      if (stone !== undefined) {
-        found.add({ kind: 'tombstone-invalid', message: `event ${stone.id} (batch ${batch.seq} position ${pos}) was deleted under retention run ${stone.runId}, which is not a valid run`, eventId: stone.id, batch: batch.seq, position: pos, runId: stone.runId });
+      return bySeq;
+    },
+    async tombstones(first, last) {
+      const found = await rows('SELECT batch_seq, batch_pos, id, digest, run_id FROM event_tombstones WHERE batch_seq BETWEEN $1 AND $2 ORDER BY batch_seq, batch_pos', [BigInt(first), BigInt(last)]);
+      const bySeq = new Map<number, Tombstone[]>();
+      for (const [seq, pos, id, digest, runId] of found) {
+        let list = bySeq.get(num(seq));
+        if (list === undefined) bySeq.set(num(seq), (list = []));
+        list.push({ pos: num(pos), id: text(id), digest: text(digest), runId: text(runId) });
       }
-      if (gapFrom < 0) gapFrom = pos;
-      hash.add('');
-    }
-  }
-  closeGap(batch.count - 1);
-
-  if (hash.hex() !== batch.eventsHash && !explained) {
-    // Every row matches its digest and every position is accounted for, yet the order of
-    // digests differs: rows were moved (their physical order is the order written) or rows
-    // were rewritten together with their digests.
-    const physical = [...byPos.values()].sort((a, b) => (a.rowid < b.rowid ? -1 : a.rowid > b.rowid ? 1 : 0));
-    const sorted = physical.map((r) => r.pos as number).sort((a, b) => a - b);
-    const moved = physical.filter((r, i) => r.pos !== sorted[i]);
-    for (const row of moved) {
-      found.add({ kind: 'event-reordered', message: `event ${row.id} was moved within batch ${batch.seq}: it now claims position ${row.pos} but was written as position ${sorted[physical.indexOf(row)]}`, eventId: row.id, batch: batch.seq, position: row.pos as number });
-    }
-    if (moved.length === 0) {
-      found.add({ kind: 'batch-events-changed', message: `batch ${batch.seq}: the events' digests do not give the batch's events hash; events were edited together with their digests`, batch: batch.seq });
-    }
-  }
-  return { events, tombstones };
-}
-
-async function readBatches(conn: DuckDBConnection, after: number): Promise<BatchRow[]> {
-  const reader = await conn.runAndReadAll(
-    `SELECT seq, count, first_time, last_time, created, events_hash, prev_hash, hash FROM event_batches WHERE seq > $1 ORDER BY seq LIMIT ${PAGE_BATCHES}`,
-    [BigInt(after)],
-  );
-  return reader.getRowsJS().map(([seq, count, firstTime, lastTime, created, eventsHash, prevHash, hash]) => ({
-    seq: num(seq),
-    count: num(count),
-    firstTime: num(firstTime),
-    lastTime: num(lastTime),
-    created: num(created),
-    eventsHash: text(eventsHash),
-    prevHash: text(prevHash),
-    hash: text(hash),
-  }));
-}
-
-/** Consecutive batches holding about PAGE_EVENTS events together (a bigger batch alone). */
-function* groupsOfEvents(page: readonly BatchRow[]): Generator<BatchRow[]> {
-  let group: BatchRow[] = [];
-  let size = 0;
-  for (const batch of page) {
-    if (group.length > 0 && size + batch.count > PAGE_EVENTS) {
-      yield group;
-      group = [];
-      size = 0;
-    }
-    group.push(batch);
-    size += batch.count;
-  }
-  if (group.length > 0) yield group;
-}
-
-async function readEvents(conn: DuckDBConnection, first: number, last: number): Promise<Map<number, EventRow[]>> {
-  const reader = await conn.runAndReadAll(
-    `SELECT rowid, batch_seq, batch_pos, digest, id, ${DIGEST_SQL} FROM events WHERE batch_seq BETWEEN $1 AND $2 ORDER BY batch_seq, batch_pos, rowid`,
-    [BigInt(first), BigInt(last)],
-  );
-  const bySeq = new Map<number, EventRow[]>();
-  for (const row of reader.getRowsJS()) {
-    const seq = num(row[1]);
-    let list = bySeq.get(seq);
-    if (list === undefined) bySeq.set(seq, (list = []));
-    list.push({
-      rowid: BigInt(row[0] as bigint),
-      pos: row[2] === null ? null : num(row[2]),
-      stored: row[3] === null ? null : text(row[3]),
-      id: text(row[4]),
-      computed: text(row[5]),
-    });
-  }
-  return bySeq;
-}
-
-async function readTombstones(conn: DuckDBConnection, first: number, last: number): Promise<Map<number, Tombstone[]>> {
-  const reader = await conn.runAndReadAll('SELECT batch_seq, batch_pos, id, digest, run_id FROM event_tombstones WHERE batch_seq BETWEEN $1 AND $2 ORDER BY batch_seq, batch_pos', [BigInt(first), BigInt(last)]);
-  const bySeq = new Map<number, Tombstone[]>();
-  for (const [seq, pos, id, digest, runId] of reader.getRowsJS()) {
-    let list = bySeq.get(num(seq));
-    if (list === undefined) bySeq.set(num(seq), (list = []));
-    list.push({ pos: num(pos), id: text(id), digest: text(digest), runId: text(runId) });
-  }
-  return bySeq;
-}
-
-async function readCheckpoints(conn: DuckDBConnection, first: number, last: number): Promise<Map<number, { hash: string; signedAt: number; signature: string | null }>> {
-  const reader = await conn.runAndReadAll('SELECT seq, hash, signed_at, signature FROM chain_checkpoints WHERE seq BETWEEN $1 AND $2 ORDER BY seq', [BigInt(first), BigInt(last)]);
-  return new Map(reader.getRowsJS().map(([seq, hash, signedAt, signature]) => [num(seq), { hash: text(hash), signedAt: num(signedAt), signature: signature === null ? null : text(signature) }]));
-}
-
-/**
- * Retention runs whose record, signature and tombstone set are intact: only their tombstones
- * account for deleted events. One ordered pass over all tombstones, grouped by run.
- */
-async function checkRetentionRuns(conn: DuckDBConnection, key: Uint8Array | undefined, found: Findings): Promise<{ ids: Set<string>; total: number; legacyDeleted: number }> {
-  const runs = (
-    await conn.runAndReadAll('SELECT id, rule, selector, cutoff, started, finished, deleted, legacy_deleted, tombstones_hash, signature FROM retention_runs')
-  ).getRowsJS();
-  const hashes = new Map<string, OrderedHash>();
-  const result = await conn.stream('SELECT run_id, batch_seq, batch_pos, id, digest FROM event_tombstones ORDER BY run_id, batch_seq, batch_pos');
-  for await (const rows of result.yieldRowsJs()) {
-    for (const [runId, seq, pos, id, digest] of rows) {
-      let hash = hashes.get(text(runId));
-      if (hash === undefined) hashes.set(text(runId), (hash = new OrderedHash()));
-      hash.add(tombstoneLine(num(seq), num(pos), text(id), text(digest)));
-    }
-  }
-  const ids = new Set<string>();
-  let legacyDeleted = 0;
-  for (const [id, rule, selector, cutoff, started, finished, deleted, legacy, tombstonesHash, signature] of runs) {
-    const run = {
-      id: text(id),
-      rule: text(rule),
-      selector: text(selector),
-      cutoff: num(cutoff),
-      started: num(started),
-      finished: num(finished),
-      deleted: num(deleted),
-      legacyDeleted: num(legacy),
-      tombstonesHash: text(tombstonesHash),
-    };
-    const own = hashes.get(run.id) ?? new OrderedHash();
-    hashes.delete(run.id);
-    const count = own.count;
-    const problems: string[] = [];
-    if (own.hex() !== run.tombstonesHash) problems.push('its tombstones were added, removed or edited');
-    if (count + run.legacyDeleted !== run.deleted) problems.push(`it records ${run.deleted} deletions but has ${count} tombstones and ${run.legacyDeleted} unchained deletions`);
-    if (key !== undefined && !sameSignature(retentionSignature(key, run), signature === null ? null : text(signature))) {
-      problems.push(`its signature is ${signature === null ? 'missing' : 'wrong'} under this data folder's key`);
-    }
-    if (problems.length > 0) {
-      found.add({ kind: 'retention-run-invalid', message: `retention run ${run.id} (${run.rule}) is not valid: ${problems.join('; ')}`, runId: run.id });
-      continue;
-    }
-    ids.add(run.id);
-    legacyDeleted += run.legacyDeleted;
-  }
-  for (const [runId, hash] of hashes) {
-    found.add({ kind: 'tombstone-invalid', message: `${hash.count} tombstone(s) name retention run ${runId}, which does not exist`, runId });
-  }
-  return { ids, total: runs.length, legacyDeleted };
+      return bySeq;
+    },
+    async checkpoints(first, last) {
+      const found = await rows('SELECT seq, hash, signed_at, signature FROM chain_checkpoints WHERE seq BETWEEN $1 AND $2 ORDER BY seq', [BigInt(first), BigInt(last)]);
+      return new Map<number, StoredCheckpoint>(found.map(([seq, hash, signedAt, signature]) => [num(seq), { hash: text(hash), signedAt: num(signedAt), signature: signature === null ? null : text(signature) }]));
+    },
+    async checkpointsBeyond(head) {
+      return (await rows('SELECT seq FROM chain_checkpoints WHERE seq > $1 OR seq < 1 ORDER BY seq', [BigInt(head)])).map(([seq]) => num(seq));
+    },
+    async retentionRuns() {
+      const found = await rows('SELECT id, rule, selector, cutoff, started, finished, deleted, legacy_deleted, tombstones_hash, signature FROM retention_runs');
+      return found.map(([id, rule, selector, cutoff, started, finished, deleted, legacy, tombstonesHash, signature]) => ({
+        id: text(id),
+        rule: text(rule),
+        selector: text(selector),
+        cutoff: num(cutoff),
+        started: num(started),
+        finished: num(finished),
+        deleted: num(deleted),
+        legacyDeleted: num(legacy),
+        tombstonesHash: text(tombstonesHash),
+        signature: signature === null ? null : text(signature),
+      }));
+    },
+    async *tombstoneLines() {
+      const result = await conn.stream('SELECT run_id, batch_seq, batch_pos, id, digest FROM event_tombstones ORDER BY run_id, batch_seq, batch_pos');
+      for await (const chunk of result.yieldRowsJs()) {
+        for (const [runId, seq, pos, id, digest] of chunk) yield { runId: text(runId), seq: num(seq), pos: num(pos), id: text(id), digest: text(digest) };
+      }
+    },
+  };
 }

@@ -97,7 +97,12 @@ export const duckdbDialect: SqlDialect = {
   },
 
   listText: (list) => `array_to_string(${list}, ', ')`,
-  unnestJoin: (list, alias, column) => `unnest(${list}) AS ${alias}(${column})`,
+  unnestJoin: (list, alias, column) => `, unnest(${list}) AS ${alias}(${column})`,
+  unnestValues: (list) => `unnest(${list})`,
+  listFirst: (list) => `(${list})[1]`,
+  scalarList: (expr) => `(CASE WHEN ${expr} IS NULL THEN NULL ELSE [${expr}] END)`,
+  countPresent: (list) => `count(${list})`,
+  promotedExists: (_field, column) => `(${column} IS NOT NULL)`,
   timeBucket: (time, span) => `(${time} - ((${time} % ${span}) + ${span}) % ${span})`,
   countDistinct: (expr) => `count(DISTINCT ${expr})`,
 };

@@ -26,7 +26,7 @@ import { compileAggregate, eventOrder } from '../sql/aggregate-compiler.js';
 import { duckdbDialect } from './duckdb-dialect.js';
 import { ALERT_COLUMNS, SUPPRESSION_COLUMNS, TOKEN_COLUMNS, alertFromRow, appendAlertRow, suppressionFromRow, tokenFromRow } from './record-rows.js';
 import { HIT_COLUMNS, PROMOTED_BY_FIELD } from './schema.js';
-import { WriteQueue } from './write-queue.js';
+import { WriteQueue } from '../write-queue.js';
 import { readAlertSummary, readSourceActivity } from './console-queries.js';
 import type { SessionRecord, UserChange, UserRecord } from '../../core/accounts.js';
 import type { AuditEntry, AuditQuery } from '../../core/audit.js';

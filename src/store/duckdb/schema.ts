@@ -26,30 +26,11 @@
  */
 
 import { BIGINT, INTEGER, LIST, VARCHAR, type DuckDBType } from '@duckdb/node-api';
+import { PROMOTED_FIELDS } from '../sql/promoted-fields.js';
 
 export const SCHEMA_VERSION = 7;
 
-export interface PromotedField {
-  /** ECS name as used in queries and in `fields`. */
-  readonly field: string;
-  /** A VARCHAR[] column of the field's values, lower-cased. */
-  readonly column: string;
-}
-
-/** Order matters: these are the last columns of `events`, in this order (see EVENT_COLUMNS). */
-export const PROMOTED_FIELDS: readonly PromotedField[] = [
-  { field: 'host.name', column: 'host_name' },
-  { field: 'user.name', column: 'user_name' },
-  { field: 'source.ip', column: 'source_ip' },
-  { field: 'destination.ip', column: 'destination_ip' },
-  { field: 'event.action', column: 'event_action' },
-  { field: 'event.outcome', column: 'event_outcome' },
-  { field: 'process.name', column: 'process_name' },
-  { field: 'event.category', column: 'event_category' },
-  { field: 'event.type', column: 'event_type' },
-];
-
-export const PROMOTED_BY_FIELD: ReadonlyMap<string, PromotedField> = new Map(PROMOTED_FIELDS.map((p) => [p.field, p]));
+export { PROMOTED_FIELDS, PROMOTED_BY_FIELD, type PromotedField } from '../sql/promoted-fields.js';
 
 /**
  * Columns of `events` in table order, with their types. Rows are appended by position

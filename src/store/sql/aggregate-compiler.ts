@@ -5,7 +5,7 @@
  * Shape of an aggregation (one statement; `base` holds only the columns the pipes read):
  *
  *   WITH base  AS (SELECT time, <field lists> FROM events WHERE … [ORDER BY … LIMIT n]),
- *        keyed AS (SELECT <keys>, <metric field lists> FROM base, unnest(by-field list) …),
+ *        keyed AS (SELECT <keys>, <metric field lists> FROM base <unnest join of each by-field list>),
  *        m0    AS (SELECT <keys>, count(*) … FROM keyed GROUP BY <keys>),
  *        m1    AS (SELECT <keys>, dc(x) FROM (SELECT <keys>, unnest(field list) AS x FROM keyed) …)
  *   SELECT … FROM m0 LEFT JOIN m1 USING (<keys>) ORDER BY … LIMIT limit + 1
@@ -42,7 +42,7 @@ function invalid(message: string): VigilError {
 export function fieldList(dialect: SqlDialect, field: string): string {
   checkField(field);
   if (field === '@timestamp') throw invalid('@timestamp cannot be grouped or counted as a value: use | timechart span=1h');
-  if (field === 'message') return `(CASE WHEN message IS NULL THEN NULL ELSE [message] END)`;
+  if (field === 'message') return dialect.scalarList('message');
   return dialect.promotedColumn(field) ?? dialect.jsonValues(field);
 }
 
@@ -52,7 +52,7 @@ function sortValue(dialect: SqlDialect, field: string): string {
   if (field === '@timestamp') return 'time';
   if (field === 'message') return 'message';
   const column = dialect.promotedColumn(field);
-  return column !== undefined ? `${column}[1]` : `(${dialect.jsonValues(field)})[1]`;
+  return dialect.listFirst(column ?? dialect.jsonValues(field));
 }
 
 /**
@@ -134,7 +134,7 @@ export function compileAggregate(dialect: SqlDialect, request: AggregateRequest,
   });
   const metricLists = [...new Set(plans.flatMap((p) => (p.list === undefined ? [] : [p.list])))];
   const keyedColumns = [...keyColumns, ...metricLists.map((l) => `b${l}`)];
-  const keyed = `SELECT ${keyedColumns.length > 0 ? keyedColumns.join(', ') : '1 AS one'} FROM base${joins.map((j) => `, ${j}`).join('')}`;
+  const keyed = `SELECT ${keyedColumns.length > 0 ? keyedColumns.join(', ') : '1 AS one'} FROM base${joins.join('')}`;
 
   const groupBy = keys.length > 0 ? ` GROUP BY ${keys.join(', ')}` : '';
   const keyPrefix = keys.length > 0 ? `${keys.join(', ')}, ` : '';
@@ -142,12 +142,12 @@ export function compileAggregate(dialect: SqlDialect, request: AggregateRequest,
   // m: the group's event count plus every metric that reads one value per event.
   const simple = plans.filter((p) => p.metric.fn === 'count');
   ctes.push(
-    `m AS (SELECT ${keyPrefix}count(*) AS events${simple.map((p) => `, ${p.list === undefined ? 'count(*)' : `count(b${p.list})`} AS ${p.alias}`).join('')} FROM keyed${groupBy})`,
+    `m AS (SELECT ${keyPrefix}count(*) AS events${simple.map((p) => `, ${p.list === undefined ? 'count(*)' : dialect.countPresent(`b${p.list}`)} AS ${p.alias}`).join('')} FROM keyed${groupBy})`,
   );
   const valueMetrics = plans.filter((p) => p.metric.fn !== 'count');
   for (const p of valueMetrics) {
     const x = p.metric.fn === 'dc' ? dialect.countDistinct('x') : `${p.metric.fn}(${dialect.toNumber('x')})`;
-    ctes.push(`${p.alias} AS (SELECT ${keyPrefix}${x} AS v FROM (SELECT ${keyPrefix}unnest(b${p.list}) AS x FROM keyed)${groupBy})`);
+    ctes.push(`${p.alias} AS (SELECT ${keyPrefix}${x} AS v FROM (SELECT ${keyPrefix}${dialect.unnestValues(`b${p.list}`)} AS x FROM keyed)${groupBy})`);
   }
 
   const columns: string[] = [];

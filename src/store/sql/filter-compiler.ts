@@ -131,7 +131,7 @@ export class FilterCompiler {
     if (field === '@timestamp') return 'true';
     if (field === 'message') return '(message IS NOT NULL)';
     const column = this.dialect.promotedColumn(field);
-    return column !== undefined ? `(${column} IS NOT NULL)` : this.dialect.jsonExists(field);
+    return column !== undefined ? this.dialect.promotedExists(field, column) : this.dialect.jsonExists(field);
   }
 
   /** Applies `predicate` to every value of the field, true when one satisfies it. */

@@ -1,10 +1,12 @@
 /**
  * The seam between the query language and a SQL engine. The compilers in this folder
  * (filter-compiler.ts, aggregate-compiler.ts) decide what a query means; a dialect only says how
- * its engine spells each piece (DuckDB now in src/store/duckdb/duckdb-dialect.ts, ClickHouse in
- * the scale-out back end). Both engines hold the same logical columns: `time` (epoch ms),
- * `message`, `search_text` (lower-cased original), `fields` (JSON text) and the promoted
- * fields as lists of lower-cased values.
+ * its engine spells each piece (DuckDB in src/store/duckdb/duckdb-dialect.ts, ClickHouse in
+ * src/store/clickhouse/clickhouse-dialect.ts). Both engines hold the same logical columns: `time`
+ * (epoch ms), `message`, `search_text` (lower-cased original), `fields` (JSON text) and the
+ * promoted fields as lists of lower-cased values. A list may be NULL (DuckDB) or empty
+ * (ClickHouse, whose arrays cannot be NULL) for an absent field: the compilers never test a
+ * list for NULL themselves, they ask the dialect (`promotedExists`, `countPresent`, `listFirst`).
  *
  * Every user value reaches SQL through `SqlParams` as a bound parameter. The only text built from
  * a query is a field name inside a JSON path, and field names are checked against a strict
@@ -66,8 +68,22 @@ export interface SqlDialect {
   /** A list as a text for display: its elements joined by ", ". */
   listText(list: string): string;
 
-  /** A FROM-clause item that joins one row per element of `list` (a lateral unnest) as `alias(column)`. */
+  /**
+   * What follows a FROM item to join one row per element of `list` (a lateral unnest), the
+   * element named `column`; rows whose list is empty or NULL are dropped. Includes its own
+   * separator: DuckDB `, unnest(list) AS alias(column)`, ClickHouse ` ARRAY JOIN list AS column`.
+   */
   unnestJoin(list: string, alias: string, column: string): string;
+  /** In a SELECT list: one output row per element of `list` (none for an empty or NULL list). */
+  unnestValues(list: string): string;
+  /** The first element of a list; NULL when the list is empty or NULL. */
+  listFirst(list: string): string;
+  /** A nullable scalar as a list of its one value; an absent list (NULL or empty) when it is NULL. */
+  scalarList(expr: string): string;
+  /** Aggregate: how many rows have a list that is present (the field exists in the event). */
+  countPresent(list: string): string;
+  /** True when the event has the promoted field whose list column is `column`. */
+  promotedExists(field: string, column: string): string;
   /** Epoch-ms `time` rounded down to a multiple of `span` (a bound parameter or literal). */
   timeBucket(time: string, span: string): string;
   countDistinct(expr: string): string;

@@ -1,0 +1,144 @@
+/**
+ * Event ↔ `events` row of the ClickHouse store (schema.ts). Writing builds one object per event
+ * (JSONEachRow) and its digest (chain-hashes.ts) from the very values written, so verify can
+ * recompute it from the stored row (clickhouse-chain.ts). Reading rebuilds the Event from the
+ * columns a search selects (HIT_COLUMNS).
+ */
+import { VigilError } from '../../core/errors.js';
+import type { Event, EventFlag, EventFormat, FieldValue, Fields, SourceKind } from '../../core/event.js';
+import { eventDigest, type DigestValue } from '../chain/chain-hashes.js';
+import { PROMOTED_FIELDS } from '../sql/promoted-fields.js';
+import { searchTextOf } from '../sql/search-text.js';
+import { DIGEST_COLUMNS } from './schema.js';
+
+function invalid(index: number, event: Event, problem: string): VigilError {
+  return new VigilError(
+    'internal',
+    `event ${index} of the batch (id ${String(event.id)}) cannot be stored: ${problem}; this is a bug in the stage that built it, please report it`,
+  );
+}
+
+/**
+ * Text as ClickHouse will store it. A lone UTF-16 surrogate has no UTF-8 form: it becomes U+FFFD
+ * here, so the digest is computed over the text the database holds (and DuckDB does the same).
+ */
+function wellFormed(value: string): string {
+  // Node's UTF-8 encoder makes that replacement; most texts have no surrogate at all and skip it.
+  return SURROGATE.test(value) ? Buffer.from(value, 'utf8').toString('utf8') : value;
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+function text(index: number, event: Event, name: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalid(index, event, `${name} must be a string, got ${typeof value}`);
+  return wellFormed(value);
+}
+
+function millis(index: number, event: Event, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw invalid(index, event, `${name} must be an integer epoch-ms number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The lower-cased search keys a promoted column holds: one per scalar (element); none when absent. */
+function keywords(value: FieldValue | undefined): string[] {
+  if (value === undefined || value === null) return [];
+  const items = Array.isArray(value) ? value : [value];
+  const keys: string[] = [];
+  for (const item of items) {
+    if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') keys.push(wellFormed(String(item).toLowerCase()));
+  }
+  return keys;
+}
+
+/** The text of a message that is not a string: numbers as written, anything else as JSON. */
+function messageText(message: FieldValue | undefined): string | null {
+  if (message === undefined || message === null) return null;
+  if (typeof message === 'string') return wellFormed(message);
+  return typeof message === 'object' ? JSON.stringify(message) : String(message);
+}
+
+/** One event's row, ready for JSONEachRow, without its batch number (known only in the write's turn). */
+export interface EventRow {
+  readonly values: Record<string, unknown>;
+  readonly digest: string;
+  readonly id: string;
+  readonly tenant: string;
+  readonly time: number;
+}
+
+/** Validates an event and builds its row; `index` is its place in the batch, for messages. */
+export function eventRow(event: Event, index: number): EventRow {
+  const id = text(index, event, 'id', event.id);
+  const tenant = text(index, event, 'tenant', event.tenant);
+  const time = millis(index, event, 'time', event.time);
+  const received = millis(index, event, 'received', event.received);
+  const input = text(index, event, 'source.input', event.source?.input);
+  const kind = text(index, event, 'source.kind', event.source?.kind);
+  const format = text(index, event, 'format', event.format);
+  const original = text(index, event, 'original', event.original);
+  if (event.fields === null || typeof event.fields !== 'object') throw invalid(index, event, 'fields must be an object');
+  if (!Array.isArray(event.flags)) throw invalid(index, event, 'flags must be an array');
+
+  const message = event.fields.message;
+  let storedFields: Fields = event.fields;
+  if (typeof message === 'string') {
+    // The message column holds it; the JSON keeps a message of any other type, with its type.
+    const { message: _inColumn, ...rest } = event.fields;
+    storedFields = rest;
+  }
+  const messageColumn = messageText(message);
+  const values: DigestValue[] = [
+    id,
+    tenant,
+    time,
+    received,
+    input,
+    kind,
+    typeof event.source.address === 'string' ? wellFormed(event.source.address) : null,
+    format,
+    event.flags.map((f) => wellFormed(String(f))),
+    original,
+    messageColumn,
+    // Decoding a JSON original's escapes can yield a lone surrogate (`\ud800` in the record).
+    wellFormed(searchTextOf(original, messageColumn)),
+    // JSON.stringify escapes lone surrogates (\udXXX): the JSON text is always well formed.
+    JSON.stringify(storedFields),
+    ...PROMOTED_FIELDS.map((p) => keywords(event.fields[p.field])),
+  ];
+  const row: Record<string, unknown> = {};
+  DIGEST_COLUMNS.forEach((c, i) => {
+    row[c.name] = values[i];
+  });
+  const digest = eventDigest(values);
+  row['batch_pos'] = index;
+  row['digest'] = digest;
+  return { values: row, digest, id, tenant, time };
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value);
+}
+
+/** Rebuilds an Event from a row of HIT_COLUMNS (schema.ts), in that order. */
+export function eventFromRow(row: readonly unknown[]): Event {
+  const [id, tenant, time, received, input, kind, address, format, flags, original, message, fields] = row;
+  const parsed = JSON.parse(str(fields)) as Fields;
+  // A message still in the JSON was not a string: that copy has the right type.
+  const restored: Fields = typeof message === 'string' && !('message' in parsed) ? { ...parsed, message } : parsed;
+  return {
+    id: str(id),
+    tenant: str(tenant),
+    time: Number(time),
+    received: Number(received),
+    source:
+      typeof address === 'string'
+        ? { input: str(input), kind: str(kind) as SourceKind, address }
+        : { input: str(input), kind: str(kind) as SourceKind },
+    format: str(format) as EventFormat,
+    original: str(original),
+    fields: restored,
+    flags: Array.isArray(flags) ? (flags.filter((f) => typeof f === 'string') as EventFlag[]) : [],
+  };
+}

@@ -1,0 +1,381 @@
+/**
+ * The scale-out roles as an operator runs them: a real nats-server with JetStream, a fresh
+ * PostgreSQL schema, ClickHouse embedded (chdb) in a folder, and three `vigil serve` processes:
+ * `--role ingest`, `--role detect` and `--role store,api` (together, because the embedded
+ * ClickHouse is opened by one process). Events go in over HTTP ingest with a ledger of what was
+ * acknowledged; the store process is killed with SIGKILL mid-stream and started again; through
+ * the api role every acknowledged event is then found exactly once, and the built-in rule the
+ * CloudTrail events trip has raised its alert (rule author, id and title).
+ */
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { freePort } from '../../bench/free-port.js';
+import { TEST_POSTGRES_URL, dropSchema, uniqueSchema, withPostgres } from '../../src/store/postgres/postgres-test-server.js';
+import { CLI, REPO } from '../support/vigil-process.js';
+import { NATS_SERVER, natsServerMissing } from '../support/nats-server.js';
+
+const CLOUDTRAIL_RULE = { id: 'a1b35411-a59d-4a20-943e-d259f11400e9', title: 'AWS CloudTrail Logging Stopped or Deleted', author: 'Vigil' };
+const BATCHES = Number(process.env['VIGIL_ROLES_BATCHES'] ?? 60);
+const PER_BATCH = 50;
+
+interface RoleProcess {
+  readonly child: ChildProcess;
+  readonly http: string;
+  output(): string;
+  /** Resolves with the exit code or signal once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<string>;
+}
+
+async function startRole(config: string, data: string, role: string): Promise<RoleProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'serve', '--config', config, '--data', data, '--role', role, '--listen-http', '127.0.0.1:0', '--listen-syslog', '127.0.0.1:0'],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const keep = (d: Buffer) => {
+    output += d.toString();
+    if (output.length > 400_000) output = output.slice(-200_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
+  let gone: string | undefined;
+  void exited.then((c) => (gone = c));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (gone !== undefined) throw new Error(`vigil serve --role ${role} exited (${gone}) before it was ready:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`vigil serve --role ${role} was not ready within 60 s:\n${output}`);
+    }
+    try {
+      const info = JSON.parse(readFileSync(join(data, 'server.json'), 'utf8')) as { pid: number; http: string };
+      if (info.pid === child.pid) {
+        return {
+          child,
+          http: info.http,
+          output: () => output,
+          stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+            if (gone === undefined) child.kill(signal);
+            return exited;
+          },
+        };
+      }
+    } catch {
+      /* not written yet */
+    }
+    await sleep(100);
+  }
+}
+
+interface NatsProcess {
+  readonly url: string;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and store. */
+  restart(): Promise<void>;
+}
+
+async function startNats(dir: string): Promise<NatsProcess> {
+  const port = await freePort();
+  let stopNow: () => Promise<void> = async () => undefined;
+  const launch = async () => {
+    const child = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    stopNow = async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    };
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`nats-server exited:\n${output}`);
+      const open = await new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+      if (open && /Server is ready/.test(output)) return;
+      if (Date.now() > deadline) throw new Error(`nats-server not ready:\n${output}`);
+      await sleep(100);
+    }
+  };
+  await launch();
+  return { url: `nats://127.0.0.1:${port}`, stop: () => stopNow(), restart: launch };
+}
+
+/** One ledger event; every `seq` is posted once and acknowledged at most once. */
+function ledgerEvent(run: string, seq: number): string {
+  return JSON.stringify({ message: `ledger ${run} ${seq}`, run, seq, 'host.name': `web-${seq % 7}` });
+}
+
+function stopLogging(run: string, seq: number): string {
+  return JSON.stringify({
+    eventVersion: '1.09',
+    eventSource: 'cloudtrail.amazonaws.com',
+    eventName: 'StopLogging',
+    eventTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    awsRegion: 'eu-west-1',
+    eventType: 'AwsApiCall',
+    requestParameters: { name: `trail-${run}` },
+    userIdentity: { type: 'IAMUser', userName: 'mallory', arn: 'arn:aws:iam::111122223333:user/mallory', accountId: '111122223333' },
+    recipientAccountId: '111122223333',
+    sourceIPAddress: '183.62.140.253',
+    run,
+    seq,
+  });
+}
+
+await withPostgres('scale-out roles end to end', () => {
+  // With VIGIL_REQUIRE_NATS (CI) a missing nats-server throws here instead of skipping.
+  const missing = natsServerMissing();
+  describe('vigil serve --role: ingest, detect, store+api over NATS, ClickHouse and PostgreSQL', { skip: missing, timeout: 600_000 }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-roles-'));
+    const schema = uniqueSchema('vigil_roles');
+    const config = join(dir, 'vigil.yaml');
+    const runPrefix = `r${Date.now().toString(36)}`;
+    let nats: NatsProcess | undefined;
+    let storeApi: RoleProcess | undefined;
+    let ingest: RoleProcess | undefined;
+    let detect: RoleProcess | undefined;
+    let adminToken = '';
+    let ingestToken = '';
+
+    const api = async (path: string, init: RequestInit = {}) =>
+      fetch(`${storeApi!.http}${path}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, ...(init.headers as Record<string, string>) } });
+
+    /** What a sender knows: which events the ingest role acknowledged, and how many batches it refused. */
+    class Ledger {
+      readonly acknowledged = new Set<number>();
+      refused = 0;
+      posted = 0;
+      constructor(readonly run: string) {}
+
+      /**
+       * Posts `batches` batches of PER_BATCH events from `senders` concurrent senders; `at(b)` runs
+       * when batch b is taken (a kill, a restart), holding up only that sender.
+       */
+      async send(batches: number, senders: number, at: (batch: number) => Promise<void> = async () => undefined): Promise<void> {
+        let next = 0;
+        const sender = async () => {
+          for (let b = next++; b < batches; b = next++) {
+            await at(b);
+            const lines: string[] = [];
+            const seqs: number[] = [];
+            for (let i = 0; i < PER_BATCH; i++) {
+              const seq = b * PER_BATCH + i;
+              // Every tenth batch carries one CloudTrail StopLogging: the built-in rule fires on it.
+              lines.push(i === 0 && b % 10 === 0 ? stopLogging(this.run, seq) : ledgerEvent(this.run, seq));
+              seqs.push(seq);
+            }
+            this.posted += seqs.length;
+            const res = await fetch(`${ingest!.http}/api/v1/ingest`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/x-ndjson' },
+              body: lines.join('\n'),
+            }).catch(() => undefined);
+            await res?.arrayBuffer();
+            if (res?.status === 200) for (const s of seqs) this.acknowledged.add(s);
+            else this.refused++;
+          }
+        };
+        await Promise.all(Array.from({ length: senders }, sender));
+      }
+
+      /** Every seq → how many stored copies the api role finds. */
+      async storedCopies(): Promise<Map<number, number>> {
+        const res = await api(`/api/v1/search?q=${encodeURIComponent(`run:${this.run}`)}&limit=10000`);
+        assert.equal(res.status, 200, await res.clone().text());
+        const body = (await res.json()) as { hits: { fields: Record<string, unknown> }[] };
+        const copies = new Map<number, number>();
+        for (const hit of body.hits) {
+          const seq = Number(hit.fields['seq']);
+          copies.set(seq, (copies.get(seq) ?? 0) + 1);
+        }
+        return copies;
+      }
+
+      /**
+       * Waits until every acknowledged event is stored, then checks: none lost, none twice.
+       * Resolves with when the last of them was first seen stored (performance.now()).
+       */
+      async checkStoredOnce(ms = 60_000): Promise<number> {
+        const deadline = Date.now() + ms;
+        let copies = new Map<number, number>();
+        let allStoredAt = Number.NaN;
+        while (Date.now() < deadline) {
+          copies = await this.storedCopies();
+          if ([...this.acknowledged].every((s) => copies.has(s))) {
+            allStoredAt = performance.now();
+            break;
+          }
+          await sleep(200);
+        }
+        // A moment more: a duplicate written after the last acknowledged event would show now.
+        await sleep(1000);
+        copies = await this.storedCopies();
+        const lost = [...this.acknowledged].filter((s) => !copies.has(s));
+        const duplicated = [...copies].filter(([, n]) => n > 1).map(([s]) => s);
+        assert.deepEqual({ lost: lost.length, duplicated: duplicated.length }, { lost: 0, duplicated: 0 }, `lost ${lost.slice(0, 10).join(',')} duplicated ${duplicated.slice(0, 10).join(',')}`);
+        // An event whose 200 never came may still be stored (once): at-least-once towards the sender.
+        const unknown = [...copies.keys()].filter((s) => !this.acknowledged.has(s));
+        assert.ok(unknown.length <= this.refused * PER_BATCH, `${unknown.length} stored events were never posted`);
+        return allStoredAt;
+      }
+    }
+
+    before(async () => {
+      mkdirSync(join(dir, 'nats'));
+      nats = await startNats(join(dir, 'nats'));
+      writeFileSync(
+        config,
+        [
+          'scaleOut:',
+          `  nats: { servers: ["${nats.url}"], partitions: 4 }`,
+          `  clickhouse: { path: "${join(dir, 'clickhouse')}" }`,
+          `  postgres: { url: "${TEST_POSTGRES_URL}", schema: ${schema}, poolSize: 4 }`,
+          'pipeline: { batchSize: 500 }',
+          'detection: { reloadSeconds: 0 }',
+          'log: { level: warn }',
+          '',
+        ].join('\n'),
+      );
+      storeApi = await startRole(config, join(dir, 'store-api'), 'store,api');
+      adminToken = readFileSync(join(dir, 'store-api', 'admin-token'), 'utf8').trim();
+      const created = await api('/api/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'roles-test', role: 'ingest' }) });
+      assert.equal(created.status, 201, await created.clone().text());
+      ingestToken = ((await created.json()) as { token: string }).token;
+      [ingest, detect] = await Promise.all([startRole(config, join(dir, 'ingest'), 'ingest'), startRole(config, join(dir, 'detect'), 'detect')]);
+    });
+
+    after(async () => {
+      for (const p of [ingest, detect, storeApi]) await p?.stop().catch(() => undefined);
+      await nats?.stop();
+      await dropSchema(schema).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('each role answers /healthz with its roles and /metrics with its counters', async () => {
+      for (const [p, roles] of [[ingest!, ['ingest']], [detect!, ['detect']], [storeApi!, ['store', 'api']]] as const) {
+        const health = await fetch(`${p.http}/healthz`);
+        assert.equal(health.status, 200);
+        const body = (await health.json()) as { roles: string[]; nats: string; status: string };
+        assert.deepEqual(body.roles.sort(), [...roles].sort());
+        assert.equal(body.nats, 'connected');
+        const metrics = await fetch(`${p.http}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
+        assert.equal(metrics.status, 200);
+        assert.match(await metrics.text(), /vigil_nats_disconnects_total 0/);
+      }
+      // A role says where the other surface lives.
+      const wrong = await fetch(`${ingest!.http}/api/v1/search?q=x`, { headers: { authorization: `Bearer ${adminToken}` } });
+      assert.equal(wrong.status, 404);
+      assert.match(await wrong.text(), /vigil serve --role api/);
+    });
+
+    it('stores every acknowledged event exactly once across a SIGKILL of the store role, and detects on the side', async () => {
+      const ledger = new Ledger(`${runPrefix}a`);
+      const started = performance.now();
+      await ledger.send(BATCHES, 4, async (b) => {
+        // Mid-stream: the store role dies without a word while the other senders go on.
+        if (b === Math.floor(BATCHES / 3)) assert.equal(await storeApi!.stop('SIGKILL'), 'SIGKILL');
+        if (b === Math.floor((2 * BATCHES) / 3)) storeApi = await startRole(config, join(dir, 'store-api'), 'store,api');
+      });
+      await ledger.checkStoredOnce();
+      const seconds = (performance.now() - started) / 1000;
+      assert.ok(ledger.acknowledged.size > 0 && ledger.refused < BATCHES / 10, `${ledger.refused} of ${BATCHES} batches refused`);
+      process.stdout.write(`# scale-out roles: ${ledger.acknowledged.size} of ${ledger.posted} events acknowledged (${ledger.refused} batches refused), all stored once in ${seconds.toFixed(1)} s including a SIGKILL and restart of the store role\n`);
+      const run = ledger.run;
+
+      // Enriched at ingest: the store role saw the GeoIP fields the ingest role added.
+      const enriched = await api(`/api/v1/search?q=${encodeURIComponent(`run:${run} eventName:StopLogging`)}&limit=1`);
+      const hit = ((await enriched.json()) as { hits: { fields: Record<string, unknown> }[] }).hits[0];
+      assert.ok(hit, 'a StopLogging event is stored');
+      assert.equal(hit.fields['source.geo.country_iso_code'], 'CN', JSON.stringify(hit.fields));
+      assert.equal(typeof hit.fields['source.as.number'], 'number');
+
+      // The detect role raised the built-in rule's alert into PostgreSQL; the api role lists it.
+      const deadline = Date.now() + 60_000;
+      let alerts: { ruleId: string; ruleTitle: string; ruleAuthor: string; count: number }[] = [];
+      while (Date.now() < deadline) {
+        const res = await api(`/api/v1/alerts?rule=${CLOUDTRAIL_RULE.id}`);
+        alerts = ((await res.json()) as { alerts: typeof alerts }).alerts;
+        if (alerts.length > 0) break;
+        await sleep(500);
+      }
+      assert.ok(alerts.length > 0, `no alert of ${CLOUDTRAIL_RULE.title}; detect output:\n${detect!.output().slice(-3000)}`);
+      for (const a of alerts) assert.deepEqual({ id: a.ruleId, title: a.ruleTitle, author: a.ruleAuthor }, CLOUDTRAIL_RULE);
+    });
+
+    // Runs, but does not fail the suite yet: on this machine (nats-server 2.9.10, one server) most
+    // runs lose 50-350 acknowledged events across a restart of nats-server. The stream holds them,
+    // but the restarted server has forgotten that the durable consumers were still waiting for
+    // their acknowledgement (delivered past them, nothing ack-pending), so it never sends them
+    // again (the readers' lostDeliveries count catches some, not all). Checked on its own: a durable pull
+    // consumer with 50 delivered, unacknowledged messages keeps them pending across a SIGTERM
+    // restart but has 0 pending after a SIGKILL restart, and they never come back. The bus
+    // (src/bus/jetstream) must fetch such messages from the stream itself (they are still there:
+    // interest retention keeps them); the store drops a second copy by id.
+    it('rides out a NATS restart: no crash, the disconnection counted, every acknowledged event stored once', { todo: 'acknowledged events lost when nats-server restarts mid-stream (JetStream consumer redelivery; see the comment above)' }, async () => {
+      const ledger = new Ledger(`${runPrefix}b`);
+      await ledger.send(BATCHES, 4, async (b) => {
+        if (b === Math.floor(BATCHES / 3)) {
+          await nats!.stop();
+          await sleep(1500);
+          await nats!.restart();
+        }
+      });
+      const readers = async () => {
+        const views = await Promise.all([storeApi!, detect!].map(async (p) => ((await (await fetch(`${p.http}/healthz`)).json()) as { consumers: unknown }).consumers));
+        const nc = await natsConnect({ servers: [nats!.url] });
+        try {
+          const jsm = await jetstreamManager(nc);
+          const stream = (await jsm.streams.info('VIGIL_EVENTS')).state;
+          const consumers = await Promise.all(['store', 'detect'].map(async (c) => {
+            const i = await jsm.consumers.info('VIGIL_EVENTS', c);
+            return { c, delivered: i.delivered.stream_seq, ackFloor: i.ack_floor.stream_seq, pending: i.num_pending, ackPending: i.num_ack_pending, redelivered: i.num_redelivered, waiting: i.num_waiting };
+          }));
+          return JSON.stringify({ views, stream: { messages: stream.messages, first: stream.first_seq, last: stream.last_seq, deleted: stream.num_deleted }, consumers });
+        } finally {
+          await nc.close();
+        }
+      };
+      await ledger.checkStoredOnce().catch(async (e: Error) => assert.fail(`${e.message}\nreaders: ${await readers()}\nstore output:\n${storeApi!.output().slice(-4000)}`));
+      for (const p of [ingest!, detect!, storeApi!]) {
+        assert.equal(p.child.exitCode, null, `a role exited:\n${p.output().slice(-2000)}`);
+        const health = await fetch(`${p.http}/healthz`);
+        assert.equal(health.status, 200);
+        const metrics = await (await fetch(`${p.http}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
+        const disconnects = Number(/^vigil_nats_disconnects_total (\d+)/m.exec(metrics)?.[1]);
+        assert.ok(disconnects >= 1, `vigil_nats_disconnects_total ${disconnects}`);
+      }
+      process.stdout.write(`# NATS restart: ${ledger.acknowledged.size} of ${ledger.posted} events acknowledged (${ledger.refused} batches refused with 503 while it was away), all stored once\n`);
+    });
+
+    it('throughput through the roles (a figure, measured on a shared 2-core machine)', async () => {
+      const ledger = new Ledger(`${runPrefix}c`);
+      const started = performance.now();
+      // 9,000 events: one search page (10,000) still lists them all.
+      await ledger.send(180, 8);
+      const acknowledgedAt = performance.now();
+      const seconds = ((await ledger.checkStoredOnce()) - started) / 1000;
+      process.stdout.write(
+        `# throughput: ${ledger.acknowledged.size} events acknowledged by ingest in ${((acknowledgedAt - started) / 1000).toFixed(1)} s, searchable through the api role after ${seconds.toFixed(1)} s: ${(ledger.acknowledged.size / seconds).toFixed(0)} events/s end to end\n`,
+      );
+    });
+  });
+});
