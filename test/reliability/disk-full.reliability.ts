@@ -236,11 +236,13 @@ it('disk full mid-ingest: 503s, no crash, resumes by itself, nothing acknowledge
 
 it('a restart while the disk is still full: the server starts, refuses ingest with 503, resumes once space returns', { timeout: 120_000, skip: mounted ? false : 'cannot mount a tmpfs (needs root or CAP_SYS_ADMIN)' }, async (t) => {
   const started = Date.now();
-  const data = join(mountPoint, 'data');
+  // A folder of its own: the first test's folder holds stored event-log segments, which a start
+  // trims, freeing room on the "full" disk before server.json is written.
+  const data = join(mountPoint, 'data-restart');
   mkdirSync(data, { recursive: true });
   const config = join(mountPoint, 'vigil.yaml');
   writeFileSync(config, 'pipeline:\n  walSegmentBytes: 4194304\n');
-  // A first start makes the data folder (or finds the earlier test's), then the disk fills while it is down.
+  // A first start makes the data folder, then the disk fills while it is down.
   const first = await startVigil(data, ['--config', config]);
   assert.equal(await first.stop('SIGKILL'), null);
   const ballast = join(mountPoint, 'ballast-restart');
