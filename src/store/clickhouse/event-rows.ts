@@ -4,19 +4,12 @@
  * recompute it from the stored row (clickhouse-chain.ts). Reading rebuilds the Event from the
  * columns a search selects (HIT_COLUMNS).
  */
-import { VigilError } from '../../core/errors.js';
 import type { Event, EventFlag, EventFormat, FieldValue, Fields, SourceKind } from '../../core/event.js';
 import { eventDigest, type DigestValue } from '../chain/chain-hashes.js';
+import { checkEvent } from '../event-checks.js';
 import { PROMOTED_FIELDS } from '../sql/promoted-fields.js';
 import { searchTextOf } from '../sql/search-text.js';
 import { DIGEST_COLUMNS } from './schema.js';
-
-function invalid(index: number, event: Event, problem: string): VigilError {
-  return new VigilError(
-    'internal',
-    `event ${index} of the batch (id ${String(event.id)}) cannot be stored: ${problem}; this is a bug in the stage that built it, please report it`,
-  );
-}
 
 /**
  * Text as ClickHouse will store it. A lone UTF-16 surrogate has no UTF-8 form: it becomes U+FFFD
@@ -28,18 +21,6 @@ function wellFormed(value: string): string {
 }
 
 const SURROGATE = /[\ud800-\udfff]/;
-
-function text(index: number, event: Event, name: string, value: unknown): string {
-  if (typeof value !== 'string') throw invalid(index, event, `${name} must be a string, got ${typeof value}`);
-  return wellFormed(value);
-}
-
-function millis(index: number, event: Event, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw invalid(index, event, `${name} must be an integer epoch-ms number, got ${String(value)}`);
-  }
-  return value;
-}
 
 /** The lower-cased search keys a promoted column holds: one per scalar (element); none when absent. */
 function keywords(value: FieldValue | undefined): string[] {
@@ -70,24 +51,7 @@ export interface EventRow {
 
 /** Validates an event and builds its row; `index` is its place in the batch, for messages. */
 export function eventRow(event: Event, index: number): EventRow {
-  const id = text(index, event, 'id', event.id);
-  const tenant = text(index, event, 'tenant', event.tenant);
-  const time = millis(index, event, 'time', event.time);
-  const received = millis(index, event, 'received', event.received);
-  const input = text(index, event, 'source.input', event.source?.input);
-  const kind = text(index, event, 'source.kind', event.source?.kind);
-  const format = text(index, event, 'format', event.format);
-  const original = text(index, event, 'original', event.original);
-  if (event.fields === null || typeof event.fields !== 'object') throw invalid(index, event, 'fields must be an object');
-  if (!Array.isArray(event.flags)) throw invalid(index, event, 'flags must be an array');
-
-  const message = event.fields.message;
-  let storedFields: Fields = event.fields;
-  if (typeof message === 'string') {
-    // The message column holds it; the JSON keeps a message of any other type, with its type.
-    const { message: _inColumn, ...rest } = event.fields;
-    storedFields = rest;
-  }
+  const { id, tenant, time, received, input, kind, format, original, storedFields, message } = checkEvent(event, index, wellFormed);
   const messageColumn = messageText(message);
   const values: DigestValue[] = [
     id,

@@ -8,9 +8,9 @@
  * Reading rebuilds the Event from the columns a search selects (HIT_COLUMNS).
  */
 import { DuckDBDataChunk, listValue, type DuckDBValue, type JS } from '@duckdb/node-api';
-import { VigilError } from '../../core/errors.js';
 import type { Event, EventFlag, EventFormat, FieldValue, Fields, SourceKind } from '../../core/event.js';
 import { eventDigest, type DigestValue } from '../chain/chain-hashes.js';
+import { checkEvent } from '../event-checks.js';
 import { searchTextOf } from '../sql/search-text.js';
 import { EVENT_COLUMNS, PROMOTED_FIELDS } from './schema.js';
 
@@ -18,25 +18,6 @@ import { EVENT_COLUMNS, PROMOTED_FIELDS } from './schema.js';
 const CHUNK_ROWS = 2048;
 const COLUMN_TYPES = EVENT_COLUMNS.map((c) => c.type);
 const SEQ_COLUMN = EVENT_COLUMNS.findIndex((c) => c.name === 'batch_seq');
-
-function invalid(index: number, event: Event, problem: string): VigilError {
-  return new VigilError(
-    'internal',
-    `event ${index} of the batch (id ${String(event.id)}) cannot be stored: ${problem}; this is a bug in the stage that built it, please report it`,
-  );
-}
-
-function text(index: number, event: Event, name: string, value: unknown): string {
-  if (typeof value !== 'string') throw invalid(index, event, `${name} must be a string, got ${typeof value}`);
-  return value;
-}
-
-function millis(index: number, event: Event, name: string, value: unknown): bigint {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw invalid(index, event, `${name} must be an integer epoch-ms number, got ${String(value)}`);
-  }
-  return BigInt(value);
-}
 
 /** The lower-cased search keys a promoted column holds: one per scalar (element). */
 function keywords(value: FieldValue | undefined): string[] | null {
@@ -61,24 +42,10 @@ function messageText(message: FieldValue | undefined): string | null {
  * the row's digest.
  */
 function pushRow(columns: DuckDBValue[][], event: Event, index: number): string {
-  const id = text(index, event, 'id', event.id);
-  const tenant = text(index, event, 'tenant', event.tenant);
-  const time = millis(index, event, 'time', event.time);
-  const received = millis(index, event, 'received', event.received);
-  const input = text(index, event, 'source.input', event.source?.input);
-  const kind = text(index, event, 'source.kind', event.source?.kind);
-  const format = text(index, event, 'format', event.format);
-  const original = text(index, event, 'original', event.original);
-  if (event.fields === null || typeof event.fields !== 'object') throw invalid(index, event, 'fields must be an object');
-  if (!Array.isArray(event.flags)) throw invalid(index, event, 'flags must be an array');
-
-  const message = event.fields.message;
-  let storedFields: Fields = event.fields;
-  if (typeof message === 'string') {
-    // The message column holds it; the JSON keeps a message of any other type, with its type.
-    const { message: _inColumn, ...rest } = event.fields;
-    storedFields = rest;
-  }
+  const checked = checkEvent(event, index);
+  const { id, tenant, input, kind, format, original, storedFields, message } = checked;
+  const time = BigInt(checked.time);
+  const received = BigInt(checked.received);
   const messageColumn = messageText(message);
   const searchText = searchTextOf(original, messageColumn);
 
