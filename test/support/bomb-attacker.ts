@@ -3,8 +3,10 @@
  * while an attack runs; when the attack was generated on the test's own event loop, its busy
  * loop (writing 100 MB, 32 concurrent requests) delayed the innocent sender's requests before
  * they ever reached the server, and that delay was blamed on the server. A real attacker is
- * another machine: here it is a worker thread (still sharing the 2 cores with the server, which
- * is fair), sending as fast as it can, never slowed down on purpose.
+ * another machine: here it is a worker thread at the lowest CPU priority (nice 19, set by the
+ * thread itself), sending as fast as the cycles the server and the innocent sender leave allow,
+ * never slowed down on purpose. At equal priority on 2 cores it took the innocent's CPU, and a
+ * flood of connections measured the scheduler rather than the server.
  *
  * Protocol: the worker loads and says `ready`; `go` starts the attack, `stop` ends it; the
  * worker answers with its report once its last request has been answered.

@@ -11,6 +11,7 @@ import type { Metrics } from '../../core/metrics.js';
 import { VigilError, isVigilError } from '../../core/errors.js';
 import { inputOf } from './route-access.js';
 import { bodyCutShort } from './body-reader.js';
+import { lingerAfterAnswer } from './lingering-close.js';
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly where?: string };
@@ -54,13 +55,14 @@ export function toVigilError(error: unknown, request: FastifyRequest, metrics: M
 /**
  * Headers every refusal carries. A refused request may still have a body on the wire that was
  * never read (refused before reading, or cut short by its shape guard): closing the connection
- * stops the client streaming it to us.
+ * stops the client streaming it to us, after a short linger so that it reads the answer first.
  */
 export function prepareRefusal(reply: FastifyReply, request: FastifyRequest, error: VigilError): void {
   if (error.status === 503) reply.header('retry-after', '5');
   const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
   if (((error.status === 401 || error.status === 403 || error.status === 413) && hasBody && !request.body) || bodyCutShort(request)) {
     reply.header('connection', 'close');
+    lingerAfterAnswer(request.raw);
   }
 }
 
