@@ -92,6 +92,18 @@ export interface AlertChange {
   readonly entries: readonly AlertHistoryEntry[];
 }
 
+/** The alert after `change`: what every state store writes back, in the same transaction it read it. */
+export function withChange(alert: Alert, change: AlertChange): Alert {
+  return {
+    ...alert,
+    ...(change.state === undefined ? {} : { state: change.state }),
+    ...(change.assignee === undefined ? {} : { assignee: change.assignee }),
+    ...(change.verdict === undefined ? {} : { verdict: change.verdict }),
+    updated: change.updated,
+    history: [...alert.history, ...change.entries],
+  };
+}
+
 /** Which alerts a listing returns; every given part must hold. Stores filter in their query. */
 export interface AlertFilter {
   readonly state?: AlertState | 'open' | undefined;

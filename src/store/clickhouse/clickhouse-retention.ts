@@ -9,42 +9,17 @@
  * as a silent loss: tombstones first, then the lightweight DELETE (synchronous: the rows are gone
  * from every read when it returns), then the run's record.
  */
-import { VigilError } from '../../core/errors.js';
-import type { RetentionRequest, RetentionRun, RetentionSelector } from '../../core/history.js';
+import type { RetentionRequest, RetentionRun } from '../../core/history.js';
 import { OrderedHash, retentionSignature, tombstoneLine } from '../chain/chain-hashes.js';
+import { checkRetentionRequest, selectorSql, type BindParameter } from '../retention-selector.js';
 import type { ClickHouseEngine } from './clickhouse-engine.js';
-
-const SELECTOR_COLUMNS: ReadonlyArray<readonly [keyof RetentionSelector, string]> = [
-  ['tenant', 'tenant'],
-  ['sourceKind', 'source_kind'],
-  ['format', 'format'],
-];
-
-type Bind = (value: string | bigint) => string;
-
-function selectorSql(selector: RetentionSelector, bind: Bind): string {
-  const terms: string[] = [];
-  for (const [key, column] of SELECTOR_COLUMNS) {
-    const value = selector[key];
-    if (value === undefined) continue;
-    if (typeof value !== 'string') throw new VigilError('bad-request', `retention selector ${key} must be a string`, { where: `retention ${key}` });
-    terms.push(`${column} = ${bind(value)}`);
-  }
-  return terms.length === 0 ? 'true' : terms.join(' AND ');
-}
-
-function checkRequest(request: RetentionRequest): void {
-  for (const [name, value] of [['cutoff', request.cutoff], ['now', request.now]] as const) {
-    if (!Number.isSafeInteger(value)) throw new VigilError('bad-request', `retention ${name} must be whole epoch milliseconds, got ${String(value)}`, { where: `retention ${name}` });
-  }
-}
 
 /** Events *received* before the cutoff expire (see retention-delete.ts for why not event time). */
 export async function deleteExpired(engine: ClickHouseEngine, request: RetentionRequest, id: string, key: Uint8Array | undefined): Promise<RetentionRun> {
-  checkRequest(request);
+  checkRetentionRequest(request);
   const params: Record<string, string | bigint> = { run: id };
   let n = 0;
-  const bind: Bind = (value) => {
+  const bind: BindParameter = (value) => {
     const name = `r${++n}`;
     params[name] = value;
     return `{${name}:${typeof value === 'bigint' ? 'Int64' : 'String'}}`;

@@ -42,8 +42,10 @@ import { byName, clickhouseDialect, clickhouseParams } from './clickhouse-dialec
 import type { ClickHouseEngine, QuerySettings } from './clickhouse-engine.js';
 import { deleteExpired, listRuns } from './clickhouse-retention.js';
 import { readEventShapes, readSourceActivity } from './console-queries.js';
-import { eventFromRow, eventRow, type EventRow } from './event-rows.js';
+import { eventRow, type EventRow } from './event-rows.js';
+import { eventFromHitRow } from '../sql/hit-row.js';
 import { HIT_COLUMNS, MIGRATIONS, SCHEMA_VERSION, SCHEMA_VERSION_DDL } from './schema.js';
+import { checkLimit, checkTime } from '../query-arguments.js';
 
 export interface ClickHouseEventStoreOptions extends ChainOptions {
   /**
@@ -61,8 +63,6 @@ export interface ClickHouseEventStoreOptions extends ChainOptions {
   readonly ttlDays?: number | undefined;
 }
 
-/** Largest `limit` a search accepts: bounds the memory of one answer (as DuckDbStore). */
-export const MAX_RESULT_LIMIT = 10_000;
 const MAX_EVENTS_BY_ID = 1000;
 
 /**
@@ -73,21 +73,6 @@ const EVENT_INSERT_SETTINGS: QuerySettings = { throw_on_max_partitions_per_inser
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function checkLimit(limit: number, where: string): number {
-  if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_RESULT_LIMIT) {
-    throw new VigilError('query-invalid', `limit must be a whole number from 0 to ${MAX_RESULT_LIMIT}, got ${String(limit)}`, { where });
-  }
-  return limit;
-}
-
-function checkTime(value: number | undefined, where: string): bigint | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value)) {
-    throw new VigilError('query-invalid', `${where} must be a whole number of epoch milliseconds, got ${String(value)}`, { where });
-  }
-  return BigInt(value);
 }
 
 function checkCheckpoint(checkpoint: Checkpoint | undefined): void {
@@ -293,7 +278,7 @@ export class ClickHouseEventStore implements EventStore {
       if (limit > 0) {
         // ClickHouse reads the wide columns of the top rows only (lazy materialisation).
         const rows = await this.engine.rows(`SELECT ${HIT_COLUMNS} FROM events WHERE ${condition} ORDER BY ${order} LIMIT ${limit}`, byName(params));
-        hits = rows.map(eventFromRow);
+        hits = rows.map(eventFromHitRow);
       }
       // Fewer hits than the limit are all the matches: the count is only needed otherwise.
       let total = hits.length;
@@ -343,7 +328,7 @@ export class ClickHouseEventStore implements EventStore {
       // Ids are bound as one array parameter, never spliced into SQL; the bloom filter on id finds their granules.
       const rows = await this.engine.rows(`SELECT ${HIT_COLUMNS} FROM events WHERE tenant = {tenant:String} AND id IN {ids:Array(String)}`, { tenant, ids: wanted });
       const byId = new Map(rows.map((row) => {
-        const event = eventFromRow(row);
+        const event = eventFromHitRow(row);
         return [event.id, event] as const;
       }));
       return wanted.flatMap((id) => byId.get(id) ?? []);
@@ -369,7 +354,7 @@ export class ClickHouseEventStore implements EventStore {
     return this.read('read events in stored order', async () => {
       const rows = await this.engine.rows(`SELECT batch_seq, batch_pos, ${HIT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY batch_seq, batch_pos LIMIT ${limit}`, params);
       const last = rows.at(-1);
-      return { events: rows.map((row) => eventFromRow(row.slice(2))), cursor: rows.length === limit && last ? `${Number(last[0])}:${Number(last[1])}` : undefined };
+      return { events: rows.map((row) => eventFromHitRow(row.slice(2))), cursor: rows.length === limit && last ? `${Number(last[0])}:${Number(last[1])}` : undefined };
     });
   }
 

@@ -3,14 +3,9 @@
  * and the shapes of the stored events (`vigil coverage`), as for DuckDB
  * (src/store/duckdb/console-queries.ts). Each is one or two grouped scans.
  */
-import { VigilError } from '../../core/errors.js';
 import type { EventShape, SourceActivity, SourceActivityRequest } from '../../core/store.js';
 import type { ClickHouseEngine } from './clickhouse-engine.js';
-
-function whole(value: number, name: string, min = 0): bigint {
-  if (!Number.isSafeInteger(value) || value < min) throw new VigilError('query-invalid', `${name} must be a whole number of at least ${min}, got ${String(value)}`, { where: name });
-  return BigInt(value);
-}
+import { sourceActivityFromRows, wholeArgument } from '../sql/source-activity-rows.js';
 
 /** The sender of an event without its port (`[::1]:514` → `::1`), lower-cased; never a file path. */
 const ADDRESS_HOST = String.raw`multiIf(source_kind = 'file' OR source_address IS NULL, NULL,
@@ -20,10 +15,10 @@ const ADDRESS_HOST = String.raw`multiIf(source_kind = 'file' OR source_address I
 export async function readSourceActivity(engine: ClickHouseEngine, request: SourceActivityRequest): Promise<SourceActivity[]> {
   const params = {
     tenant: request.tenant,
-    lookback: whole(request.lookbackFrom, 'lookbackFrom'),
-    window: whole(request.windowFrom, 'windowFrom'),
-    recent: whole(request.recentFrom, 'recentFrom'),
-    hosts: whole(request.hostsPerSource, 'hostsPerSource'),
+    lookback: wholeArgument(request.lookbackFrom, 'lookbackFrom'),
+    window: wholeArgument(request.windowFrom, 'windowFrom'),
+    recent: wholeArgument(request.recentFrom, 'recentFrom'),
+    hosts: wholeArgument(request.hostsPerSource, 'hostsPerSource'),
   };
   const unparsed = `has(flags, 'unparsed')`;
   const sources = await engine.rows(
@@ -48,24 +43,7 @@ export async function readSourceActivity(engine: ClickHouseEngine, request: Sour
            WHERE r <= {hosts:Int64} ORDER BY source_input, source_kind, n DESC, host`,
           params,
         );
-  const byKey = new Map<string, { host: string; lastEvent: number; events: number }[]>();
-  for (const [input, kind, host, last, n] of hosts) {
-    const key = `${String(input)}\u0000${String(kind)}`;
-    const list = byKey.get(key) ?? [];
-    list.push({ host: String(host), lastEvent: Number(last), events: Number(n) });
-    byKey.set(key, list);
-  }
-  return sources.map(([input, kind, last, events, unparsedCount, first, recentEvents, recentUnparsed]) => ({
-    input: String(input),
-    kind: String(kind),
-    lastEvent: Number(last),
-    events: Number(events),
-    unparsed: Number(unparsedCount),
-    firstInWindow: first === null || first === undefined ? null : Number(first),
-    recentEvents: Number(recentEvents),
-    recentUnparsed: Number(recentUnparsed),
-    hosts: byKey.get(`${String(input)}\u0000${String(kind)}`) ?? [],
-  }));
+  return sourceActivityFromRows(sources, hosts);
 }
 
 export async function readEventShapes(engine: ClickHouseEngine, tenant: string, valueFields: readonly string[]): Promise<EventShape[]> {

@@ -4,7 +4,7 @@
  * recompute it from the stored row (clickhouse-chain.ts). Reading rebuilds the Event from the
  * columns a search selects (HIT_COLUMNS).
  */
-import type { Event, EventFlag, EventFormat, FieldValue, Fields, SourceKind } from '../../core/event.js';
+import type { Event, FieldValue } from '../../core/event.js';
 import { eventDigest, type DigestValue } from '../chain/chain-hashes.js';
 import { checkEvent } from '../event-checks.js';
 import { PROMOTED_FIELDS } from '../sql/promoted-fields.js';
@@ -79,30 +79,4 @@ export function eventRow(event: Event, index: number): EventRow {
   row['batch_pos'] = index;
   row['digest'] = digest;
   return { values: row, digest, id, tenant, time };
-}
-
-function str(value: unknown): string {
-  return typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value);
-}
-
-/** Rebuilds an Event from a row of HIT_COLUMNS (schema.ts), in that order. */
-export function eventFromRow(row: readonly unknown[]): Event {
-  const [id, tenant, time, received, input, kind, address, format, flags, original, message, fields] = row;
-  const parsed = JSON.parse(str(fields)) as Fields;
-  // A message still in the JSON was not a string: that copy has the right type.
-  const restored: Fields = typeof message === 'string' && !('message' in parsed) ? { ...parsed, message } : parsed;
-  return {
-    id: str(id),
-    tenant: str(tenant),
-    time: Number(time),
-    received: Number(received),
-    source:
-      typeof address === 'string'
-        ? { input: str(input), kind: str(kind) as SourceKind, address }
-        : { input: str(input), kind: str(kind) as SourceKind },
-    format: str(format) as EventFormat,
-    original: str(original),
-    fields: restored,
-    flags: Array.isArray(flags) ? (flags.filter((f) => typeof f === 'string') as EventFlag[]) : [],
-  };
 }

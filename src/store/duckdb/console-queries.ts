@@ -6,22 +6,17 @@
  * row-group min/max skip everything older than the lookback without reading it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { VigilError } from '../../core/errors.js';
 import type { AlertSummary, AlertSummaryRequest, SourceActivity, SourceActivityRequest } from '../../core/store.js';
-
-function whole(value: number, name: string, min = 0): bigint {
-  if (!Number.isSafeInteger(value) || value < min) throw new VigilError('query-invalid', `${name} must be a whole number of at least ${min}, got ${String(value)}`, { where: name });
-  return BigInt(value);
-}
+import { sourceActivityFromRows, wholeArgument } from '../sql/source-activity-rows.js';
 
 /** Entity values in `details.entities`: each element of an array, a scalar as text; objects and nulls are not values. */
 const ENTITY_VALUES = `CASE json_type(kv.value) WHEN 'ARRAY' THEN json_extract_string(kv.value, '$[*]') WHEN 'OBJECT' THEN []::VARCHAR[] WHEN 'NULL' THEN []::VARCHAR[] ELSE [json_extract_string(kv.value, '$')] END`;
 
 export async function readAlertSummary(conn: DuckDBConnection, request: AlertSummaryRequest): Promise<AlertSummary> {
-  const range = [request.tenant, whole(request.from, 'from'), whole(request.to, 'to')];
-  const bucket = whole(request.bucketMs, 'bucketMs', 1);
-  const topRules = whole(request.topRules, 'topRules');
-  const topEntities = whole(request.topEntities, 'topEntities');
+  const range = [request.tenant, wholeArgument(request.from, 'from'), wholeArgument(request.to, 'to')];
+  const bucket = wholeArgument(request.bucketMs, 'bucketMs', 1);
+  const topRules = wholeArgument(request.topRules, 'topRules');
+  const topEntities = wholeArgument(request.topEntities, 'topEntities');
   const inRange = 'tenant = $1 AND created >= $2 AND created < $3';
 
   const levels = await conn.runAndReadAll(`SELECT (created // $4) * $4 AS t, level, count(*) FROM alerts WHERE ${inRange} GROUP BY ALL ORDER BY t, level`, [...range, bucket]);
@@ -60,9 +55,9 @@ const ADDRESS_HOST = `CASE WHEN source_kind = 'file' OR source_address IS NULL T
   ELSE lower(regexp_replace(source_address, ':[0-9]+$', '')) END`;
 
 export async function readSourceActivity(conn: DuckDBConnection, request: SourceActivityRequest): Promise<SourceActivity[]> {
-  const lookback = whole(request.lookbackFrom, 'lookbackFrom');
-  const window = whole(request.windowFrom, 'windowFrom');
-  const recent = whole(request.recentFrom, 'recentFrom');
+  const lookback = wholeArgument(request.lookbackFrom, 'lookbackFrom');
+  const window = wholeArgument(request.windowFrom, 'windowFrom');
+  const recent = wholeArgument(request.recentFrom, 'recentFrom');
   const unparsed = `list_contains(flags, 'unparsed')`;
   const sources = await conn.runAndReadAll(
     `SELECT source_input, source_kind, max(received),
@@ -79,24 +74,7 @@ export async function readSourceActivity(conn: DuckDBConnection, request: Source
      SELECT source_input, source_kind, host, last, n FROM
        (SELECT *, row_number() OVER (PARTITION BY source_input, source_kind ORDER BY n DESC, host) AS r FROM g)
      WHERE r <= $3 ORDER BY source_input, source_kind, n DESC, host`,
-    [request.tenant, window, whole(request.hostsPerSource, 'hostsPerSource')],
+    [request.tenant, window, wholeArgument(request.hostsPerSource, 'hostsPerSource')],
   );
-  const byKey = new Map<string, { host: string; lastEvent: number; events: number }[]>();
-  for (const [input, kind, host, last, n] of hosts?.getRowsJS() ?? []) {
-    const key = `${String(input)}\u0000${String(kind)}`;
-    const list = byKey.get(key) ?? [];
-    list.push({ host: String(host), lastEvent: Number(last), events: Number(n) });
-    byKey.set(key, list);
-  }
-  return sources.getRowsJS().map(([input, kind, last, events, unparsedCount, first, recentEvents, recentUnparsed]) => ({
-    input: String(input),
-    kind: String(kind),
-    lastEvent: Number(last),
-    events: Number(events),
-    unparsed: Number(unparsedCount),
-    firstInWindow: first === null || first === undefined ? null : Number(first),
-    recentEvents: Number(recentEvents),
-    recentUnparsed: Number(recentUnparsed),
-    hosts: byKey.get(`${String(input)}\u0000${String(kind)}`) ?? [],
-  }));
+  return sourceActivityFromRows(sources.getRowsJS(), hosts?.getRowsJS() ?? []);
 }

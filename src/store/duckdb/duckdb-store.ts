@@ -11,11 +11,12 @@ import { listValue, type DuckDBAppender, type DuckDBValue, type DuckDBConnection
 import { VigilError, isVigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { AggregateRequest, SearchRequest, TableCell, TableResult } from '../../core/query.js';
-import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../../core/alert.js';
+import { alertOf, withChange, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../../core/alert.js';
 import type { RuleState } from '../../core/rule-state.js';
 import type { AlertRecord, AlertSummary, AlertSummaryRequest, SourceActivity, SourceActivityRequest, Checkpoint, EventShape, ScanPage, ScanRequest, SearchResult, Store, TokenRecord } from '../../core/store.js';
 import { checkEventColumns, checkSchema, createInstance, lockedError, migrate, type DuckDbOpenOptions } from './duckdb-open.js';
-import { eventChunks, eventFromRow, stampBatch, type EventRows } from './event-rows.js';
+import { eventChunks, stampBatch, type EventRows } from './event-rows.js';
+import { eventFromHitRow } from '../sql/hit-row.js';
 import { ChainWriter } from './event-chain.js';
 import { verifyDuckDbChain } from './chain-verifier.js';
 import { deleteExpired, listRuns } from './retention-delete.js';
@@ -31,32 +32,16 @@ import { readAlertSummary, readSourceActivity } from './console-queries.js';
 import type { SessionRecord, UserChange, UserRecord } from '../../core/accounts.js';
 import type { AuditEntry, AuditQuery } from '../../core/audit.js';
 import * as accounts from './account-rows.js';
+import { checkLimit, checkTime, MAX_RESULT_LIMIT } from '../query-arguments.js';
 
 export type { DuckDbOpenOptions } from './duckdb-open.js';
 
-/** Largest `limit` a search or alert listing accepts: bounds the memory of one answer. */
-export const MAX_RESULT_LIMIT = 10_000;
 
 /** Files open in this process. DuckDB's file lock is per process, so it cannot catch these. */
 const openInThisProcess = new Set<string>();
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function checkLimit(limit: number, where: string): number {
-  if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_RESULT_LIMIT) {
-    throw new VigilError('query-invalid', `limit must be a whole number from 0 to ${MAX_RESULT_LIMIT}, got ${String(limit)}`, { where });
-  }
-  return limit;
-}
-
-function checkTime(value: number | undefined, where: string): bigint | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isSafeInteger(value)) {
-    throw new VigilError('query-invalid', `${where} must be a whole number of epoch milliseconds, got ${String(value)}`, { where });
-  }
-  return BigInt(value);
 }
 
 /** Drops what an appender buffered after a failure; the transaction is rolled back anyway. */
@@ -242,15 +227,7 @@ export class DuckDbStore implements Store {
       const found = await conn.runAndReadAll(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id = $2`, [tenant, id]);
       const row = found.getRowsJS()[0];
       if (row === undefined) return undefined;
-      const alert = alertFromRow(row);
-      const next: Alert = {
-        ...alert,
-        ...(change.state === undefined ? {} : { state: change.state }),
-        ...(change.assignee === undefined ? {} : { assignee: change.assignee }),
-        ...(change.verdict === undefined ? {} : { verdict: change.verdict }),
-        updated: change.updated,
-        history: [...alert.history, ...change.entries],
-      };
+      const next = withChange(alertFromRow(row), change);
       await conn.run('UPDATE alerts SET state = $3, assignee = $4, verdict = $5, updated = $6, history = $7 WHERE tenant = $1 AND id = $2', [
         tenant,
         id,
@@ -635,7 +612,7 @@ export class DuckDbStore implements Store {
       // Ids are bound as one list parameter: never spliced into SQL.
       const reader = await conn.runAndReadAll(`SELECT ${HIT_COLUMNS} FROM events WHERE tenant = $1 AND list_contains($2::VARCHAR[], id)`, [tenant, listValue(wanted)]);
       const byId = new Map(reader.getRowsJS().map((row) => {
-        const event = eventFromRow(row);
+        const event = eventFromHitRow(row);
         return [event.id, event] as const;
       }));
       return ids.flatMap((id, i) => (ids.indexOf(id) === i && byId.has(id) ? [byId.get(id)!] : []));
@@ -654,7 +631,7 @@ export class DuckDbStore implements Store {
       if (request.to !== undefined) where.push(`time < $${params.push(BigInt(request.to))}`);
       const reader = await conn.runAndReadAll(`SELECT rowid, ${HIT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY rowid LIMIT ${limit}`, params);
       const rows = reader.getRowsJS();
-      const events = rows.map((row) => eventFromRow(row.slice(1)));
+      const events = rows.map((row) => eventFromHitRow(row.slice(1)));
       const last = rows.at(-1);
       return { events, cursor: rows.length === limit && last ? String(last[0]) : undefined };
     });
@@ -790,7 +767,7 @@ async function fetchHits(conn: DuckDBConnection, top: readonly (readonly JS[])[]
     const lo = rowids.reduce((a, b) => (a < b ? a : b));
     const hi = rowids.reduce((a, b) => (a > b ? a : b));
     const reader = await conn.runAndReadAll(`SELECT rowid, ${HIT_COLUMNS} FROM events WHERE rowid BETWEEN ${lo} AND ${hi} AND rowid IN (${rowids.join(', ')})`);
-    for (const row of reader.getRowsJS()) byRowid.set(BigInt(row[0] as bigint), eventFromRow(row.slice(1)));
+    for (const row of reader.getRowsJS()) byRowid.set(BigInt(row[0] as bigint), eventFromHitRow(row.slice(1)));
   }
   return top.flatMap(([rowid]) => byRowid.get(BigInt(rowid as bigint)) ?? []);
 }

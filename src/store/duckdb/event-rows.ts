@@ -7,8 +7,8 @@
  * when the write's turn comes (write queue): its column is filled in then (`stampBatch`).
  * Reading rebuilds the Event from the columns a search selects (HIT_COLUMNS).
  */
-import { DuckDBDataChunk, listValue, type DuckDBValue, type JS } from '@duckdb/node-api';
-import type { Event, EventFlag, EventFormat, FieldValue, Fields, SourceKind } from '../../core/event.js';
+import { DuckDBDataChunk, listValue, type DuckDBValue } from '@duckdb/node-api';
+import type { Event, FieldValue } from '../../core/event.js';
 import { eventDigest, type DigestValue } from '../chain/chain-hashes.js';
 import { checkEvent } from '../event-checks.js';
 import { searchTextOf } from '../sql/search-text.js';
@@ -117,34 +117,4 @@ export function eventChunks(batch: readonly Event[]): EventRows {
     chunks.push(chunk);
   }
   return { chunks, digests, firstTime: digests.length === 0 ? 0 : firstTime, lastTime: digests.length === 0 ? 0 : lastTime };
-}
-
-function str(value: JS | undefined): string {
-  return typeof value === 'string' ? value : '';
-}
-
-function ms(value: JS | undefined): number {
-  return typeof value === 'bigint' || typeof value === 'number' ? Number(value) : 0;
-}
-
-/** Rebuilds an Event from a row of HIT_COLUMNS (schema.ts), in that order. */
-export function eventFromRow(row: readonly JS[]): Event {
-  const [id, tenant, time, received, input, kind, address, format, flags, original, message, fields] = row;
-  const parsed = JSON.parse(str(fields)) as Fields;
-  // A message still in the JSON was not a string: that copy has the right type.
-  const restored: Fields = typeof message === 'string' && !('message' in parsed) ? { ...parsed, message } : parsed;
-  return {
-    id: str(id),
-    tenant: str(tenant),
-    time: ms(time),
-    received: ms(received),
-    source:
-      typeof address === 'string'
-        ? { input: str(input), kind: str(kind) as SourceKind, address }
-        : { input: str(input), kind: str(kind) as SourceKind },
-    format: str(format) as EventFormat,
-    original: str(original),
-    fields: restored,
-    flags: Array.isArray(flags) ? (flags.filter((f) => typeof f === 'string') as EventFlag[]) : [],
-  };
 }

@@ -6,44 +6,22 @@
  * when a valid run accounts for it, so deletion by hand still shows as tampering.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { VigilError } from '../../core/errors.js';
-import type { RetentionRequest, RetentionRun, RetentionSelector } from '../../core/history.js';
+import type { RetentionRequest, RetentionRun } from '../../core/history.js';
 import { OrderedHash, retentionSignature, tombstoneLine } from '../chain/chain-hashes.js';
-
-const SELECTOR_COLUMNS: ReadonlyArray<readonly [keyof RetentionSelector, string]> = [
-  ['tenant', 'tenant'],
-  ['sourceKind', 'source_kind'],
-  ['format', 'format'],
-];
-
-function selectorSql(selector: RetentionSelector, params: (string | bigint)[]): string {
-  const terms: string[] = [];
-  for (const [key, column] of SELECTOR_COLUMNS) {
-    const value = selector[key];
-    if (value === undefined) continue;
-    if (typeof value !== 'string') throw new VigilError('bad-request', `retention selector ${key} must be a string`, { where: `retention ${key}` });
-    terms.push(`${column} = $${params.push(value)}`);
-  }
-  return terms.length === 0 ? 'true' : terms.join(' AND ');
-}
-
-function checkRequest(request: RetentionRequest): void {
-  for (const [name, value] of [['cutoff', request.cutoff], ['now', request.now]] as const) {
-    if (!Number.isSafeInteger(value)) throw new VigilError('bad-request', `retention ${name} must be whole epoch milliseconds, got ${String(value)}`, { where: `retention ${name}` });
-  }
-}
+import { checkRetentionRequest, selectorSql, type BindParameter } from '../retention-selector.js';
 
 /**
  * Events *received* before the cutoff expire, not events whose own time is old: a device with a
  * wrong clock (or a replayed archive) must not have its events deleted on arrival.
  */
 export async function deleteExpired(conn: DuckDBConnection, request: RetentionRequest, id: string, key: Uint8Array | undefined): Promise<RetentionRun> {
-  checkRequest(request);
+  checkRetentionRequest(request);
   const params: (string | bigint)[] = [];
+  const bind: BindParameter = (value) => `$${params.push(value)}`;
   const condition = [
     `received < CAST($${params.push(BigInt(request.cutoff))} AS BIGINT)`,
-    `(${selectorSql(request.selector, params)})`,
-    ...request.except.map((e) => `NOT (${selectorSql(e, params)})`),
+    `(${selectorSql(request.selector, bind)})`,
+    ...request.except.map((e) => `NOT (${selectorSql(e, bind)})`),
   ].join(' AND ');
   const runParam = `$${params.length + 1}`;
   const stoned = await conn.run(

@@ -3,7 +3,7 @@
  * state store's alert methods, each run by PostgresStateStore on its pool or inside one of its
  * transactions (which isolation each needs is said where the store calls it).
  */
-import type { Alert, AlertBatch, AlertChange, AlertFilter, AlertGroup, Case, RuleDay, Suppression } from '../../core/alert.js';
+import { withChange, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../../core/alert.js';
 import { Params, run, valuesList, type Queryable } from './pg-query.js';
 import { json } from './pg-text.js';
 
@@ -161,15 +161,7 @@ export async function changeAlert(db: Queryable, tenant: string, id: string, cha
   const found = await run<AlertRow>(db, `SELECT ${ALERT_COLUMNS} FROM alerts WHERE tenant = $1 AND id = $2 FOR UPDATE`, [tenant, id]);
   const row = found.rows[0];
   if (row === undefined) return undefined;
-  const alert = alertFromRow(row);
-  const next: Alert = {
-    ...alert,
-    ...(change.state === undefined ? {} : { state: change.state }),
-    ...(change.assignee === undefined ? {} : { assignee: change.assignee }),
-    ...(change.verdict === undefined ? {} : { verdict: change.verdict }),
-    updated: change.updated,
-    history: [...alert.history, ...change.entries],
-  };
+  const next = withChange(alertFromRow(row), change);
   await run(db, 'UPDATE alerts SET state = $3, assignee = $4, verdict = $5, updated = $6, history = $7 WHERE tenant = $1 AND id = $2', [
     tenant,
     id,

@@ -24,11 +24,10 @@ import { checkSummaryRequest, readAlertSummary } from './alert-summary.js';
 import { migrate } from './migrate.js';
 import { release, type Queryable } from './pg-query.js';
 import { describeServer, failure, isRetryable, resolveOptions, type PostgresStateOptions, type ServerAddress } from './postgres-connection.js';
+import { checkLimit, checkTime } from '../query-arguments.js';
 
 export type { PostgresStateOptions } from './postgres-connection.js';
 
-/** Largest `limit` a listing accepts, as in DuckDbStore: bounds the memory of one answer. */
-const MAX_RESULT_LIMIT = 10_000;
 const ATTEMPTS = 3;
 
 /**
@@ -39,19 +38,6 @@ const ATTEMPTS = 3;
 const LOWER_COLLATIONS = ['C.utf8', 'C.UTF-8', 'und-x-icu'] as const;
 
 type Isolation = 'READ COMMITTED' | 'REPEATABLE READ READ ONLY';
-
-function checkLimit(limit: number, where: string): number {
-  if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_RESULT_LIMIT) {
-    throw new VigilError('query-invalid', `limit must be a whole number from 0 to ${MAX_RESULT_LIMIT}, got ${String(limit)}`, { where });
-  }
-  return limit;
-}
-
-function checkTime(value: number | undefined, where: string): void {
-  if (value !== undefined && !Number.isSafeInteger(value)) {
-    throw new VigilError('query-invalid', `${where} must be a whole number of epoch milliseconds, got ${String(value)}`, { where });
-  }
-}
 
 export class PostgresStateStore implements StateStore {
   private closing: Promise<void> | undefined;
