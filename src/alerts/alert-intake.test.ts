@@ -73,6 +73,44 @@ describe('alert intake: what a detection becomes', () => {
     assert.equal(alerts.filter((a) => a.state === 'closed').length, 1);
   });
 
+  it('learns from the store of an alert closed in another process whose word never came', async () => {
+    const intake = await open();
+    await intake.raise([detection(), detection({ entities: { 'source.ip': '198.51.100.9' } })]);
+    // Triage elsewhere (an api role): the store changes, this intake is not told.
+    const elsewhere = new AlertTriage(store);
+    const [first] = await store.listAlerts('default', 1, { text: 'ssh' });
+    await elsewhere.apply('default', first!.id, { action: 'close', verdict: 'benign' }, 'ana', T0 + MINUTE);
+    assert.equal(await intake.dropClosedGroups(), 1, 'the closed alert\'s group only');
+    assert.equal(await intake.dropClosedGroups(), 0);
+    await intake.raise([detection({ time: T0 + 2 * MINUTE }), detection({ time: T0 + 2 * MINUTE, entities: { 'source.ip': '198.51.100.9' } })]);
+    const alerts = await store.listAlerts('default', 100);
+    assert.equal(alerts.length, 3, 'a new alert for the closed one, a merge into the open one');
+    assert.equal(alerts.find((a) => a.id === first!.id)!.count, 1, 'the closed alert took nothing');
+  });
+
+  it('never takes an alert whose batch is still being written for a closed one', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // The real store, with a batch write that waits for the gate.
+    const slow: AlertIntakeOptions['store'] = {
+      openAlertGroups: (since) => store.openAlertGroups(since),
+      activeSuppressions: (now) => store.activeSuppressions(now),
+      ruleDays: (tenant, from) => store.ruleDays(tenant, from),
+      applyAlertBatch: async (batch) => {
+        await gate;
+        return store.applyAlertBatch(batch);
+      },
+    };
+    const intake = await AlertIntake.open({ store: slow, groupWindowMs: 60 * MINUTE, budget: { perRuleDaily: 100 }, now: () => clock });
+    const raising = intake.raise([detection()]);
+    assert.equal(await intake.dropClosedGroups(), 0, 'not yet in the store, yet open');
+    release();
+    await raising;
+    await intake.raise([detection({ time: T0 + MINUTE })]);
+    const alerts = await store.listAlerts('default', 100);
+    assert.deepEqual(alerts.map((a) => a.count), [2]);
+  });
+
   it('keeps grouping after a restart: the index is rebuilt from the open alerts', async () => {
     await (await open()).raise([detection()]);
     const again = await open();

@@ -16,7 +16,8 @@
  * risk threshold raises its own alert. Everything one batch decides is written in one store
  * transaction. The grouping index lives in memory (bounded) and is rebuilt from the store's open
  * alerts at start; closing an alert through triage removes its group, so the next detection
- * opens a new alert.
+ * opens a new alert. An alert closed in another process (the api role of a scale-out deployment)
+ * is told by message, and `dropClosedGroups` finds the closures a lost message did not tell.
  */
 import { dayOf, type Alert, type AlertBatch, type RuleDay, type Suppression } from '../core/alert.js';
 import { newId } from '../core/ids.js';
@@ -57,6 +58,8 @@ export class AlertIntake {
   readonly #groups = new Map<string, Group>();
   readonly #raisedToday = new Map<string, number>();
   readonly #noticed = new Set<string>();
+  /** Alerts this intake has raised whose batch is not yet written: absent from the store's open alerts for a reason. */
+  readonly #unstored = new Set<string>();
   #today: number;
   #suppressions: readonly Suppression[] = [];
   #suppressionsRead = 0;
@@ -90,6 +93,30 @@ export class AlertIntake {
   closed(alert: Pick<Alert, 'tenant' | 'groupKey' | 'id'>): void {
     const key = `${alert.tenant}\u0000${alert.groupKey}`;
     if (this.#groups.get(key)?.id === alert.id) this.#groups.delete(key);
+  }
+
+  /**
+   * Forgets the groups whose alert is no longer open in the store: closed by another process
+   * whose word did not arrive (the scale-out relay is NATS core, at most once). Only groups of
+   * alerts already written are judged, and only those the read covers, so an alert raised while
+   * the store is read is never taken for a closed one. Resolves with how many were dropped.
+   */
+  async dropClosedGroups(): Promise<number> {
+    if (this.options.groupWindowMs <= 0) return 0;
+    const since = this.#now() - this.options.groupWindowMs - 86_400_000;
+    const judged = new Map<string, string>();
+    for (const [key, group] of this.#groups) if (group.lastSeen >= since && !this.#unstored.has(group.id)) judged.set(key, group.id);
+    if (judged.size === 0) return 0;
+    const open = new Set((await this.options.store.openAlertGroups(since)).map((g) => `${g.tenant}\u0000${g.id}`));
+    let dropped = 0;
+    for (const [key, id] of judged) {
+      const tenant = key.slice(0, key.indexOf('\u0000'));
+      if (this.#groups.get(key)?.id === id && !open.has(`${tenant}\u0000${id}`)) {
+        this.#groups.delete(key);
+        dropped++;
+      }
+    }
+    return dropped;
   }
 
   async raise(records: readonly AlertRecord[]): Promise<void> {
@@ -178,6 +205,7 @@ export class AlertIntake {
         history: [{ at: record.created, by: 'vigil', action: 'created' }],
       };
       inserts.push(alert);
+      this.#unstored.add(alert.id);
       if (this.options.groupWindowMs > 0) {
         this.#groups.delete(indexKey);
         this.#groups.set(indexKey, { id: alert.id, lastSeen: seen });
@@ -195,7 +223,12 @@ export class AlertIntake {
       }
     }
     const batch: AlertBatch = { inserts, merges: [...merges.values()], days: [...days.values()] satisfies RuleDay[], suppressionHits: [...hits.values()] };
-    await this.options.store.applyAlertBatch(batch);
+    try {
+      await this.options.store.applyAlertBatch(batch);
+    } finally {
+      // Written, or failed: either way the store now says whether the alert is open.
+      for (const a of inserts) this.#unstored.delete(a.id);
+    }
     if (this.options.feed) {
       const notices: AlertNotice[] = [
         ...inserts.map((a) => ({ tenant: a.tenant, id: a.id, change: 'raised' as const })),
