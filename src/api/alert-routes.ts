@@ -31,8 +31,8 @@ export const MAX_ALERT_EVENTS = 500;
 export interface AlertRouteOptions {
   readonly store: Store;
   readonly triage: AlertTriage;
-  /** Tells the intake that suppressions changed. */
-  readonly suppressionsChanged?: () => Promise<void>;
+  /** Tells the intake (or, scale-out, every detect role) that a tenant's suppressions changed. */
+  readonly suppressionsChanged?: (tenant: string) => Promise<void>;
 }
 
 export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptions): Promise<void> {
@@ -110,7 +110,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     const suppression = suppressionFrom(body, principal.tenant, principal.tokenName, Date.now());
     auditDetail(request, { id: suppression.id, ruleId: suppression.ruleId ?? null, fields: suppression.fields, reason: suppression.reason, expires: suppression.expires ?? null });
     await store.saveSuppression(suppression);
-    await options.suppressionsChanged?.();
+    await options.suppressionsChanged?.(principal.tenant);
     void reply.code(201);
     return suppression;
   });
@@ -119,7 +119,7 @@ export async function alertRoutes(app: FastifyInstance, options: AlertRouteOptio
     const { id } = request.params as { id: string };
     const deleted = await store.deleteSuppression(principalOf(request).tenant, id);
     if (!deleted) throw new VigilError('not-found', `no suppression ${id}`, { where: 'suppression id' });
-    await options.suppressionsChanged?.();
+    await options.suppressionsChanged?.(principalOf(request).tenant);
     return { deleted };
   });
 

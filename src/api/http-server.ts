@@ -106,8 +106,8 @@ export interface HttpServerOptions {
   readonly mapping?: RecordMapping | undefined;
   /** Alert triage (moves, history); by default over the store, without an intake to tell of closures. */
   readonly triage?: AlertTriage | undefined;
-  /** Called after a suppression is added or deleted (the intake re-reads them). */
-  readonly suppressionsChanged?: (() => Promise<void>) | undefined;
+  /** Called after a suppression of the tenant is added or deleted (the intake re-reads them). */
+  readonly suppressionsChanged?: ((tenant: string) => Promise<void>) | undefined;
   /** Automated response (runs, approvals); absent: no routes. */
   readonly response?: ResponseEngine | undefined;
   /** Detection coverage of a tenant's data (`vigil coverage` while a server runs); absent: no route. */
@@ -130,7 +130,7 @@ export interface HttpServerOptions {
   /** Inputs other than this listener's own (syslog listeners, followed files), for the sources page. */
   readonly inputs?: (() => readonly ConfiguredInput[]) | undefined;
   /** The tenant's entities most at risk now (the intake's risk ledger), for the overview. */
-  readonly risk?: ((tenant: string, limit: number) => readonly RiskEntity[]) | undefined;
+  readonly risk?: ((tenant: string, limit: number) => readonly RiskEntity[] | Promise<readonly RiskEntity[]>) | undefined;
   /** The `notifications:` section as parsed, shown (secrets redacted) in the console's settings. */
   readonly notifications?: NotificationsConfig | undefined;
   /** The web console (`http.console`): on by default, from `ui/dist` unless `root` says otherwise; false: off. */

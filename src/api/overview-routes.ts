@@ -21,8 +21,8 @@ export interface OverviewRouteOptions {
   readonly metrics: Metrics;
   /** The inputs the server listens with (called per request: listeners start after the API). */
   readonly inputs: () => readonly ConfiguredInput[];
-  /** The tenant's entities most at risk now (the alert intake's risk ledger); absent: none. */
-  readonly risk?: ((tenant: string, limit: number) => readonly RiskEntity[]) | undefined;
+  /** The tenant's entities most at risk now (the alert intake's risk ledger, or the detect roles' over NATS); absent: none. */
+  readonly risk?: ((tenant: string, limit: number) => readonly RiskEntity[] | Promise<readonly RiskEntity[]>) | undefined;
 }
 
 export interface Overview {
@@ -72,7 +72,8 @@ export async function overviewRoutes(app: FastifyInstance, options: OverviewRout
     for (let t = from; t < to; t += bucketMs) buckets.push(t);
     const slot = (time: number) => Math.floor((time - from) / bucketMs);
 
-    const [rates, alerts, sources] = await Promise.all([
+    const [risk, rates, alerts, sources] = await Promise.all([
+      options.risk?.(tenant, 2 * TOP) ?? [],
       store.aggregate({
         tenant,
         query: { kind: 'all' },
@@ -124,7 +125,7 @@ export async function overviewRoutes(app: FastifyInstance, options: OverviewRout
         series: [...byLevel].map(([level, counts]) => ({ level, counts })).sort((a, b) => rank(a.level) - rank(b.level) || (a.level < b.level ? -1 : 1)),
       },
       topRules: alerts.topRules,
-      topEntities: entitiesAtRisk(options.risk?.(tenant, 2 * TOP) ?? [], alerts.topEntities),
+      topEntities: entitiesAtRisk(risk, alerts.topEntities),
       silentSources: sources
         .filter((s) => s.status === 'silent')
         .map((s) => ({ source: s.input, kind: s.kind, lastEvent: s.lastEvent ?? 0, expectedEverySeconds: s.expectedEverySeconds })),

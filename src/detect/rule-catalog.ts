@@ -63,6 +63,11 @@ export interface RuleCatalogOptions {
   readonly placeholders?: Readonly<Record<string, readonly string[]>> | undefined;
   readonly switches: RuleSwitches;
   readonly store: RuleStateStore & Pick<Store, 'scanEvents'>;
+  /**
+   * Why rule files cannot be imported here, and where to import them instead: a catalog that only
+   * shows what detection elsewhere runs (the scale-out api role) would write files no detector reads.
+   */
+  readonly importRefused?: string | undefined;
 }
 
 export interface HuntRequest {
@@ -227,6 +232,7 @@ export class RuleCatalog {
    * alerts, switches and figures ambiguous).
    */
   async import(files: readonly ImportFile[]): Promise<ImportReport> {
+    if (this.options.importRefused !== undefined) throw new VigilError('conflict', this.options.importRefused, { where: 'rule import' });
     if (files.length > MAX_IMPORT_FILES) throw new VigilError('bad-request', `at most ${MAX_IMPORT_FILES} files per import; import the folder in parts`, { where: 'body files' });
     const ignored: string[] = [];
     const failed: { file: string; reason: string }[] = [];

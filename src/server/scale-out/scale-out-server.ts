@@ -25,7 +25,6 @@ import type { EventStore, Store } from '../../core/store.js';
 import { JetStreamBus } from '../../bus/jetstream/jetstream-bus.js';
 import { Pipeline, STORE_CONSUMER } from '../../pipeline/pipeline.js';
 import { GeoIpEnricher } from '../../enrich/geoip/geoip-enricher.js';
-import { AlertTriage } from '../../alerts/alert-triage.js';
 import { startHttpServer, type HttpServer } from '../../api/http-server.js';
 import type { ConfiguredInput } from '../../api/source-health.js';
 import { PasswordHasher } from '../../api/auth/password-hash.js';
@@ -45,6 +44,7 @@ import { openDetectionStack, type DetectionStack } from '../detection-stack.js';
 import { startEventInputs, syslogZone } from '../event-inputs.js';
 import { ensureAdminToken, scheduledHunts } from '../vigil-server.js';
 import { IngestPublisher } from './ingest-publisher.js';
+import { linkDetection, type DetectionLink } from './detection-link.js';
 import { connectNats, type NatsLink } from './nats-connection.js';
 import { chainKeyOf, eventsElsewhere, openClickHouseEvents, openPostgresState } from './scale-out-stores.js';
 import { rolesText, type Role } from './serve-roles.js';
@@ -212,6 +212,13 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
         cleanups.push(() => hunts.close());
       }
     }
+    // Alerts, closures, suppressions and risk between the api and detect roles (detection-link.ts).
+    let link: DetectionLink | undefined;
+    if (roles.has('api') || roles.has('detect')) {
+      const linked = await linkDetection({ config, folder, store, connection: nats.connection, api: roles.has('api'), detection, metrics, log });
+      link = linked;
+      cleanups.push(() => linked.close());
+    }
     const publisher = roles.has('ingest') ? new IngestPublisher({ bus: await openBus(undefined), enrichers: geoip ? [geoip] : [], metrics, onError }) : undefined;
 
     // 3. The first admin (api role: it owns the console), then the listeners.
@@ -241,17 +248,7 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
       surface: { api: roles.has('api'), ingest: roles.has('ingest'), elsewhere: elsewhere(roles) },
       fileImport: { maxLineBytes: config.http.maxEventBytes, zone },
       console: config.http.console ? {} : false,
-      ...(detection
-        ? {
-            triage: new AlertTriage(store, (alert) => detection.intake.closed(alert), detection.feed),
-            alertFeed: detection.feed,
-            risk: (tenant: string, limit: number) => detection.intake.topRisk(tenant, limit),
-            suppressionsChanged: () => detection.intake.refreshSuppressions(),
-            response: detection.response,
-            rules: detection.catalog,
-            notifications: detection.notifications,
-          }
-        : {}),
+      ...link?.http,
       inputs: () => inputs,
       ...(retention ? { retention } : {}),
       accounts: {
