@@ -5,7 +5,9 @@
  * ClickHouse is opened by one process). Events go in over HTTP ingest with a ledger of what was
  * acknowledged; the store process is killed with SIGKILL mid-stream and started again; through
  * the api role every acknowledged event is then found exactly once, and the built-in rule the
- * CloudTrail events trip has raised its alert (rule author, id and title).
+ * CloudTrail events trip has raised its alert (rule author, id and title). The api role runs no
+ * detect role, yet its console has the live alert queue, triage that reaches the detect role,
+ * suppressions, risk and the rule catalog (src/server/scale-out/detection-link.ts).
  */
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +24,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { freePort } from '../../bench/free-port.js';
 import { TEST_POSTGRES_URL, dropSchema, uniqueSchema, withPostgres } from '../../src/store/postgres/postgres-test-server.js';
 import { CLI, REPO } from '../support/vigil-process.js';
+import { SseClient } from '../../src/api/sse-client.test-support.js';
 import { NATS_SERVER, natsServerMissing } from '../support/nats-server.js';
 
 const CLOUDTRAIL_RULE = { id: 'a1b35411-a59d-4a20-943e-d259f11400e9', title: 'AWS CloudTrail Logging Stopped or Deleted', author: 'Vigil' };
@@ -124,7 +127,7 @@ function ledgerEvent(run: string, seq: number): string {
   return JSON.stringify({ message: `ledger ${run} ${seq}`, run, seq, 'host.name': `web-${seq % 7}` });
 }
 
-function stopLogging(run: string, seq: number): string {
+function stopLogging(run: string, seq: number, userName = 'mallory'): string {
   return JSON.stringify({
     eventVersion: '1.09',
     eventSource: 'cloudtrail.amazonaws.com',
@@ -133,7 +136,7 @@ function stopLogging(run: string, seq: number): string {
     awsRegion: 'eu-west-1',
     eventType: 'AwsApiCall',
     requestParameters: { name: `trail-${run}` },
-    userIdentity: { type: 'IAMUser', userName: 'mallory', arn: 'arn:aws:iam::111122223333:user/mallory', accountId: '111122223333' },
+    userIdentity: { type: 'IAMUser', userName, arn: `arn:aws:iam::111122223333:user/${userName}`, accountId: '111122223333' },
     recipientAccountId: '111122223333',
     sourceIPAddress: '183.62.140.253',
     run,
@@ -319,6 +322,99 @@ await withPostgres('scale-out roles end to end', () => {
       }
       assert.ok(alerts.length > 0, `no alert of ${CLOUDTRAIL_RULE.title}; detect output:\n${detect!.output().slice(-3000)}`);
       for (const a of alerts) assert.deepEqual({ id: a.ruleId, title: a.ruleTitle, author: a.ruleAuthor }, CLOUDTRAIL_RULE);
+    });
+
+    it('serves the console from detection in another process: live alerts, triage that reaches detect, suppressions, risk and rules', async () => {
+      // The store+api process runs no detect role: everything below crosses NATS or PostgreSQL.
+      const run = `${runPrefix}d`;
+      const user = `mallory-${run}`;
+      const json = async <T>(res: Response, status = 200): Promise<T> => {
+        assert.equal(res.status, status, await res.clone().text());
+        return (await res.json()) as T;
+      };
+      type AlertView = { id: string; state: string; count: number; ruleId: string; details: Record<string, unknown> };
+      const ofUser = async () => (await json<{ alerts: AlertView[] }>(await api(`/api/v1/alerts?rule=${CLOUDTRAIL_RULE.id}`))).alerts.filter((a) => JSON.stringify(a.details).includes(user));
+      const sendStopLogging = async (seq: number) => {
+        const res = await fetch(`${ingest!.http}/api/v1/ingest`, { method: 'POST', headers: { authorization: `Bearer ${ingestToken}`, 'content-type': 'application/json' }, body: stopLogging(run, seq, user) });
+        assert.equal(res.status, 200, await res.text());
+        return performance.now();
+      };
+      const stream = await SseClient.open(`${storeApi!.http}/api/v1/alerts/stream`, { authorization: `Bearer ${adminToken}` });
+      try {
+        assert.equal(stream.response.status, 200);
+        await stream.comment(1);
+        /** The next alert notice of `change` about this test's user, and when it came. */
+        let read = stream.messages.length;
+        const nextNotice = async (change: string): Promise<{ id: string; at: number }> => {
+          for (;;) {
+            const m = await stream.next((x) => x.event === 'alert' && (JSON.parse(x.data) as { change: string }).change === change, 30_000, read);
+            const at = performance.now();
+            read = stream.messages.indexOf(m) + 1;
+            const { id } = JSON.parse(m.data) as { id: string };
+            const alert = await json<AlertView>(await api(`/api/v1/alerts/${id}`));
+            if (JSON.stringify(alert.details).includes(user)) return { id, at };
+          }
+        };
+
+        // 1. Raised by the detect process, seen live by an SSE client of the api process.
+        const sent = await sendStopLogging(0);
+        const raised = await nextNotice('raised');
+        const liveSeconds = (raised.at - sent) / 1000;
+        process.stdout.write(`# live alert: ingest acknowledged -> detect raised -> SSE client of the api role in ${liveSeconds.toFixed(2)} s\n`);
+        assert.ok(liveSeconds < 15, `${liveSeconds} s`);
+
+        // 2. Closed on the api process: PostgreSQL says closed, and the detect process opens a new
+        //    alert for the next detection of the group instead of adding it to the closed one.
+        const closed = await json<AlertView>(await api(`/api/v1/alerts/${raised.id}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'close', verdict: 'true_positive' }) }));
+        assert.equal(closed.state, 'closed');
+        await sendStopLogging(1);
+        const reopened = await nextNotice('raised');
+        assert.notEqual(reopened.id, raised.id);
+        const alerts = await ofUser();
+        assert.deepEqual(
+          alerts.map((a) => ({ id: a.id, state: a.state, count: a.count })).sort((a, b) => (a.id === raised.id ? -1 : b.id === raised.id ? 1 : 0)),
+          [
+            { id: raised.id, state: 'closed', count: 1 },
+            { id: reopened.id, state: 'new', count: 1 },
+          ],
+        );
+        const detectMetrics = await (await fetch(`${detect!.http}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
+        assert.match(detectMetrics, /vigil_alert_relay_messages_total\{direction="in",kind="closed"\} [1-9]/, 'the closure came by message, not by the 10 s store check');
+
+        // 3. Risk: the overview of the api process asks the detect process's ledger.
+        const overview = await json<{ topEntities: { field: string; value: string; score: number }[] }>(await api('/api/v1/overview'));
+        const risky = overview.topEntities.find((e) => e.value === user);
+        assert.ok(risky && risky.score > 0, JSON.stringify(overview.topEntities));
+
+        // 4. A suppression added on the api process holds on the detect process at once (not at its 10 s re-read).
+        const suppression = await json<{ id: string }>(
+          await api('/api/v1/suppressions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ruleId: CLOUDTRAIL_RULE.id, fields: { 'user.name': user }, reason: 'e2e: a known admin' }) }),
+          201,
+        );
+        await sendStopLogging(2);
+        const deadline = Date.now() + 8000;
+        let hits = 0;
+        while (hits === 0 && Date.now() < deadline) {
+          await sleep(200);
+          const list = await json<{ suppressions: { id: string; hits: number }[] }>(await api('/api/v1/suppressions'));
+          hits = list.suppressions.find((x) => x.id === suppression.id)?.hits ?? 0;
+        }
+        assert.equal(hits, 1, 'the suppression took the detection');
+        assert.equal((await ofUser()).length, 2, 'and no alert was raised for it');
+        const told = await (await fetch(`${detect!.http}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
+        assert.match(told, /vigil_alert_relay_messages_total\{direction="in",kind="suppressions"\} [1-9]/);
+      } finally {
+        await stream.close();
+      }
+
+      // 5. The rules of the detect roles, listed by the api process from the same rule paths.
+      const rules = await json<{ rules: { id: string; title: string; author: string; enabled: boolean }[] }>(await api('/api/v1/rules'));
+      assert.ok(rules.rules.length > 50, `${rules.rules.length} rules`);
+      const rule = rules.rules.find((r) => r.id === CLOUDTRAIL_RULE.id);
+      assert.deepEqual(rule && { id: rule.id, title: rule.title, author: rule.author }, CLOUDTRAIL_RULE);
+      const imported = await api('/api/v1/rules/import', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ files: [{ path: 'x.yml', content: 'title: x' }] }) });
+      assert.equal(imported.status, 409);
+      assert.match(await imported.text(), /--role detect/);
     });
 
     // Runs, but does not fail the suite yet: on this machine (nats-server 2.9.10, one server) most

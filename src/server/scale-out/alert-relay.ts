@@ -24,6 +24,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { Counter, type Registry } from 'prom-client';
 import type { Alert } from '../../core/alert.js';
 import type { AlertFeed, AlertNotice } from '../../alerts/alert-feed.js';
 import { isSubjectToken } from '../../bus/jetstream/event-subjects.js';
@@ -46,6 +47,8 @@ export interface AlertRelayOptions {
   readonly log?: { warn(o: object, m: string): void } | undefined;
   /** Default: a fresh random id. */
   readonly origin?: string | undefined;
+  /** Where `vigil_alert_relay_messages_total` is counted. */
+  readonly registry?: Registry | undefined;
 }
 
 const CHANGES = new Set<string>(['raised', 'updated']);
@@ -58,9 +61,18 @@ export class AlertRelay {
   #relaying = false;
   #published = 0;
   #received = 0;
+  readonly #counted: Counter<'direction' | 'kind'> | undefined;
 
   constructor(private readonly options: AlertRelayOptions) {
     this.#origin = options.origin ?? randomUUID();
+    this.#counted = options.registry
+      ? new Counter({
+          name: 'vigil_alert_relay_messages_total',
+          help: 'Alert changes, closures and suppression changes this process sent to the others (out) and acted on from them (in), over NATS.',
+          labelNames: ['direction', 'kind'],
+          registers: [options.registry],
+        })
+      : undefined;
     this.#stopFeed = options.feed.subscribe((notice) => {
       if (!this.#relaying) this.#publish(notice.tenant, 'changed', { id: notice.id, change: notice.change });
     });
@@ -69,7 +81,7 @@ export class AlertRelay {
         options.connection.subscribe(`${ALERT_SUBJECT_PREFIX}.*.${kind}`, {
           callback: (error, msg) => {
             if (error) return options.log?.warn({ err: error }, `alert relay: the subscription to ${kind} ended`);
-            this.#receive(msg, handle);
+            this.#receive(msg, kind, handle);
           },
         }),
       );
@@ -130,13 +142,14 @@ export class AlertRelay {
     try {
       this.options.connection.publish(`${ALERT_SUBJECT_PREFIX}.${tenant}.${kind}`, JSON.stringify({ o: this.#origin, ...body }));
       this.#published++;
+      this.#counted?.inc({ direction: 'out', kind });
     } catch (error) {
       // Closed or draining connection: the notice is lost, which a console survives (see above).
       this.options.log?.warn({ err: error }, 'alert relay: cannot publish an alert change');
     }
   }
 
-  #receive(msg: Msg, handle: (tenant: string, body: Record<string, unknown>) => void): void {
+  #receive(msg: Msg, kind: string, handle: (tenant: string, body: Record<string, unknown>) => void): void {
     const tenant = msg.subject.split('.')[ALERT_SUBJECT_PREFIX.split('.').length];
     let body: unknown;
     try {
@@ -148,6 +161,7 @@ export class AlertRelay {
     const fields = body as Record<string, unknown>;
     if (fields['o'] === this.#origin) return;
     this.#received++;
+    this.#counted?.inc({ direction: 'in', kind });
     try {
       handle(tenant, fields);
     } catch (error) {

@@ -68,6 +68,7 @@ export async function linkDetection(options: DetectionLinkOptions): Promise<Dete
     connection,
     feed,
     relayChanges: api,
+    registry: metrics.registry,
     ...(intake
       ? {
           onClosed: (alert) => intake.closed(alert),
