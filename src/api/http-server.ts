@@ -46,10 +46,9 @@ import { AlertTriage } from '../alerts/alert-triage.js';
 import { AlertFeed } from '../alerts/alert-feed.js';
 import { alertStreamRoutes, type AlertStreamOptions } from './alert-stream-routes.js';
 import { coverageRoutes, type CoverageProvider } from './coverage-routes.js';
-import { responseRoutes } from './response-routes.js';
+import { responseRoutes, type ResponseDesk } from './response-routes.js';
 import { caseRoutes } from './case-routes.js';
 import { historyRoutes, type RetentionEnforcer } from './history-routes.js';
-import type { ResponseEngine } from '../actions/response/response-engine.js';
 import { tokenRoutes } from './token-routes.js';
 import { ruleRoutes } from './rule-routes.js';
 import type { RuleCatalog } from '../detect/rule-catalog.js';
@@ -108,8 +107,8 @@ export interface HttpServerOptions {
   readonly triage?: AlertTriage | undefined;
   /** Called after a suppression of the tenant is added or deleted (the intake re-reads them). */
   readonly suppressionsChanged?: ((tenant: string) => Promise<void>) | undefined;
-  /** Automated response (runs, approvals); absent: no routes. */
-  readonly response?: ResponseEngine | undefined;
+  /** Automated response (runs, approvals): the engine, or the detect roles' over NATS; absent: none configured. */
+  readonly response?: ResponseDesk | undefined;
   /** Detection coverage of a tenant's data (`vigil coverage` while a server runs); absent: no route. */
   readonly coverage?: CoverageProvider | undefined;
   /** Enforces retention on demand (`POST /api/v1/retention/run`); absent: that route answers 404. */

@@ -117,6 +117,6 @@ describe('the detection link: an api role with and without the detect role in it
     assert.ok(risk.some((e) => e.value === 'carol' && e.score > 0), JSON.stringify(risk));
     assert.notEqual(console.http.rules, combined.http.rules);
     assert.equal(console.http.rules!.list().length, stack.catalog.list().length);
-    assert.equal(console.http.response, undefined, 'automated response stays with the detect process');
+    assert.equal(console.http.response, undefined, 'no playbooks configured: no response runs to show');
   });
 });

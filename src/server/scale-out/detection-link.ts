@@ -15,9 +15,11 @@
  * - Rules, coverage, notification settings: an api role without the detect role loads its own
  *   read-only view from the same configuration (detection-views.ts).
  *
- * What stays with a process that runs the detect role: automated response (its runs, approvals
- * and journal are that process's; an api role without detect has no response routes) and rule
- * file import (files land in that process's data folder).
+ * - Automated response: runs wait for approval in the detect role that started them; the api role
+ *   lists and decides them over NATS request/reply (response-exchange.ts).
+ *
+ * What stays with a process that runs the detect role: rule file import (files land in that
+ * process's data folder, which only its detector reads).
  */
 import type { Logger } from 'pino';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -33,6 +35,8 @@ import { coverageOf } from '../../detect/coverage.js';
 import { AlertRelay } from './alert-relay.js';
 import { openDetectionViews } from './detection-views.js';
 import { answerRiskRequests, askRisk } from './risk-exchange.js';
+import { answerResponseRequests, RemoteResponse } from './response-exchange.js';
+import { loadPlaybooks, type Playbook } from '../../actions/response/playbook.js';
 
 /** What the api role's HTTP server is given of detection. */
 export type ConsoleDetection = Pick<HttpServerOptions, 'triage' | 'alertFeed' | 'risk' | 'suppressionsChanged' | 'response' | 'rules' | 'notifications' | 'coverage'>;
@@ -90,6 +94,14 @@ export async function linkDetection(options: DetectionLinkOptions): Promise<Dete
     check.unref();
     stops.push(() => clearInterval(check));
   }
+  const engine = detection?.response;
+  if (engine) {
+    const answering = answerResponseRequests(connection, engine, log);
+    stops.push(() => answering.forEach((s) => s.unsubscribe()));
+  }
+  // Every detect role's runs, this process's among them (it answers its own requests).
+  const response =
+    config.response.playbooks.length === 0 ? undefined : new RemoteResponse({ connection, playbooks: engine?.playbooks ?? playbooksHere(config.response.playbooks, log) });
   // Before anything is raised or served: the subscriptions are on the server.
   await relay.flush();
 
@@ -111,7 +123,7 @@ export async function linkDetection(options: DetectionLinkOptions): Promise<Dete
         relay.suppressionsChanged(tenant);
         await detection.intake.refreshSuppressions();
       },
-      response: detection.response,
+      response,
       rules: detection.catalog,
       notifications: detection.notifications,
       coverage: (tenant) => coverageOf(store, tenant, detection.sigma.ruleSet, detection.sigma.logsources),
@@ -124,6 +136,7 @@ export async function linkDetection(options: DetectionLinkOptions): Promise<Dete
       alertFeed: feed,
       risk: (tenant, limit) => askRisk(connection, tenant, limit),
       suppressionsChanged: async (tenant) => relay.suppressionsChanged(tenant),
+      response,
       rules: views.catalog,
       notifications: views.notifications,
       coverage: views.coverage,
@@ -136,4 +149,14 @@ export async function linkDetection(options: DetectionLinkOptions): Promise<Dete
       for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/** The playbooks for the settings page of an api role; their files may live on the detect machines only. */
+function playbooksHere(paths: readonly string[], log: Logger): readonly Playbook[] {
+  try {
+    return loadPlaybooks(paths);
+  } catch (e) {
+    log.warn({ err: e }, 'the response playbooks cannot be read on this api node: the settings page lists none (runs and approvals still work)');
+    return [];
+  }
 }
