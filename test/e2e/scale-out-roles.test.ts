@@ -6,8 +6,8 @@
  * acknowledged; the store process is killed with SIGKILL mid-stream and started again; through
  * the api role every acknowledged event is then found exactly once, and the built-in rule the
  * CloudTrail events trip has raised its alert (rule author, id and title). The api role runs no
- * detect role, yet its console has the live alert queue, triage that reaches the detect role,
- * suppressions, risk and the rule catalog (src/server/scale-out/detection-link.ts).
+ * detect role, yet its console has the live alert queue, response approval, triage that reaches
+ * the detect role, suppressions, risk and the rule catalog (src/server/scale-out/detection-link.ts).
  */
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -244,6 +244,22 @@ await withPostgres('scale-out roles end to end', () => {
 
     before(async () => {
       mkdirSync(join(dir, 'nats'));
+      // A playbook the detect role starts for the CloudTrail rule; its destructive step waits for approval.
+      mkdirSync(join(dir, 'playbooks'));
+      writeFileSync(join(dir, 'respond.sh'), `#!/bin/sh\necho "$@" >> '${join(dir, 'responded.log')}'\n`, { mode: 0o755 });
+      writeFileSync(
+        join(dir, 'playbooks', 'contain.yml'),
+        [
+          'name: contain-cloudtrail-stopper',
+          `when: { rules: [${CLOUDTRAIL_RULE.id}] }`,
+          'maxRunsPerHour: 100',
+          'steps:',
+          '  - name: contain',
+          '    destructive: true',
+          `    run: { program: ${join(dir, 'respond.sh')}, args: [contain, '{{entities.user.name}}'] }`,
+          '',
+        ].join('\n'),
+      );
       nats = await startNats(join(dir, 'nats'));
       writeFileSync(
         config,
@@ -254,6 +270,7 @@ await withPostgres('scale-out roles end to end', () => {
           `  postgres: { url: "${TEST_POSTGRES_URL}", schema: ${schema}, poolSize: 4 }`,
           'pipeline: { batchSize: 500 }',
           'detection: { reloadSeconds: 0 }',
+          `response: { playbooks: ["${join(dir, 'playbooks')}"] }`,
           'log: { level: warn }',
           '',
         ].join('\n'),
@@ -324,7 +341,7 @@ await withPostgres('scale-out roles end to end', () => {
       for (const a of alerts) assert.deepEqual({ id: a.ruleId, title: a.ruleTitle, author: a.ruleAuthor }, CLOUDTRAIL_RULE);
     });
 
-    it('serves the console from detection in another process: live alerts, triage that reaches detect, suppressions, risk and rules', async () => {
+    it('serves the console from detection in another process: live alerts, response approval, triage that reaches detect, suppressions, risk and rules', async () => {
       // The store+api process runs no detect role: everything below crosses NATS or PostgreSQL.
       const run = `${runPrefix}d`;
       const user = `mallory-${run}`;
@@ -362,6 +379,19 @@ await withPostgres('scale-out roles end to end', () => {
         const liveSeconds = (raised.at - sent) / 1000;
         process.stdout.write(`# live alert: ingest acknowledged -> detect raised -> SSE client of the api role in ${liveSeconds.toFixed(2)} s\n`);
         assert.ok(liveSeconds < 15, `${liveSeconds} s`);
+
+        // 1b. Its playbook run waits in the detect process; the api process lists it and approves it there.
+        type RunView = { id: string; alertId: string; status: string; by?: string };
+        let run: RunView | undefined;
+        const runDeadline = Date.now() + 10_000;
+        while (!run && Date.now() < runDeadline) {
+          run = (await json<{ runs: RunView[]; configured: boolean }>(await api('/api/v1/response/runs'))).runs.find((r) => r.alertId === raised.id);
+          if (!run) await sleep(100);
+        }
+        assert.equal(run?.status, 'awaiting-approval', JSON.stringify(run));
+        const approved = await json<RunView>(await api(`/api/v1/response/runs/${run.id}/approve`, { method: 'POST' }));
+        assert.equal(approved.status, 'done');
+        assert.equal(readFileSync(join(dir, 'responded.log'), 'utf8'), `contain ${user}\n`, 'the step ran in the detect process');
 
         // 2. Closed on the api process: PostgreSQL says closed, and the detect process opens a new
         //    alert for the next detection of the group instead of adding it to the closed one.
