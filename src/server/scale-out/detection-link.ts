@@ -101,7 +101,7 @@ export async function linkDetection(options: DetectionLinkOptions): Promise<Dete
   }
   // Every detect role's runs, this process's among them (it answers its own requests).
   const response =
-    config.response.playbooks.length === 0 ? undefined : new RemoteResponse({ connection, playbooks: engine?.playbooks ?? playbooksHere(config.response.playbooks, log) });
+    !api || config.response.playbooks.length === 0 ? undefined : new RemoteResponse({ connection, playbooks: engine?.playbooks ?? playbooksHere(config.response.playbooks, log) });
   // Before anything is raised or served: the subscriptions are on the server.
   await relay.flush();
 
@@ -129,7 +129,10 @@ export async function linkDetection(options: DetectionLinkOptions): Promise<Dete
       coverage: (tenant) => coverageOf(store, tenant, detection.sigma.ruleSet, detection.sigma.logsources),
     };
   } else if (api) {
-    const views = await openDetectionViews({ config, folder, store, metrics, log });
+    const views = await openDetectionViews({ config, folder, store, metrics, log }).catch(async (e: unknown) => {
+      for (const stop of stops.reverse()) await stop();
+      throw e;
+    });
     stops.push(() => views.close());
     http = {
       triage: new AlertTriage(store, (alert) => relay.closed(alert), feed),
