@@ -20,6 +20,7 @@ import type { RuleState } from '../../core/rule-state.js';
 import type { AlertRecord, AlertSummary, AlertSummaryRequest, StateStore, TokenRecord } from '../../core/store.js';
 import * as accounts from './account-queries.js';
 import * as alerts from './alert-queries.js';
+import * as detections from './detect-queries.js';
 import { checkSummaryRequest, readAlertSummary } from './alert-summary.js';
 import { migrate } from './migrate.js';
 import { release, type Queryable } from './pg-query.js';
@@ -153,11 +154,34 @@ export class PostgresStateStore implements StateStore {
    * so concurrent batches queue rather than deadlock; all of a batch or none of it is kept.
    */
   applyAlertBatch(batch: AlertBatch): Promise<void> {
-    if (batch.inserts.length + batch.merges.length + batch.days.length + batch.suppressionHits.length === 0) return Promise.resolve();
+    const deliveries = batch.deliveries ?? [];
+    if (batch.inserts.length + batch.merges.length + batch.days.length + batch.suppressionHits.length + deliveries.length === 0) return Promise.resolve();
     return this.transaction(`store ${batch.inserts.length} alerts and ${batch.merges.length} grouped detections`, 'READ COMMITTED', async (db) => {
       await alerts.insertAlerts(db, batch.inserts);
       await alerts.applyBatchUpdates(db, batch);
+      if (deliveries.length > 0) await detections.insertDeliveries(db, deliveries, Date.now());
     });
+  }
+
+  // ---- partitioned detection ------------------------------------------------------------------
+
+  /** Of these detection ids, those an earlier alert batch recorded (delivered before). */
+  deliveredDetections(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return Promise.resolve(new Set());
+    return this.statement('look up delivered detections', (db) => detections.selectDelivered(db, ids));
+  }
+
+  /** Forgets delivery ids older than `before` (epoch ms); returns how many. */
+  pruneDeliveries(before: number): Promise<number> {
+    return this.statement('prune delivered detection ids', (db) => detections.deleteDeliveries(db, before));
+  }
+
+  loadDetectCheckpoint(partition: number): Promise<string | undefined> {
+    return this.statement(`read the checkpoint of detection partition ${partition}`, (db) => detections.selectCheckpoint(db, partition));
+  }
+
+  saveDetectCheckpoint(partition: number, checkpoint: string): Promise<void> {
+    return this.statement(`save the checkpoint of detection partition ${partition}`, (db) => detections.upsertCheckpoint(db, partition, checkpoint, Date.now()));
   }
 
   /**
