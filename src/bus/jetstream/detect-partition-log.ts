@@ -78,6 +78,8 @@ export class JetStreamPartitionLog implements PartitionLog {
     readonly stream: string,
     readonly subjectPrefix: string,
     readonly partitions: number,
+    /** The stream's creation time (base 36): positions of a re-created stream start over, ids must not. */
+    readonly epoch: string,
     private readonly options: DetectPartitionLogOptions,
   ) {
     this.#subject = (p) => `${subjectPrefix}.${p}`;
@@ -130,7 +132,7 @@ export class JetStreamPartitionLog implements PartitionLog {
         where: `nats stream ${stream}`,
       });
     }
-    return new JetStreamPartitionLog(jetstream(options.connection), jsm, stream, prefix, partitions, options);
+    return new JetStreamPartitionLog(jetstream(options.connection), jsm, stream, prefix, partitions, Date.parse(info.created).toString(36), options);
   }
 
   async append(records: readonly PartitionRecord[]): Promise<void> {
