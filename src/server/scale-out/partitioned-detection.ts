@@ -66,8 +66,6 @@ export interface PartitionedDetection {
   stop(): Promise<void>;
 }
 
-/** Marks are sent at most this often (and after the batch that moved event time). */
-const MARK_EVERY_MS = 1000;
 /** Delivery ids are kept this long: a worker down for longer may raise a detection twice. */
 const DELIVERY_IDS_KEPT_MS = 7 * 86_400_000;
 
@@ -208,28 +206,29 @@ interface LoopOptions {
 }
 
 /**
- * Events in, inputs and alerts out, then the acknowledgement. Marks follow the inputs of the
- * batch that moved event time on, never precede them: a partition must not close windows ahead
- * of inputs that one process would have seen first.
+ * Events in, inputs and alerts out, then the acknowledgement. After the inputs of a batch that
+ * moved event time on come the marks (never before them: a partition must not close windows
+ * ahead of inputs one process would have seen first), and before the acknowledgement: so when
+ * this process restarts and its stage has forgotten its watermark, every partition already
+ * holds the watermark of everything acknowledged, and the events read again close no window
+ * later than one process would have.
  */
 async function statelessLoop(o: LoopOptions): Promise<void> {
   let failures = 0;
-  let marksDue = false;
-  let markedAt = 0;
+  let marked = '';
   while (!o.signal.aborted) {
     try {
-      if (marksDue && Date.now() - markedAt >= MARK_EVERY_MS) {
-        await o.partitionLog.append(o.stage.watermarkMarks());
-        marksDue = false;
-        markedAt = Date.now();
-      }
-      // Wakes up after a while without events, to send marks that were due.
-      const batch = await o.bus.pull(o.batchSize, marksDue ? AbortSignal.any([o.signal, AbortSignal.timeout(MARK_EVERY_MS)]) : o.signal);
+      const batch = await o.bus.pull(o.batchSize, o.signal);
       if (!batch) continue;
       const out: StatelessOutput = { detections: [], inputs: [] };
       for (const event of batch.events) o.stage.process(event, out);
       await o.partitionLog.append(out.inputs);
-      if (out.inputs.length > 0) marksDue = true;
+      const marks = o.stage.watermarkMarks();
+      const now = marks.filter((m) => m.partition === 0).map((m) => `${m.tenant}=${m.watermark}`).join(',');
+      if (now !== marked) {
+        await o.partitionLog.append(marks);
+        marked = now;
+      }
       await o.delivery.deliver(out.detections.map((d) => ({ id: ruleDetectionId(d.event, d.rule.id), detection: d })));
       const other: AlertRecord[] = [];
       for (const detector of o.others) {
