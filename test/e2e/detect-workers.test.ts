@@ -132,7 +132,7 @@ interface Deployment {
   close(): Promise<void>;
 }
 
-async function deploy(nats: NatsCluster, dir: string): Promise<Deployment> {
+async function deploy(nats: NatsCluster, dir: string, checkpointSeconds: number): Promise<Deployment> {
   const schema = uniqueSchema('vigil_detect_workers');
   const configs: string[] = [];
   const dataDirs: string[] = [];
@@ -145,7 +145,7 @@ async function deploy(nats: NatsCluster, dir: string): Promise<Deployment> {
         `  nats: { servers: ["${nats.urls[0]}"], partitions: ${EVENT_PARTITIONS}, maxBytes: ${STREAM.maxBytes} }`,
         `  clickhouse: { path: "${join(dir, 'clickhouse')}" }`,
         `  postgres: { url: "${TEST_POSTGRES_URL}", schema: ${schema}, poolSize: 4 }`,
-        `  detect: { partitions: ${DETECT_PARTITIONS}, workers: 2, worker: ${worker}, checkpointSeconds: 0.5 }`,
+        `  detect: { partitions: ${DETECT_PARTITIONS}, workers: 2, worker: ${worker}, checkpointSeconds: ${checkpointSeconds} }`,
         'pipeline: { batchSize: 200 }',
         `detection: { builtin: false, rules: ["${RULES}"], reloadSeconds: 0 }`,
         // One detection, one alert: no grouping, no daily budget, no risk alerts.
@@ -185,6 +185,18 @@ async function stateAlerts(state: PostgresStateStore): Promise<string[]> {
     if (t !== undefined) out.push(t);
   }
   return out;
+}
+
+/** Correlation and behaviour detections delivered by the partitions of one worker (ids d:<epoch>:<partition>:…). */
+async function delivered(d: Deployment, worker: number): Promise<number> {
+  const [row] = await adminQuery<{ n: string }>(`SELECT count(*) AS n FROM detect_deliveries WHERE id LIKE 'd:%' AND split_part(id, ':', 3)::int % 2 = $1`, [worker], d.schema);
+  return Number(row!.n);
+}
+
+/** Checkpoints saved by the partitions of one worker. */
+async function checkpointed(d: Deployment, worker: number): Promise<number> {
+  const [row] = await adminQuery<{ n: string }>('SELECT count(*) AS n FROM detect_checkpoints WHERE partition % 2 = $1', [worker], d.schema);
+  return Number(row!.n);
 }
 
 /** Waits until the workers raised `count` correlation and behaviour alerts, then a moment more (a repeat would show). */
@@ -233,7 +245,7 @@ await withPostgres('detect workers end to end', () => {
         await nats.stop();
         await rm(dir, { recursive: true, force: true });
       });
-      const d = await deploy(nats, dir);
+      const d = await deploy(nats, dir, 0.5);
       cleanups.push(() => d.close());
       const started = performance.now();
       for (let at = 0; at < events.length; at += 250) await d.bus.publish(events.slice(at, at + 250));
@@ -251,17 +263,21 @@ await withPostgres('detect workers end to end', () => {
         await nats.stop();
         await rm(dir, { recursive: true, force: true });
       });
-      const d = await deploy(nats, dir);
+      // Checkpoints every 2 s: the worker dies with some saved and detections delivered after the last.
+      const d = await deploy(nats, dir, 2);
       cleanups.push(() => d.close());
       const chunk = 250;
       let killed = false;
+      let beforeKill = 0;
+      let checkpointsBeforeKill = 0;
       for (let at = 0; at < events.length; at += chunk) {
         await d.bus.publish(events.slice(at, at + chunk));
         if (!killed && at >= events.length * 0.4) {
-          // Let it work on the stream for a moment, so it dies with detections delivered after its checkpoints.
-          const before = (await stateAlerts(d.state)).length;
+          // It dies once its own partitions have delivered detections (after their last checkpoint).
           const deadline = Date.now() + 30_000;
-          while ((await stateAlerts(d.state)).length <= before && Date.now() < deadline) await sleep(50);
+          while (((await delivered(d, statelessWorker)) < 50 || (await checkpointed(d, statelessWorker)) === 0) && Date.now() < deadline) await sleep(50);
+          beforeKill = await delivered(d, statelessWorker);
+          checkpointsBeforeKill = await checkpointed(d, statelessWorker);
           assert.equal(await d.workers[statelessWorker]!.stop('SIGKILL'), 'SIGKILL');
           killed = true;
           // Events go on arriving while it is down.
@@ -273,6 +289,8 @@ await withPostgres('detect workers end to end', () => {
         }
       }
       assert.ok(killed);
+      assert.ok(beforeKill >= 50, `the killed worker's partitions had delivered ${beforeKill} detections`);
+      assert.ok(checkpointsBeforeKill > 0, 'and saved a checkpoint: the restart restores it');
       const alerts = await settled(d, expected.length);
       assertSame(expected, alerts, d);
       const [deliveries] = await adminQuery<{ n: string }>('SELECT count(*) AS n FROM detect_deliveries', [], d.schema);
