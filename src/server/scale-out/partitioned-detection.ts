@@ -55,6 +55,8 @@ export interface PartitionedDetectionOptions {
   readonly metrics: Parameters<typeof JetStreamBus.open>[0]['metrics'];
   readonly busErrors: Counter<'consumer'>;
   readonly log: Logger;
+  /** How long to wait at start for partitions still locked by a process that just died. Default 30 s. */
+  readonly lockWaitMs?: number;
 }
 
 export interface PartitionedDetection {
@@ -132,6 +134,13 @@ export async function startPartitionedDetection(options: PartitionedDetectionOpt
       save: (p, checkpoint) => state.saveDetectCheckpoint(p, checkpoint),
     };
     const owned = ownedPartitions(settings.partitions, settings.workers, settings.worker);
+    const eventPartitions = ownedPartitions(options.eventPartitions, settings.workers, settings.worker);
+    // One owner per partition: a second process with this worker number does not start.
+    const locks = await state.holdPartitions(
+      [...owned.map((partition) => ({ kind: 'detection partition', partition })), ...eventPartitions.map((partition) => ({ kind: 'events partition', partition }))],
+      options.lockWaitMs ?? 30_000,
+    );
+    cleanups.push(() => locks.release());
     const reassign = new Set<number>();
     const worker = new PartitionWorker({
       routes: stage.routes,
@@ -167,7 +176,6 @@ export async function startPartitionedDetection(options: PartitionedDetectionOpt
     prune.unref();
     cleanups.push(async () => clearInterval(prune));
 
-    const eventPartitions = ownedPartitions(options.eventPartitions, settings.workers, settings.worker);
     const bus = await JetStreamBus.open({
       connection: nats.connection,
       stream: options.stream,

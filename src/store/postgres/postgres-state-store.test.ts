@@ -148,6 +148,31 @@ await withPostgres('PostgresStateStore', () => {
       assert.equal((await store.deliveredDetections(['d:e:0:5:0'])).size, 0);
     });
 
+    it('lets one process at a time hold a partition, naming the one another holds', async () => {
+      const other = await openState(schema);
+      try {
+        const mine = await store.holdPartitions([{ kind: 'detection partition', partition: 0 }, { kind: 'events partition', partition: 0 }], 0);
+        // Another deployment's schema in the same database is not in the way.
+        const otherSchema = uniqueSchema();
+        const elsewhere = await PostgresStateStore.open({ url: TEST_POSTGRES_URL, schema: otherSchema, poolSize: 2 });
+        await (await elsewhere.holdPartitions([{ kind: 'detection partition', partition: 0 }], 0)).release();
+        await elsewhere.close();
+        await dropSchema(otherSchema);
+        await assert.rejects(other.holdPartitions([{ kind: 'detection partition', partition: 1 }, { kind: 'detection partition', partition: 0 }], 600), (e: unknown) => {
+          assert.match((e as Error).message, /^detection partition 0 is held by another running detect process/);
+          assert.match((e as Error).message, /scaleOut\.detect\.worker/);
+          return true;
+        });
+        // What the refused process had taken is free again; what the first holds is freed by release.
+        await (await store.holdPartitions([{ kind: 'detection partition', partition: 1 }], 0)).release();
+        const waiting = other.holdPartitions([{ kind: 'detection partition', partition: 0 }], 5000);
+        await mine.release();
+        await (await waiting).release();
+      } finally {
+        await other.close();
+      }
+    });
+
     it('keeps the last checkpoint of each partition, text exactly as saved', async () => {
       assert.equal(await store.loadDetectCheckpoint(3), undefined);
       const text = JSON.stringify({ position: 7, key: 'a\u0000b', odd: '\uffff' });
