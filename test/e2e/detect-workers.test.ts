@@ -23,7 +23,7 @@ import { JetStreamBus } from '../../src/bus/jetstream/jetstream-bus.js';
 import { partitionOf } from '../../src/bus/jetstream/event-subjects.js';
 import type { Event } from '../../src/core/event.js';
 import { DetectionRun, type Detection } from '../../src/detect/detection.js';
-import { generate } from '../../src/detect/partition/generated-stream.test-support.js';
+import { generate } from '../support/generated-detection-stream.js';
 import { difference } from '../../src/detect/partition/partitioned-run.test-support.js';
 import { LogsourceMap } from '../../src/detect/sigma/logsource-map.js';
 import { loadRules } from '../../src/detect/sigma/rule-loader.js';

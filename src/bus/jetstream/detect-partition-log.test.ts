@@ -17,7 +17,7 @@ import type { KeyedInput, PartitionRecord } from '../../detect/partition/keyed-i
 import { MemoryCheckpointStore, type DetectionSink, type IdentifiedDetection } from '../../detect/partition/partition-log.js';
 import { PartitionWorker } from '../../detect/partition/partition-worker.js';
 import { canonical, difference, singleProcess } from '../../detect/partition/partitioned-run.test-support.js';
-import { generate } from '../../detect/partition/generated-stream.test-support.js';
+import { generate } from '../../../test/support/generated-detection-stream.js';
 import { StatelessStage, type StatelessOutput } from '../../detect/partition/stateless-stage.js';
 import { LogsourceMap } from '../../detect/sigma/logsource-map.js';
 import { loadRules } from '../../detect/sigma/rule-loader.js';

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { SeededRandom } from '../../../test/support/seeded-random.js';
-import { generate } from './generated-stream.test-support.js';
+import { generate } from '../../../test/support/generated-detection-stream.js';
 import { LogsourceMap } from '../sigma/logsource-map.js';
 import { loadRules } from '../sigma/rule-loader.js';
 import { InputRoutes } from './input-routes.js';

@@ -1,11 +1,11 @@
 /**
- * Test support: generated event streams with the disorder and gaps of real collection, built
+ * Generated event streams for partitioned detection's tests with the disorder and gaps of real collection, built
  * to hit what the corpus rarely does (late events, old data replayed, quiet spells, missing
  * fields, two tenants sharing keys), for the rules in test/fixtures/sigma/partition-synthetic.
  */
-import { SeededRandom } from '../../../test/support/seeded-random.js';
-import { createEvent, type Event } from '../../core/event.js';
-import { parseLine } from '../../parsers/line/line-parser.js';
+import { SeededRandom } from './seeded-random.js';
+import { createEvent, type Event } from '../../src/core/event.js';
+import { parseLine } from '../../src/parsers/line/line-parser.js';
 
 const IPS = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '192.0.2.7', '198.51.100.9', '203.0.113.5', '203.0.113.6', '2001:db8::1'];
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'svc_backup'];
