@@ -84,6 +84,11 @@ export function ownedPartitions(count: number, workers: number, worker: number):
 export class AlertDelivery {
   /** Detections dropped because their id had been delivered before. */
   repeats = 0;
+  /**
+   * The intake decides in memory (open groups, budgets) and then writes: one call at a time,
+   * as in the single-process pipeline, though every partition and the stateless stage deliver.
+   */
+  #turn: Promise<unknown> = Promise.resolve();
   constructor(
     private readonly stack: Pick<DetectionStack, 'intake' | 'switches' | 'sigma'>,
     private readonly state: Pick<PostgresStateStore, 'deliveredDetections'>,
@@ -93,8 +98,8 @@ export class AlertDelivery {
 
   async deliver(detections: readonly { readonly id: string; readonly detection: Detection }[]): Promise<void> {
     if (detections.length === 0) return;
-    for (let attempt = 0; ; attempt++) {
-      try {
+    await this.#retried(`store ${detections.length} detections`, () =>
+      this.#inTurn(async () => {
         const known = await this.state.deliveredDetections(detections.map((d) => d.id));
         const fresh = detections.filter((d) => !known.has(d.id));
         this.repeats += detections.length - fresh.length;
@@ -102,10 +107,32 @@ export class AlertDelivery {
         const records: AlertRecord[] = fresh.map((d) => this.stack.sigma.alertOf(d.detection));
         const { kept } = this.stack.switches.filter(records);
         await this.stack.intake.raise(kept, fresh.map((d) => d.id));
+      }),
+    );
+  }
+
+  /** Alerts without an id (intel, beacons): raised as the single-process pipeline does. */
+  async raise(records: readonly AlertRecord[]): Promise<void> {
+    const { kept } = this.stack.switches.filter(records);
+    if (kept.length === 0) return;
+    await this.#retried(`store ${kept.length} alerts`, () => this.#inTurn(() => this.stack.intake.raise(kept)));
+  }
+
+  #inTurn<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#turn.then(task, task);
+    this.#turn = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Until it succeeds or the process stops (then it throws: the caller keeps its input unacknowledged). */
+  async #retried(what: string, task: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await task();
         return;
       } catch (error) {
         if (this.signal.aborted) throw error;
-        this.log.error({ err: error }, `cannot store ${detections.length} detections (attempt ${attempt + 1}); retrying`);
+        this.log.error({ err: error }, `cannot ${what} (attempt ${attempt + 1}); retrying`);
         await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(attempt, 10))));
       }
     }
@@ -186,7 +213,7 @@ export async function startPartitionedDetection(options: PartitionedDetectionOpt
     cleanups.push(() => bus.close());
     // Intel and beacons: per event or per host, so they run where the host's events are.
     const others = stack.detectors.filter((d) => d !== stack.sigma);
-    const loop = eventPartitions.length === 0 ? Promise.resolve() : statelessLoop({ bus, stage, partitionLog, delivery, others, stack, batchSize: options.batchSize, signal: stop.signal, log, busErrors: options.busErrors });
+    const loop = eventPartitions.length === 0 ? Promise.resolve() : statelessLoop({ bus, stage, partitionLog, delivery, others, batchSize: options.batchSize, signal: stop.signal, log, busErrors: options.busErrors });
     cleanups.push(async () => {
       stop.abort();
       await loop;
@@ -206,7 +233,6 @@ interface LoopOptions {
   readonly partitionLog: JetStreamPartitionLog;
   readonly delivery: AlertDelivery;
   readonly others: DetectionStack['detectors'];
-  readonly stack: DetectionStack;
   readonly batchSize: number;
   readonly signal: AbortSignal;
   readonly log: Logger;
@@ -246,7 +272,7 @@ async function statelessLoop(o: LoopOptions): Promise<void> {
           o.log.error({ err: error }, `${detector.name} failed on a batch; passing the batch on without it`);
         }
       }
-      if (other.length > 0) await raiseUntilStored(o, o.stack.switches.filter(other).kept);
+      if (other.length > 0) await o.delivery.raise(other);
       await o.bus.commit(batch.position);
       failures = 0;
     } catch (error) {
@@ -255,19 +281,6 @@ async function statelessLoop(o: LoopOptions): Promise<void> {
       o.busErrors.inc({ consumer: 'detect' });
       o.log.error({ err: error }, `partitioned detection failed on a batch (attempt ${failures + 1}); retrying`);
       await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** failures++)));
-    }
-  }
-}
-
-async function raiseUntilStored(o: LoopOptions, records: readonly AlertRecord[]): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await o.stack.intake.raise(records);
-      return;
-    } catch (error) {
-      if (o.signal.aborted) throw error;
-      o.log.error({ err: error }, `cannot store ${records.length} alerts (attempt ${attempt + 1}); retrying`);
-      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(attempt, 10))));
     }
   }
 }
