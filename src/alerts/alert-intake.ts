@@ -119,8 +119,12 @@ export class AlertIntake {
     return dropped;
   }
 
-  async raise(records: readonly AlertRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  /**
+   * Decides and stores what the detections become. `deliveries`: ids of partitioned detections
+   * (scale-out) stored in the same transaction, so the caller can drop a detection delivered again.
+   */
+  async raise(records: readonly AlertRecord[], deliveries?: readonly string[]): Promise<void> {
+    if (records.length === 0 && (deliveries === undefined || deliveries.length === 0)) return;
     const now = this.#now();
     if (now - this.#suppressionsRead > (this.options.suppressionRefreshMs ?? 10_000)) {
       await this.refreshSuppressions().catch((error: unknown) => this.options.log?.warn({ err: error }, 'cannot re-read suppressions; keeping the ones loaded'));
@@ -222,7 +226,13 @@ export class AlertIntake {
         });
       }
     }
-    const batch: AlertBatch = { inserts, merges: [...merges.values()], days: [...days.values()] satisfies RuleDay[], suppressionHits: [...hits.values()] };
+    const batch: AlertBatch = {
+      inserts,
+      merges: [...merges.values()],
+      days: [...days.values()] satisfies RuleDay[],
+      suppressionHits: [...hits.values()],
+      ...(deliveries && deliveries.length > 0 ? { deliveries } : {}),
+    };
     try {
       await this.options.store.applyAlertBatch(batch);
     } finally {

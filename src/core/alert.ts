@@ -81,6 +81,12 @@ export interface AlertBatch {
   /** Counts to add, per tenant, rule and day. */
   readonly days: readonly RuleDay[];
   readonly suppressionHits: readonly { readonly tenant: string; readonly id: string; readonly add: number }[];
+  /**
+   * Ids of the partitioned detections this batch decides (scale-out detect role), recorded in
+   * the same transaction so a detection delivered again is recognised (PostgreSQL state store;
+   * the embedded stores ignore them: they never see partitioned detections).
+   */
+  readonly deliveries?: readonly string[] | undefined;
 }
 
 export interface AlertChange {

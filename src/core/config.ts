@@ -92,6 +92,29 @@ const scaleOutSchema = z.strictObject({
       chainKeyFile: z.string().min(1).optional(),
     })
     .refine((c) => (c.url === undefined) !== (c.path === undefined), 'give url (a ClickHouse server) or path (embedded chdb, development only), not both'),
+  /**
+   * Partitioned detection (docs/scaling.md, "Detection workers"): absent, one detect process
+   * reads every event through the durable consumer `detect`. Present, `workers` detect processes
+   * each run the stateless stage on their share of the event partitions and own the detection
+   * partitions p with p mod workers = worker. Every process of the deployment (every role)
+   * needs the same `partitions` and `workers`, since they declare the events stream's consumers.
+   */
+  detect: z
+    .strictObject({
+      /** Partitions of correlation windows and behaviour baselines; fixed once state exists. */
+      partitions: z.number().int().min(1).max(1024).default(16),
+      /** Detect processes in the deployment. */
+      workers: z.number().int().min(1).max(1024).default(1),
+      /** This process's number, 0 to workers - 1 (each detect process its own). */
+      worker: z.number().int().min(0).max(1023).default(0),
+      /** The JetStream stream carrying what the stateless stage sends to the partitions. */
+      stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('VIGIL_DETECT'),
+      /** A partition saves its checkpoint at least this often (and every 10,000 records). */
+      checkpointSeconds: z.number().min(0.1).max(3600).default(5),
+    })
+    .refine((d) => d.worker < d.workers, 'worker must be below workers (0 to workers - 1)')
+    .refine((d) => d.workers <= d.partitions, 'workers must not exceed partitions: a partition has one worker')
+    .optional(),
   postgres: z.strictObject({
     /** postgres://user:password@host:5432/database (sslmode and other libpq parameters allowed). */
     url: z.string().regex(/^postgres(ql)?:\/\//, 'a URL such as postgres://vigil:secret@db.internal:5432/vigil'),

@@ -89,7 +89,7 @@ export class SigmaDetector implements Detector {
   detect(batch: readonly Event[]): AlertRecord[] {
     const started = performance.now();
     const alerts: AlertRecord[] = [];
-    for (const event of batch) for (const d of this.#run.process(event)) alerts.push(this.#alert(d));
+    for (const event of batch) for (const d of this.#run.process(event)) alerts.push(this.alertOf(d));
     this.options.metrics?.detectSeconds.observe((performance.now() - started) / 1000);
     return alerts;
   }
@@ -148,7 +148,8 @@ export class SigmaDetector implements Detector {
     for (const f of set.failed.slice(0, 20)) this.options.log?.warn({ file: f.file }, `rule not loaded: ${f.reason}`);
   }
 
-  #alert(d: Detection): AlertRecord {
+  /** The alert a detection becomes (also for detections made elsewhere: partitioned detection). */
+  alertOf(d: Detection): AlertRecord {
     this.options.metrics?.detections.inc({ kind: d.kind, level: d.rule.level });
     const rule = d.rule;
     const details: Record<string, unknown> = {

@@ -47,6 +47,7 @@ import { IngestPublisher } from './ingest-publisher.js';
 import { linkDetection, type DetectionLink } from './detection-link.js';
 import { connectNats, type NatsLink } from './nats-connection.js';
 import { chainKeyOf, eventsElsewhere, openClickHouseEvents, openPostgresState } from './scale-out-stores.js';
+import { startPartitionedDetection } from './partitioned-detection.js';
 import { rolesText, type Role } from './serve-roles.js';
 
 /** The durable consumer of the detect role. Partitioned detection reads `detect-p<n>` instead. */
@@ -63,14 +64,16 @@ export interface RunningRoles {
 }
 
 /** Stream settings every role opens the bus with: the same in every process. */
-function streamSettings(nats: ScaleOutConfig['nats']) {
+function streamSettings(scaleOut: ScaleOutConfig) {
+  const nats = scaleOut.nats;
   return {
     name: nats.stream,
     partitions: nats.partitions,
     replicas: nats.replicas,
     maxBytes: nats.maxBytes,
-    // Declared by whichever role starts first, so no event is published before both consumers exist.
-    consumers: [{ name: STORE_CONSUMER }, { name: DETECT_CONSUMER }],
+    // Declared by whichever role starts first, so no event is published before both consumers
+    // exist. Partitioned detection reads one consumer per event partition (detect-p<n>).
+    consumers: [{ name: STORE_CONSUMER }, { name: DETECT_CONSUMER, ...(scaleOut.detect ? { partitioned: true } : {}) }],
   };
 }
 
@@ -132,7 +135,7 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
     );
     const nats: NatsLink = await connectNats(scaleOut.nats, role, metrics, log);
     cleanups.push(() => nats.close());
-    const stream = streamSettings(scaleOut.nats);
+    const stream = streamSettings(scaleOut);
     const openBus = async (consumer: string | undefined, from?: string) => {
       const bus = await JetStreamBus.open({
         connection: nats.connection,
@@ -177,8 +180,26 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
       detection = stack;
       cleanups.push(() => stack.close());
       if (events === undefined) log.info('detect role without an event reader (embedded ClickHouse in another process): alerts carry no surrounding events or prevalence; hunts and intel retro-hunts are off');
-      const bus = await openBus(DETECT_CONSUMER);
-      const pipeline = new Pipeline({
+      if (scaleOut.detect) {
+        const partitioned = await startPartitionedDetection({
+          settings: scaleOut.detect,
+          nats,
+          stream,
+          eventPartitions: scaleOut.nats.partitions,
+          replicas: scaleOut.nats.replicas,
+          stack,
+          state,
+          batchSize: config.pipeline.batchSize,
+          metrics,
+          busErrors,
+          log,
+        });
+        cleanups.push(() => partitioned.stop());
+        cleanups.push(() => stack.stopWatching());
+        consumers[DETECT_CONSUMER] = partitioned.bus;
+      }
+      const bus = scaleOut.detect ? undefined : await openBus(DETECT_CONSUMER);
+      const pipeline = bus && new Pipeline({
         bus,
         store,
         metrics,
@@ -192,11 +213,13 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
         onError,
         onBusError: () => busErrors.inc({ consumer: DETECT_CONSUMER }),
       });
-      pipeline.start();
-      // Stop order (cleanups run reversed): rule watching, then the drain, then the stack's close.
-      cleanups.push(() => pipeline.stop(0));
-      cleanups.push(() => stack.stopWatching());
-      consumers[DETECT_CONSUMER] = bus;
+      if (bus && pipeline) {
+        pipeline.start();
+        // Stop order (cleanups run reversed): rule watching, then the drain, then the stack's close.
+        cleanups.push(() => pipeline.stop(0));
+        cleanups.push(() => stack.stopWatching());
+        consumers[DETECT_CONSUMER] = bus;
+      }
       // Rules switched through the api role (another process) reach this one within 10 s.
       const switchRefresh = setInterval(() => {
         void store

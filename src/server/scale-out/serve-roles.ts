@@ -4,6 +4,7 @@
  * - ingest: the listeners; parse, enrich, publish to JetStream; acknowledge senders after it.
  * - store: the durable consumer `store`; events into ClickHouse with their bus position.
  * - detect: the durable consumer `detect`; detection, alert intake, notifications, response.
+ *   With `scaleOut.detect`, one of several partitioned detection workers (partitioned-detection.ts).
  * - api: the HTTP API and the console over ClickHouse (reading) and PostgreSQL.
  */
 import { VigilError } from '../../core/errors.js';

@@ -52,7 +52,7 @@ await withPostgres('PostgreSQL state migrations', () => {
     it('creates the schema and every table on a fresh database, and records each version', async () => {
       const result = await migrate(pool(), schema);
       assert.deepEqual(result, { applied: POSTGRES_MIGRATIONS.map((m) => m.version), version: POSTGRES_SCHEMA_VERSION });
-      assert.deepEqual(await tables(schema), ['alerts', 'audit_log', 'cases', 'rule_days', 'rule_states', 'schema_migrations', 'sessions', 'suppressions', 'tokens', 'users']);
+      assert.deepEqual(await tables(schema), ['alerts', 'audit_log', 'cases', 'detect_checkpoints', 'detect_deliveries', 'rule_days', 'rule_states', 'schema_migrations', 'sessions', 'suppressions', 'tokens', 'users']);
       assert.deepEqual(await recorded(schema), POSTGRES_MIGRATIONS.map((m) => m.version));
       const indexes = await adminQuery<{ i: string }>('SELECT indexname AS i FROM pg_indexes WHERE schemaname = $1', [schema]);
       for (const name of ['alerts_queue', 'alerts_open_queue', 'alerts_open_groups', 'audit_log_pages', 'sessions_pkey', 'tokens_hash_key', 'sessions_by_user']) {

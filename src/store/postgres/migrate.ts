@@ -78,13 +78,15 @@ export async function migrate(pool: Pool, schema: string | undefined, migrations
           );
         }
         const next = migrations.find((m) => m.version > current);
-        if (next === undefined) return true;
+        // The version found, not the last this call applied: with several processes migrating
+        // at once, another may have applied the later migrations.
+        if (next === undefined) return current;
         for (const statement of next.statements) await sql(client, statement);
         await sql(client, 'INSERT INTO schema_migrations (version, name, applied) VALUES ($1, $2, $3)', [next.version, next.name, Date.now()]);
         applied.push(next.version);
-        return false;
+        return undefined;
       });
-      if (done) return { applied, version: applied.at(-1) ?? (await currentVersion(client, false)) };
+      if (done !== undefined) return { applied, version: done };
     }
   } catch (e) {
     failed = e;

@@ -123,6 +123,67 @@ await withPostgres('PostgresStateStore', () => {
     });
   });
 
+  describe('PostgresStateStore for partitioned detection', () => {
+    let schema: string;
+    let store: PostgresStateStore;
+    beforeEach(async () => {
+      schema = uniqueSchema();
+      store = await openState(schema);
+    });
+    afterEach(async () => {
+      await store.close();
+      await dropSchema(schema);
+    });
+
+    it('records delivered detection ids with the alert batch, all or nothing, and prunes them by age', async () => {
+      await store.applyAlertBatch({ inserts: [{ ...alertOf(alert({ id: 'd-1' })), groupKey: 'k' }], merges: [], days: [], suppressionHits: [], deliveries: ['d:e:0:5:0', 'd:e:0:5:1'] });
+      assert.deepEqual([...(await store.deliveredDetections(['d:e:0:5:0', 'd:e:0:5:1', 'd:e:0:6:0']))].sort(), ['d:e:0:5:0', 'd:e:0:5:1']);
+      // A batch that fails (a duplicate alert id) keeps none of its delivery ids either.
+      await assert.rejects(store.applyAlertBatch({ inserts: [{ ...alertOf(alert({ id: 'd-1' })), groupKey: 'k' }], merges: [], days: [], suppressionHits: [], deliveries: ['d:e:0:6:0'] }));
+      assert.deepEqual([...(await store.deliveredDetections(['d:e:0:6:0']))], []);
+      // Ids alone (every detection of the batch dropped by a rule switch) are recorded too; a repeat is kept once.
+      await store.applyAlertBatch({ inserts: [], merges: [], days: [], suppressionHits: [], deliveries: ['d:e:0:6:0', 'd:e:0:5:0'] });
+      assert.equal((await store.deliveredDetections(['d:e:0:6:0'])).size, 1);
+      assert.equal(await store.pruneDeliveries(Date.now() + 1), 3);
+      assert.equal((await store.deliveredDetections(['d:e:0:5:0'])).size, 0);
+    });
+
+    it('lets one process at a time hold a partition, naming the one another holds', async () => {
+      const other = await openState(schema);
+      try {
+        const mine = await store.holdPartitions([{ kind: 'detection partition', partition: 0 }, { kind: 'events partition', partition: 0 }], 0);
+        // Another deployment's schema in the same database is not in the way.
+        const otherSchema = uniqueSchema();
+        const elsewhere = await PostgresStateStore.open({ url: TEST_POSTGRES_URL, schema: otherSchema, poolSize: 2 });
+        await (await elsewhere.holdPartitions([{ kind: 'detection partition', partition: 0 }], 0)).release();
+        await elsewhere.close();
+        await dropSchema(otherSchema);
+        await assert.rejects(other.holdPartitions([{ kind: 'detection partition', partition: 1 }, { kind: 'detection partition', partition: 0 }], 600), (e: unknown) => {
+          assert.match((e as Error).message, /^detection partition 0 is held by another running detect process/);
+          assert.match((e as Error).message, /scaleOut\.detect\.worker/);
+          return true;
+        });
+        // What the refused process had taken is free again; what the first holds is freed by release.
+        await (await store.holdPartitions([{ kind: 'detection partition', partition: 1 }], 0)).release();
+        const waiting = other.holdPartitions([{ kind: 'detection partition', partition: 0 }], 5000);
+        await mine.release();
+        await (await waiting).release();
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('keeps the last checkpoint of each partition, text exactly as saved', async () => {
+      assert.equal(await store.loadDetectCheckpoint(3), undefined);
+      const text = JSON.stringify({ position: 7, key: 'a\u0000b', odd: '\uffff' });
+      await store.saveDetectCheckpoint(3, text);
+      await store.saveDetectCheckpoint(3, text + ' ');
+      await store.saveDetectCheckpoint(4, 'other');
+      assert.equal(await store.loadDetectCheckpoint(3), text + ' ');
+      assert.equal(await store.loadDetectCheckpoint(4), 'other');
+    });
+  });
+
   describe('PostgresStateStore and text PostgreSQL cannot hold as such', () => {
     let schema: string;
     let store: PostgresStateStore;

@@ -20,6 +20,7 @@ import type { RuleState } from '../../core/rule-state.js';
 import type { AlertRecord, AlertSummary, AlertSummaryRequest, StateStore, TokenRecord } from '../../core/store.js';
 import * as accounts from './account-queries.js';
 import * as alerts from './alert-queries.js';
+import * as detections from './detect-queries.js';
 import { checkSummaryRequest, readAlertSummary } from './alert-summary.js';
 import { migrate } from './migrate.js';
 import { release, type Queryable } from './pg-query.js';
@@ -139,11 +140,34 @@ export class PostgresStateStore implements StateStore {
    * so concurrent batches queue rather than deadlock; all of a batch or none of it is kept.
    */
   applyAlertBatch(batch: AlertBatch): Promise<void> {
-    if (batch.inserts.length + batch.merges.length + batch.days.length + batch.suppressionHits.length === 0) return Promise.resolve();
+    const deliveries = batch.deliveries ?? [];
+    if (batch.inserts.length + batch.merges.length + batch.days.length + batch.suppressionHits.length + deliveries.length === 0) return Promise.resolve();
     return this.transaction(`store ${batch.inserts.length} alerts and ${batch.merges.length} grouped detections`, 'READ COMMITTED', async (db) => {
       await alerts.insertAlerts(db, batch.inserts);
       await alerts.applyBatchUpdates(db, batch);
+      if (deliveries.length > 0) await detections.insertDeliveries(db, deliveries, Date.now());
     });
+  }
+
+  // ---- partitioned detection ------------------------------------------------------------------
+
+  /** Of these detection ids, those an earlier alert batch recorded (delivered before). */
+  deliveredDetections(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return Promise.resolve(new Set());
+    return this.statement('look up delivered detections', (db) => detections.selectDelivered(db, ids));
+  }
+
+  /** Forgets delivery ids older than `before` (epoch ms); returns how many. */
+  pruneDeliveries(before: number): Promise<number> {
+    return this.statement('prune delivered detection ids', (db) => detections.deleteDeliveries(db, before));
+  }
+
+  loadDetectCheckpoint(partition: number): Promise<string | undefined> {
+    return this.statement(`read the checkpoint of detection partition ${partition}`, (db) => detections.selectCheckpoint(db, partition));
+  }
+
+  saveDetectCheckpoint(partition: number, checkpoint: string): Promise<void> {
+    return this.statement(`save the checkpoint of detection partition ${partition}`, (db) => detections.upsertCheckpoint(db, partition, checkpoint, Date.now()));
   }
 
   /**
@@ -249,6 +273,59 @@ export class PostgresStateStore implements StateStore {
   }
   deleteExpiredSessions(now: number, idleSince: number): Promise<number> {
     return this.statement('end expired sessions', (db) => accounts.removeExpiredSessions(db, now, idleSince));
+  }
+
+  /**
+   * Holds a session advisory lock on each partition this process owns (detection partitions,
+   * events partitions), on one connection of its own for as long as the process runs: a second
+   * process given the same worker number (or an overlapping split) cannot start, instead of
+   * applying a partition's records twice. The connection sends TCP keepalives every few seconds,
+   * so the locks of a process whose machine died are freed within about half a minute; a process
+   * that exits frees them at once. Waits up to `waitMs` for locks still held, then fails naming them.
+   */
+  async holdPartitions(locks: readonly { readonly kind: string; readonly partition: number }[], waitMs: number): Promise<{ release(): Promise<void> }> {
+    const client = await this.pool.connect();
+    client.on('error', () => undefined);
+    const namespace = (kind: string) => `vigil:${this.schema ?? ''}:${kind}`;
+    const held = new Set<number>();
+    try {
+      await client.query('SET tcp_keepalives_idle = 10');
+      await client.query('SET tcp_keepalives_interval = 5');
+      await client.query('SET tcp_keepalives_count = 3');
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        for (const [i, lock] of locks.entries()) {
+          if (held.has(i)) continue;
+          const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), $2) AS ok', [namespace(lock.kind), lock.partition]);
+          if (r.rows[0]?.ok) held.add(i);
+        }
+        if (held.size === locks.length) break;
+        if (Date.now() >= deadline) {
+          const busy = locks.filter((_, i) => !held.has(i)).map((l) => `${l.kind} ${l.partition}`);
+          throw new VigilError(
+            'config-invalid',
+            `${busy.join(', ')} ${busy.length === 1 ? 'is' : 'are'} held by another running detect process (PostgreSQL advisory locks in ${describeServer(this.server)}): ` +
+              'give each detect process its own scaleOut.detect.worker, and every one the same workers and partitions',
+            { where: 'vigil.yaml: scaleOut.detect.worker' },
+          );
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    } catch (e) {
+      await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+      release(client, e);
+      throw e;
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        let failed: unknown;
+        await client.query('SELECT pg_advisory_unlock_all()').catch((e: unknown) => (failed = e));
+        release(client, failed);
+      },
+    };
   }
 
   // ---- audit trail --------------------------------------------------------------------------

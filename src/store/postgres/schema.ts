@@ -150,6 +150,27 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       `CREATE INDEX audit_log_pages ON audit_log (tenant, time DESC, id DESC)`,
     ],
   },
+  {
+    version: 2,
+    name: 'partitioned detection: partition checkpoints, delivered detection ids',
+    statements: [
+      // One row per detection partition: the windows and baselines it holds and the position in
+      // its log they cover (docs/scaling.md, "Detection workers"). Written whole every few seconds.
+      `CREATE TABLE detect_checkpoints (
+        partition integer PRIMARY KEY,
+        checkpoint text NOT NULL,
+        saved bigint NOT NULL
+      )`,
+      // Ids of detections the alert intake has decided on, written in the intake's transaction:
+      // a detection delivered again after a worker restart is recognised and dropped.
+      `CREATE TABLE detect_deliveries (
+        id text COLLATE "C" PRIMARY KEY,
+        delivered bigint NOT NULL
+      )`,
+      // Old ids are pruned by age.
+      `CREATE INDEX detect_deliveries_by_age ON detect_deliveries (delivered)`,
+    ],
+  },
 ];
 
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.at(-1)!.version;
