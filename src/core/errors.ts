@@ -70,3 +70,8 @@ export class VigilError extends Error {
 export function isVigilError(e: unknown): e is VigilError {
   return e instanceof VigilError;
 }
+
+/** The text of anything thrown: an Error's message, else the value as text (for messages that name a cause). */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

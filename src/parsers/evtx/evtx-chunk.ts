@@ -18,6 +18,7 @@ import { evtxFormatError, filetimeToEpochMs } from './binxml-reader.js';
 import { ChunkContext, parseRecordBinXml } from './binxml-template.js';
 import { CHUNK_SIZE, type EvtxDamage } from './evtx-file-header.js';
 import { buildRecordTree, type JsonTree } from './evtx-record-tree.js';
+import { errorMessage } from '../../core/errors.js';
 
 const CHUNK_SIGNATURE = Buffer.from('ElfChnk\0', 'latin1');
 const CHUNK_HEADER_SIZE = 512;
@@ -49,10 +50,6 @@ function recordTime(chunk: Buffer, pos: number, event: JsonTree): number {
   const iso = typeof attrs === 'object' && attrs !== null && !Array.isArray(attrs) ? attrs['SystemTime'] : undefined;
   const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
   return Number.isFinite(ms) ? ms : filetimeToEpochMs(chunk, pos + 16);
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /**
@@ -104,7 +101,7 @@ export function decodeChunk(chunk: Buffer, index: number, fileOffset: number, ou
       if (Object.keys(event).length === 0) throw evtxFormatError('record holds no XML element', pos);
       out.push({ recordId, timestamp: recordTime(chunk, pos, event), event });
     } catch (e) {
-      damage.push({ chunk: index, offset: fileOffset + pos, reason: `record skipped: ${message(e)}` });
+      damage.push({ chunk: index, offset: fileOffset + pos, reason: `record skipped: ${errorMessage(e)}` });
     }
     pos += size;
   }

@@ -9,7 +9,7 @@ import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnectio
 import { Counter } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ScaleOutConfig } from '../../core/config.js';
-import { VigilError } from '../../core/errors.js';
+import { errorMessage, VigilError } from '../../core/errors.js';
 import type { Metrics } from '../../core/metrics.js';
 
 type NatsSettings = ScaleOutConfig['nats'];
@@ -21,15 +21,11 @@ export interface NatsLink {
   close(): Promise<void>;
 }
 
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 function readFile(path: string, key: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new VigilError('config-invalid', `cannot read ${path} (vigil.yaml: ${key}): ${messageOf(e)}`, { where: `vigil.yaml: ${key}`, cause: e });
+    throw new VigilError('config-invalid', `cannot read ${path} (vigil.yaml: ${key}): ${errorMessage(e)}`, { where: `vigil.yaml: ${key}`, cause: e });
   }
 }
 
@@ -67,12 +63,12 @@ export async function connectNats(settings: NatsSettings, role: string, metrics:
     connection = await connect(options);
   } catch (e) {
     const servers = settings.servers.join(', ');
-    const refused = /authoriz|authenticat|permission/i.test(messageOf(e));
+    const refused = /authoriz|authenticat|permission/i.test(errorMessage(e));
     throw new VigilError(
       'store-unavailable',
       refused
-        ? `NATS at ${servers} refused this process's credentials (${messageOf(e)}); check scaleOut.nats user/password, token or credentials in vigil.yaml against the server's authorization block`
-        : `cannot reach NATS at ${servers} (vigil.yaml: scaleOut.nats.servers): ${messageOf(e)}; check that nats-server runs with JetStream (-js) and listens there ` +
+        ? `NATS at ${servers} refused this process's credentials (${errorMessage(e)}); check scaleOut.nats user/password, token or credentials in vigil.yaml against the server's authorization block`
+        : `cannot reach NATS at ${servers} (vigil.yaml: scaleOut.nats.servers): ${errorMessage(e)}; check that nats-server runs with JetStream (-js) and listens there ` +
             `(its monitoring port answers curl http://HOST:8222/healthz), and that no firewall is in between`,
       { where: 'vigil.yaml: scaleOut.nats.servers', cause: e },
     );

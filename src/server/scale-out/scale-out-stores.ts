@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { ScaleOutConfig } from '../../core/config.js';
-import { VigilError, isVigilError } from '../../core/errors.js';
+import { errorMessage, isVigilError, VigilError } from '../../core/errors.js';
 import type { EventStore } from '../../core/store.js';
 import type { ChainOptions } from '../../store/chain/chain-writer.js';
 import { ClickHouseEventStore } from '../../store/clickhouse/clickhouse-store.js';
@@ -15,16 +15,12 @@ import { ensureChainKey, type DataFolder } from '../data-folder.js';
 
 type ClickHouseSettings = ScaleOutConfig['clickhouse'];
 
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export async function openPostgresState(settings: ScaleOutConfig['postgres']): Promise<PostgresStateStore> {
   try {
     return await PostgresStateStore.open({ url: settings.url, schema: settings.schema, poolSize: settings.poolSize });
   } catch (e) {
     // The store's own messages already name the server (never the password) and what to check.
-    const message = isVigilError(e) ? e.message : messageOf(e);
+    const message = isVigilError(e) ? e.message : errorMessage(e);
     throw new VigilError('store-unavailable', `PostgreSQL (vigil.yaml: scaleOut.postgres): ${message}`, { where: 'vigil.yaml: scaleOut.postgres.url', cause: e });
   }
 }
@@ -53,7 +49,7 @@ async function openEngine(settings: ClickHouseSettings): Promise<ClickHouseEngin
     try {
       chdb = await import('../../store/clickhouse/chdb-engine.js');
     } catch (e) {
-      throw new VigilError('config-invalid', `scaleOut.clickhouse.path needs the embedded ClickHouse (the chdb package, for development and tests): ${messageOf(e)}; install it (npm install chdb) or give scaleOut.clickhouse.url`, {
+      throw new VigilError('config-invalid', `scaleOut.clickhouse.path needs the embedded ClickHouse (the chdb package, for development and tests): ${errorMessage(e)}; install it (npm install chdb) or give scaleOut.clickhouse.url`, {
         where: 'vigil.yaml: scaleOut.clickhouse.path',
         cause: e,
       });
@@ -80,7 +76,7 @@ export async function openClickHouseEvents(settings: ClickHouseSettings, role: E
         ? `check that it runs (curl ${new URL(settings.url).origin}/ping answers Ok.), that database ${settings.database} exists and that scaleOut.clickhouse.username and password are right` +
           (role.readOnly ? '; a reader needs the tables the store role creates: start the store role first' : '')
         : 'only one process can open that folder: run the roles that read events (store, api) in the process of the store role';
-    throw new VigilError('store-unavailable', `cannot open ${where} (vigil.yaml: scaleOut.clickhouse): ${messageOf(e)}; ${check}`, {
+    throw new VigilError('store-unavailable', `cannot open ${where} (vigil.yaml: scaleOut.clickhouse): ${errorMessage(e)}; ${check}`, {
       where: 'vigil.yaml: scaleOut.clickhouse',
       cause: e,
     });

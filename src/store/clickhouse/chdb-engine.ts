@@ -7,12 +7,8 @@
  * on the same directory share one connection. Queries run off the event loop (queryBindAsync).
  */
 import { Session, drainPending } from 'chdb';
-import { VigilError } from '../../core/errors.js';
+import { errorMessage, VigilError } from '../../core/errors.js';
 import type { ClickHouseEngine, QueryParams, QuerySettings } from './clickhouse-engine.js';
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** ` SETTINGS a = 1, b = 'x'` from the store's own setting names and values. */
 function settingsClause(settings: QuerySettings | undefined): string {
@@ -37,7 +33,7 @@ export class ChdbEngine implements ClickHouseEngine {
     try {
       return new ChdbEngine(new Session(path), path);
     } catch (e) {
-      throw new VigilError('store-unavailable', `cannot open the embedded ClickHouse data directory ${path}: ${messageOf(e)} (chdb opens one directory per process)`, { where: path, cause: e });
+      throw new VigilError('store-unavailable', `cannot open the embedded ClickHouse data directory ${path}: ${errorMessage(e)} (chdb opens one directory per process)`, { where: path, cause: e });
     }
   }
 

@@ -25,7 +25,7 @@
  * src/store/sql with the ClickHouse dialect, every user value a bound parameter.
  */
 import { randomUUID } from 'node:crypto';
-import { VigilError, isVigilError } from '../../core/errors.js';
+import { errorMessage, isVigilError, VigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { ChainReport, RetentionRequest, RetentionRun } from '../../core/history.js';
 import { newId } from '../../core/ids.js';
@@ -70,10 +70,6 @@ const MAX_EVENTS_BY_ID = 1000;
  * clock) would otherwise be refused as "too many partitions" (one per day).
  */
 const EVENT_INSERT_SETTINGS: QuerySettings = { throw_on_max_partitions_per_insert_block: 0 };
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 function checkCheckpoint(checkpoint: Checkpoint | undefined): void {
   if (checkpoint === undefined) return;
@@ -126,7 +122,7 @@ export class ClickHouseEventStore implements EventStore {
     } catch (e) {
       await engine.close().catch(() => undefined);
       if (isVigilError(e)) throw e;
-      throw new VigilError('store-unavailable', `cannot prepare the ClickHouse event store at ${engine.where}: ${messageOf(e)}`, { where: engine.where, cause: e });
+      throw new VigilError('store-unavailable', `cannot prepare the ClickHouse event store at ${engine.where}: ${errorMessage(e)}`, { where: engine.where, cause: e });
     }
   }
 
@@ -408,7 +404,7 @@ export class ClickHouseEventStore implements EventStore {
 
   private failure(what: string, e: unknown): VigilError {
     if (isVigilError(e)) return e;
-    return new VigilError('store-unavailable', `cannot ${what} in ClickHouse at ${this.engine.where}: ${messageOf(e)}`, { where: this.engine.where, cause: e });
+    return new VigilError('store-unavailable', `cannot ${what} in ClickHouse at ${this.engine.where}: ${errorMessage(e)}`, { where: this.engine.where, cause: e });
   }
 
   private closedError(what: string): VigilError {

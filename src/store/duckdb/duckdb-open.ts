@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { VigilError } from '../../core/errors.js';
+import { errorMessage, VigilError } from '../../core/errors.js';
 import type { ChainOptions } from './event-chain.js';
 import { EVENT_COLUMNS, MIGRATIONS, SCHEMA_VERSION, SCHEMA_VERSION_DDL } from './schema.js';
 
@@ -48,10 +48,6 @@ export const STORAGE_VERSION = 'v1.4.0';
 /** DuckDB's message when another process holds the file's lock. */
 const LOCK_MESSAGE = /Could not set lock on file/i;
 
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export function lockedError(path: string, holder: string, cause?: unknown): VigilError {
   return new VigilError(
     'data-locked',
@@ -78,7 +74,7 @@ export async function createInstance(path: string, options: DuckDbOpenOptions): 
     if (!options.readOnly) mkdirSync(dirname(path), { recursive: true });
     return await DuckDBInstance.create(path, settings);
   } catch (e) {
-    const message = messageOf(e);
+    const message = errorMessage(e);
     if (LOCK_MESSAGE.test(message)) {
       const pid = /PID (\d+)/.exec(message)?.[1];
       throw lockedError(path, `another Vigil process (${pid ? `PID ${pid}, ` : ''}a running server?)`, e);

@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import { listValue, type DuckDBAppender, type DuckDBValue, type DuckDBConnection, type DuckDBInstance, type JS } from '@duckdb/node-api';
-import { VigilError, isVigilError } from '../../core/errors.js';
+import { errorMessage, isVigilError, VigilError } from '../../core/errors.js';
 import type { Event } from '../../core/event.js';
 import type { AggregateRequest, SearchRequest, TableCell, TableResult } from '../../core/query.js';
 import { alertOf, withChange, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../../core/alert.js';
@@ -39,10 +39,6 @@ export type { DuckDbOpenOptions } from './duckdb-open.js';
 
 /** Files open in this process. DuckDB's file lock is per process, so it cannot catch these. */
 const openInThisProcess = new Set<string>();
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Drops what an appender buffered after a failure; the transaction is rolled back anyway. */
 function discard(appender: DuckDBAppender): void {
@@ -123,7 +119,7 @@ export class DuckDbStore implements Store {
       instance.closeSync();
       openInThisProcess.delete(path);
       if (isVigilError(e)) throw e;
-      throw new VigilError('store-unavailable', `cannot prepare the event store ${path}: ${messageOf(e)}`, { where: path, cause: e });
+      throw new VigilError('store-unavailable', `cannot prepare the event store ${path}: ${errorMessage(e)}`, { where: path, cause: e });
     }
   }
 
@@ -469,7 +465,7 @@ export class DuckDbStore implements Store {
 
   private failure(what: string, e: unknown): VigilError {
     if (isVigilError(e)) return e;
-    const message = messageOf(e);
+    const message = errorMessage(e);
     if (/Constraint Error|Duplicate key/i.test(message)) {
       return new VigilError('bad-request', `cannot ${what}: a record with the same id${what.includes('token') ? ' or secret' : ''} already exists (${message})`, {
         cause: e,
@@ -496,7 +492,7 @@ export class DuckDbStore implements Store {
         return await task(conn);
       } catch (e) {
         if (isVigilError(e)) throw e;
-        throw new VigilError('store-unavailable', `cannot ${what} in ${this.path}: ${messageOf(e)}`, { where: this.path, cause: e });
+        throw new VigilError('store-unavailable', `cannot ${what} in ${this.path}: ${errorMessage(e)}`, { where: this.path, cause: e });
       } finally {
         conn.closeSync();
       }

@@ -3,7 +3,7 @@
  * failure means to whoever runs Vigil (which server, and what to check), never with the password.
  */
 import type { PoolConfig } from 'pg';
-import { VigilError, isVigilError } from '../../core/errors.js';
+import { errorMessage, isVigilError, VigilError } from '../../core/errors.js';
 import { pgTypes } from './pg-text.js';
 
 export interface PostgresStateOptions {
@@ -134,10 +134,6 @@ function codeOf(e: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** SQLSTATE codes a transaction is retried on: another role's transaction won a lock race. */
 export function isRetryable(e: unknown): boolean {
   const code = codeOf(e);
@@ -152,7 +148,7 @@ export function failure(what: string, e: unknown, server: ServerAddress): VigilE
   if (isVigilError(e)) return e;
   const code = codeOf(e);
   const where = describeServer(server);
-  const message = messageOf(e);
+  const message = errorMessage(e);
   const check = `check that the server runs and accepts connections from here (pg_isready -h ${server.host} -p ${server.port})`;
   if (code === '23505') {
     return new VigilError('bad-request', `cannot ${what}: a record with the same id${what.includes('token') ? ' or secret' : what.includes('user') ? ' or username' : ''} already exists (${message})`, { cause: e });
