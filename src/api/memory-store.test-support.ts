@@ -3,7 +3,7 @@
  * only (the query tree is recorded, not evaluated: compiling queries is the store's job and is
  * tested there). Not for production.
  */
-import { alertOf, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../core/alert.js';
+import { alertOf, withChange, type Alert, type AlertBatch, type AlertChange, type AlertFilter, type AlertGroup, type Case, type RuleDay, type Suppression } from '../core/alert.js';
 import type { Event } from '../core/event.js';
 import type { AggregateRequest, SearchRequest, TableResult } from '../core/query.js';
 import type { ChainReport, RetentionRequest, RetentionRun, RetentionSelector } from '../core/history.js';
@@ -83,14 +83,7 @@ export class MemoryStore implements Store {
     const i = this.alerts.findIndex((a) => a.tenant === tenant && a.id === id);
     const a = this.alerts[i];
     if (!a) return undefined;
-    const next: Alert = {
-      ...a,
-      ...(change.state === undefined ? {} : { state: change.state }),
-      ...(change.assignee === undefined ? {} : { assignee: change.assignee }),
-      ...(change.verdict === undefined ? {} : { verdict: change.verdict }),
-      updated: change.updated,
-      history: [...a.history, ...change.entries],
-    };
+    const next = withChange(a, change);
     this.alerts[i] = next;
     return next;
   }
