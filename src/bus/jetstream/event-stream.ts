@@ -7,9 +7,13 @@
  * - file storage, `replicas` 1 on one server and 3 in a cluster: a publish is acknowledged once
  *   the stream leader (R1) or a quorum of replicas (R3) has written it; nats-server 2.9 cannot
  *   be told to fsync before that acknowledgement.
- * - interest retention: a message goes once every declared consumer has acknowledged it, like
- *   the embedded log deleting segments the store committed. Consumers must exist before the
- *   first publish, or events published before them are not kept for them: hence declared here.
+ * - limits retention, trimmed by the bus (`trimConsumed`) up to the lowest acknowledgement floor
+ *   of the declared consumers: a message goes once every declared consumer acknowledged it and
+ *   everything before it. Not interest retention, because nats-server 2.9 acknowledges a publish
+ *   to an interest stream that has no consumers at that moment without storing it, and while it
+ *   shuts down (SIGTERM) it stops the consumers before the stream: every publish acknowledged in
+ *   that window (tens of milliseconds, hundreds of events) was lost (docs/scaling.md, "What an
+ *   acknowledgement means on nats-server 2.9").
  * - discard new with `maxBytes`: when the consumers fall that far behind, publishing is refused
  *   (ingest answers 503) instead of silently dropping the oldest events.
  * - the duplicate window: a sender that retries a batch after a timeout within the window is
@@ -39,7 +43,10 @@ export interface EventStreamSettings {
   readonly maxMessageBytes: number;
   /** Retried publishes of the same event id within this window are stored once. */
   readonly duplicateWindowMs: number;
-  /** Every consumer that must see every event; created with the stream. */
+  /**
+   * Every consumer that must see every event; created with the stream. The stream keeps a
+   * message until all of them acknowledged it (see `trimConsumed`).
+   */
   readonly consumers: readonly EventConsumerSpec[];
   /** An unacknowledged delivery is sent again after this long (the bus keeps its own alive). */
   readonly ackWaitMs: number;
@@ -99,7 +106,7 @@ function streamConfig(settings: EventStreamSettings): Partial<StreamConfig> & { 
     name: settings.name,
     description: describe(settings),
     subjects: [streamSubjects(settings.subjectPrefix)],
-    retention: RetentionPolicy.Interest,
+    retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     num_replicas: settings.replicas,
     discard: DiscardPolicy.New,
@@ -160,8 +167,13 @@ export async function ensureEventStream(jsm: JetStreamManager, settings: EventSt
   if (existingPartitions !== settings.partitions) {
     throw new VigilError('config-invalid', `the stream holds ${Number.isNaN(existingPartitions) ? 'an unknown number of' : existingPartitions} partitions, the configuration asks for ${settings.partitions}: the partition count cannot change on a live stream (configure ${existingPartitions}, or drain and delete the stream)`, { where });
   }
-  if (have.retention !== RetentionPolicy.Interest || have.storage !== StorageType.File || !have.subjects.includes(wanted.subjects![0]!)) {
-    throw new VigilError('config-invalid', `the stream exists with other subjects, retention or storage (${have.subjects.join(' ')}, ${have.retention}, ${have.storage}); Vigil needs ${wanted.subjects![0]}, interest, file: use another stream name or delete this one`, { where });
+  if (have.retention === RetentionPolicy.Interest && have.storage === StorageType.File && have.subjects.includes(wanted.subjects![0]!)) {
+    // Retention cannot change in place. An interest stream loses acknowledged events on a
+    // restart of nats-server 2.9 (see the top of this file), so it is not used as it is.
+    throw new VigilError('config-invalid', `the stream was created by an earlier Vigil with interest retention, which nats-server 2.9 can lose acknowledged events with when it restarts; Vigil now needs limits retention (it trims what every consumer acknowledged itself). Stop ingest, let the store and detect roles read the stream empty (vigil_queue_depth 0), delete it (nats stream rm ${settings.name}) and start again: it is created anew`, { where });
+  }
+  if (have.retention !== RetentionPolicy.Limits || have.storage !== StorageType.File || !have.subjects.includes(wanted.subjects![0]!)) {
+    throw new VigilError('config-invalid', `the stream exists with other subjects, retention or storage (${have.subjects.join(' ')}, ${have.retention}, ${have.storage}); Vigil needs ${wanted.subjects![0]}, limits, file: use another stream name or delete this one`, { where });
   }
   if (
     have.num_replicas !== settings.replicas ||
@@ -201,4 +213,28 @@ async function ensureConsumer(jsm: JetStreamManager, settings: EventStreamSettin
     if (!isNotFound(error, CONSUMER_NOT_FOUND)) throw error;
     await jsm.consumers.add(settings.name, wanted);
   }
+}
+
+/**
+ * Deletes what every declared consumer has acknowledged: the messages up to the lowest
+ * acknowledgement floor (a consumer's floor is the stream sequence up to which it acknowledged
+ * everything). This is the stream's retention: limits retention keeps everything else, so a
+ * consumer whose reader is away, or whose server forgot what it had sent (nats-server 2.9 after a
+ * SIGKILL, see consumer-reader.ts), still finds its unacknowledged messages in the stream. Any
+ * process may run it at any time: a purge below the floor is idempotent, and a floor only grows.
+ * A declared consumer that is missing stops the trimming (the stream then fills, and publishing
+ * is refused with 503, as with a consumer that does not read). Returns the messages deleted.
+ */
+export async function trimConsumed(jsm: JetStreamManager, settings: EventStreamSettings): Promise<number> {
+  let floor = Number.POSITIVE_INFINITY;
+  for (const spec of settings.consumers) {
+    for (const name of consumerNames(spec, settings.partitions)) {
+      const info = await jsm.consumers.info(settings.name, name);
+      floor = Math.min(floor, info.ack_floor.stream_seq);
+    }
+  }
+  if (!Number.isFinite(floor) || floor <= 0) return 0;
+  // Purge with `seq` deletes the messages below it.
+  const result = await jsm.streams.purge(settings.name, { seq: floor + 1 });
+  return result.purged;
 }

@@ -11,6 +11,8 @@
  *   of the batches up to it.
  * - `depth` is computed from cached consumer (or stream) state refreshed every second, never a
  *   request per call.
+ * - Every bus trims the stream every few seconds (`trimEveryMs`) up to what all declared
+ *   consumers acknowledged (`trimConsumed`): that is the stream's retention.
  *
  *   const bus = await JetStreamBus.open({ servers: ['nats://10.0.0.1:4222'], stream: { replicas: 3 }, consumer: { name: 'store' } });
  *   const worker = await JetStreamBus.open({ servers, stream, consumer: { name: 'detect', partitions: [3, 7] } });
@@ -23,7 +25,7 @@ import { VigilError } from '../../core/errors.js';
 import type { Metrics } from '../../core/metrics.js';
 import { ConsumerReader, parsePosition, type ReaderStats } from './consumer-reader.js';
 import { EventPublisher, type PublishStats } from './event-publisher.js';
-import { DEFAULT_STREAM_SETTINGS, ensureEventStream, partitionConsumerName, type EventConsumerSpec, type EventStreamSettings } from './event-stream.js';
+import { DEFAULT_STREAM_SETTINGS, ensureEventStream, partitionConsumerName, trimConsumed, type EventConsumerSpec, type EventStreamSettings } from './event-stream.js';
 import { hostRoutingKey, type RoutingKey } from './event-subjects.js';
 
 export interface JetStreamConsumerOptions {
@@ -77,12 +79,20 @@ export interface JetStreamBusOptions {
   readonly lingerMs?: number;
   /** How often the cached depth is refreshed from the server (default 1 s). */
   readonly depthRefreshMs?: number;
+  /**
+   * How often this bus deletes from the stream what every declared consumer acknowledged
+   * (default 5 s; 0: never, another process does it). Until then such messages count towards
+   * the stream's `maxBytes`.
+   */
+  readonly trimEveryMs?: number;
   readonly metrics?: Metrics;
   readonly onWarning?: (message: string) => void;
 }
 
 export interface JetStreamBusStats {
   readonly publish: PublishStats;
+  /** Messages this bus deleted from the stream once every declared consumer had acknowledged them. */
+  readonly trimmed: number;
   readonly readers: Readonly<Record<string, ReaderStats>>;
 }
 
@@ -96,6 +106,9 @@ export class JetStreamBus implements Bus {
   private readonly byPartition = new Map<number | undefined, ConsumerReader>();
   private readonly options: JetStreamBusOptions;
   private readonly refresher: NodeJS.Timeout;
+  private readonly trimmer: NodeJS.Timeout | undefined;
+  private trimming = false;
+  private trimmed = 0;
   private nextReader = 0;
   private wake: (() => void) | undefined;
   private closed = false;
@@ -135,6 +148,11 @@ export class JetStreamBus implements Bus {
     });
     this.refresher = setInterval(() => void this.refresh(), parts.options.depthRefreshMs ?? 1000);
     this.refresher.unref();
+    const trimEvery = parts.options.trimEveryMs ?? 5000;
+    if (trimEvery > 0) {
+      this.trimmer = setInterval(() => void this.trim(), trimEvery);
+      this.trimmer.unref();
+    }
   }
 
   /** Connects, creates or checks the stream and its consumers, and starts the readers. */
@@ -258,7 +276,7 @@ export class JetStreamBus implements Bus {
   stats(): JetStreamBusStats {
     const readers: Record<string, ReaderStats> = {};
     for (const r of this.readers) readers[r.partition === undefined ? 'all' : `p${r.partition}`] = { ...r.stats };
-    return { publish: { ...this.publisher.stats, failedCalls: { ...this.publisher.stats.failedCalls } }, readers };
+    return { publish: { ...this.publisher.stats, failedCalls: { ...this.publisher.stats.failedCalls } }, trimmed: this.trimmed, readers };
   }
 
   /** The connection, for a caller that shares it (KV state, health checks). */
@@ -289,10 +307,27 @@ export class JetStreamBus implements Bus {
     if (this.readers.some((r) => r.hasReady())) this.wake?.();
   }
 
+  /** Deletes what every declared consumer acknowledged; resolves with how many messages went. */
+  async trim(): Promise<number> {
+    if (this.trimming || this.closed) return 0;
+    this.trimming = true;
+    try {
+      const purged = await trimConsumed(this.jsm, this.settings);
+      this.trimmed += purged;
+      return purged;
+    } catch {
+      // A server or leader is away, or a declared consumer is missing: nothing is deleted.
+      return 0;
+    } finally {
+      this.trimming = false;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.refresher);
+    clearInterval(this.trimmer);
     this.wake?.();
     await this.publisher.close();
     for (const r of this.readers) r.stopReading();

@@ -69,7 +69,7 @@ function streamSettings(nats: ScaleOutConfig['nats']) {
     partitions: nats.partitions,
     replicas: nats.replicas,
     maxBytes: nats.maxBytes,
-    // Declared by whichever role starts first, so no event is published before both consumers exist.
+    // Declared by whichever role starts first; the stream keeps an event until both acknowledged it.
     consumers: [{ name: STORE_CONSUMER }, { name: DETECT_CONSUMER }],
   };
 }
