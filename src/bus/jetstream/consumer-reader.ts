@@ -109,6 +109,8 @@ export function parsePosition(position: string): { partition: number | undefined
 export class ConsumerReader {
   readonly stats: ReaderStats = { delivered: 0, redeliveredHeld: 0, skippedStored: 0, reacknowledged: 0, lostDeliveries: 0, readFromStream: 0, notEvents: 0, duplicateIds: 0 };
   readonly partition: number | undefined;
+  /** The durable consumer's name. */
+  readonly consumer: string;
   private readonly options: ConsumerReaderOptions;
   /** Ready to hand out, in stream order. */
   private ready: JsMsg[] = [];
@@ -147,10 +149,12 @@ export class ConsumerReader {
   private storedSinceSnapshot = 0;
   private storedTotal = 0;
   private highestStored = 0;
+  private consumed: number | undefined;
 
   constructor(options: ConsumerReaderOptions) {
     this.options = options;
     this.partition = options.partition;
+    this.consumer = options.consumer;
   }
 
   /** Reads the consumer's state (to know what an earlier reader left) and starts reading. */
@@ -431,11 +435,15 @@ export class ConsumerReader {
     }
   }
 
-  /** Refreshes the server's view for `depth()`; also ends a recovery whose messages are gone. */
-  async refresh(): Promise<void> {
+  /**
+   * Refreshes the server's view for `depth()` and `consumedThrough()`; also ends a recovery whose
+   * messages are gone. `streamLast` is the stream's last sequence, read before this call.
+   */
+  async refresh(streamLast = 0): Promise<void> {
     const storedBefore = this.storedTotal;
     const info = await this.options.jsm.consumers.info(this.options.stream, this.options.consumer);
     this.takeSnapshot(info.num_pending, info.delivered.stream_seq, storedBefore);
+    this.noteConsumed(info.num_pending, info.delivered.stream_seq, streamLast);
     if (this.recovery && this.recovery.fills <= 0) {
       const mine = this.inFlight.size + this.buffered.size;
       if (info.num_ack_pending <= mine) {
@@ -447,6 +455,32 @@ export class ConsumerReader {
         this.endRecovery();
       }
     }
+  }
+
+  /**
+   * Stream sequence up to which every message on this reader's filter is committed (by this
+   * reader, or skipped as stored), or undefined until known: what the stream may delete for it.
+   */
+  consumedThrough(): number | undefined {
+    return this.consumed;
+  }
+
+  /**
+   * Everything below the lowest message this reader holds is committed: messages are handed out
+   * in stream order and committed in that order, and a missing one puts the reader in recovery
+   * (no answer then). Holding nothing, everything up to the highest it received is committed;
+   * and when the server has nothing more for it either, everything up to the stream's end.
+   */
+  private noteConsumed(undelivered: number, delivered: number, streamLast: number): void {
+    if (this.recovery) return;
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const seq of this.inFlight.keys()) lowest = Math.min(lowest, seq);
+    for (const seq of this.buffered.keys()) lowest = Math.min(lowest, seq);
+    let through: number;
+    if (Number.isFinite(lowest)) through = lowest - 1;
+    else if (undelivered === 0 && delivered <= this.highestSeen) through = Math.max(this.highestSeen, streamLast);
+    else through = this.highestSeen;
+    if (this.consumed === undefined || through > this.consumed) this.consumed = through;
   }
 
   private takeSnapshot(pending: number, delivered: number, storedBefore: number): void {

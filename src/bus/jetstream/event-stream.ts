@@ -7,8 +7,8 @@
  * - file storage, `replicas` 1 on one server and 3 in a cluster: a publish is acknowledged once
  *   the stream leader (R1) or a quorum of replicas (R3) has written it; nats-server 2.9 cannot
  *   be told to fsync before that acknowledgement.
- * - limits retention, trimmed by the bus (`trimConsumed`) up to the lowest acknowledgement floor
- *   of the declared consumers: a message goes once every declared consumer acknowledged it and
+ * - limits retention, trimmed by the bus (`trimConsumed`) up to the lowest floor the declared
+ *   consumers' readers recorded: a message goes once every declared consumer committed it and
  *   everything before it. Not interest retention, because nats-server 2.9 acknowledges a publish
  *   to an interest stream that has no consumers at that moment without storing it, and while it
  *   shuts down (SIGTERM) it stops the consumers before the stream: every publish acknowledged in
@@ -19,7 +19,8 @@
  * - the duplicate window: a sender that retries a batch after a timeout within the window is
  *   de-duplicated by event id (`Nats-Msg-Id`).
  */
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
 import { VigilError } from '../../core/errors.js';
 import { checkPartitionCount, checkSubjectPrefix, DEFAULT_PARTITIONS, DEFAULT_SUBJECT_PREFIX, isSubjectToken, partitionFilter, streamSubjects } from './event-subjects.js';
 
@@ -45,7 +46,7 @@ export interface EventStreamSettings {
   readonly duplicateWindowMs: number;
   /**
    * Every consumer that must see every event; created with the stream. The stream keeps a
-   * message until all of them acknowledged it (see `trimConsumed`).
+   * message until all of them committed it (see `trimConsumed`).
    */
   readonly consumers: readonly EventConsumerSpec[];
   /** An unacknowledged delivery is sent again after this long (the bus keeps its own alive). */
@@ -215,22 +216,45 @@ async function ensureConsumer(jsm: JetStreamManager, settings: EventStreamSettin
   }
 }
 
+/** The KV bucket where each declared consumer's reader records how far it has committed. */
+export function consumedBucketName(settings: EventStreamSettings): string {
+  return `${settings.name}_CONSUMED`;
+}
+
+/** What a reader records: every message on its filter up to `seq` is committed; `epoch` names the stream incarnation. */
+export interface ConsumedFloor {
+  readonly seq: number;
+  readonly epoch: string;
+}
+
+/** The bucket of consumed floors, created with the stream's replicas if it does not exist. */
+export async function openConsumedFloors(js: JetStreamClient, settings: EventStreamSettings): Promise<KV> {
+  return new Kvm(js).create(consumedBucketName(settings), { history: 1, replicas: settings.replicas, storage: StorageType.File });
+}
+
 /**
- * Deletes what every declared consumer has acknowledged: the messages up to the lowest
- * acknowledgement floor (a consumer's floor is the stream sequence up to which it acknowledged
- * everything). This is the stream's retention: limits retention keeps everything else, so a
- * consumer whose reader is away, or whose server forgot what it had sent (nats-server 2.9 after a
- * SIGKILL, see consumer-reader.ts), still finds its unacknowledged messages in the stream. Any
- * process may run it at any time: a purge below the floor is idempotent, and a floor only grows.
- * A declared consumer that is missing stops the trimming (the stream then fills, and publishing
- * is refused with 503, as with a consumer that does not read). Returns the messages deleted.
+ * Deletes what every declared consumer has committed: the messages up to the lowest floor its
+ * reader recorded in the consumed bucket. This is the stream's retention; limits retention keeps
+ * everything else, so a consumer whose reader is away, or whose server forgot what it had sent
+ * (see consumer-reader.ts), still finds its messages in the stream. Not the consumers' own
+ * acknowledgement floors: after a restart, nats-server 2.9.10 kept a consumer's floor where it
+ * was (and messages listed as awaiting an acknowledgement that had been acknowledged) for as
+ * long as new deliveries kept coming, so the stream would have filled up.
+ *
+ * Any process may run it at any time: a purge below a floor is idempotent and floors only grow.
+ * A declared consumer without a floor for this stream incarnation (its reader never ran, or not
+ * since the stream was created) stops the trimming: the stream then fills, and publishing is
+ * refused with 503, as with a consumer that does not read. Returns the messages deleted.
  */
-export async function trimConsumed(jsm: JetStreamManager, settings: EventStreamSettings): Promise<number> {
+export async function trimConsumed(jsm: JetStreamManager, floors: KV, settings: EventStreamSettings, epoch: string): Promise<number> {
   let floor = Number.POSITIVE_INFINITY;
   for (const spec of settings.consumers) {
     for (const name of consumerNames(spec, settings.partitions)) {
-      const info = await jsm.consumers.info(settings.name, name);
-      floor = Math.min(floor, info.ack_floor.stream_seq);
+      const entry = await floors.get(name);
+      if (!entry || entry.operation !== 'PUT') return 0;
+      const recorded = entry.json<ConsumedFloor>();
+      if (recorded.epoch !== epoch || !Number.isSafeInteger(recorded.seq)) return 0;
+      floor = Math.min(floor, recorded.seq);
     }
   }
   if (!Number.isFinite(floor) || floor <= 0) return 0;

@@ -254,7 +254,7 @@ if (missing) {
       }
     });
 
-    it('keeps a message until every declared consumer acknowledged it, then trims it', async () => {
+    it('keeps a message until the reader of every declared consumer committed it, then trims it', async () => {
       const options = fresh({ trimEveryMs: 0 }, { consumers: [{ name: 'store' }, { name: 'detect' }] });
       const store = await JetStreamBus.open(options);
       const detect = await JetStreamBus.open({ ...options, consumer: { name: 'detect' } });
@@ -264,10 +264,10 @@ if (missing) {
         const held = async () => (await jsm.streams.info(options.stream!.name!)).state.messages;
         await store.publish(suiteEvents(20, 'trim'));
         await pullAll(store, 20);
-        assert.equal(await store.trim(), 0, 'detect has not acknowledged any');
+        assert.equal(await store.trim(), 0, 'detect has not committed any');
         assert.equal(await held(), 20);
         await pullAll(detect, 10, { maxEvents: 10 });
-        assert.equal(await trimmed(store, 10), 10, 'what both acknowledged goes');
+        assert.equal(await trimmed(store, 10), 10, 'what both committed goes');
         await pullAll(detect, 10);
         assert.equal(await trimmed(detect, 10), 10);
         assert.equal(await held(), 0);
