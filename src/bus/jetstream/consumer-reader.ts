@@ -511,7 +511,7 @@ export class ConsumerReader {
    * the consumer's delivered sequence back over it but still lists it as awaiting an ack.
    */
   depth(): number {
-    const held = this.inFlight.size + this.buffered.size + (this.recovery?.remaining ?? 0);
+    const held = this.inFlight.size + this.buffered.size + Math.max(0, this.recovery?.remaining ?? 0);
     let undelivered: number;
     if (this.partition === undefined) {
       const last = Math.max(this.snapshot.delivered + this.snapshot.pending, this.highestStored);
