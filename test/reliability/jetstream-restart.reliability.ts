@@ -9,18 +9,17 @@
  * twice or the reader could not place is counted, not hidden (a second copy is dropped by id by
  * the ClickHouse store); the stream is trimmed once both readers committed everything.
  *
- * And what nats-server 2.9 does on its own, without Vigil: an interest-retention stream (what
- * the bus used before) with one durable consumer that reads nothing, 4 pipelined publishers,
- * the server stopped with SIGTERM three times: how many acknowledged messages the restarted
- * stream does not hold (a figure: it depends on how long the shutdown takes). With limits
- * retention (what the bus uses now) it must be 0.
+ * With the interest retention the stream had before, the SIGTERM case lost 450-500 of the 6,000
+ * acknowledged events in both of our runs, 450 and 500 (docs/scaling.md, "What an acknowledgement means on
+ * nats-server 2.9"); the same publishes against nats-server alone lost 0-45 of ~17,000, so that
+ * is no test: how long the shutdown window lasts depends on the consumers' state.
  * Figures: bench/results/reliability-jetstream-restart.json.
  */
 import { strict as assert } from 'node:assert';
 import { after, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, RetentionPolicy, StorageType, AckPolicy } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { JetStreamBus, type JetStreamBusOptions } from '../../src/bus/jetstream/jetstream-bus.js';
 import { createEvent, type Event } from '../../src/core/event.js';
 import { natsServerMissing, startNatsServer, type NatsCluster } from '../support/nats-server.js';
@@ -143,69 +142,3 @@ for (const [signal, restart] of [['SIGTERM', sigterm], ['SIGKILL', sigkill]] as 
   });
 }
 
-/** Acknowledged publishes to a stream that nobody reads, across a SIGTERM: how many it does not hold afterwards. */
-async function unstoredAcrossSigterm(retention: RetentionPolicy): Promise<{ acked: number; notHeld: number }> {
-  const server = await startNatsServer();
-  servers.push(server);
-  const nc = await connect({ servers: [...server.urls], maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  try {
-    const jsm = await jetstreamManager(nc);
-    const js = jetstream(nc, { timeout: 2000 });
-    await jsm.streams.add({ name: 'PROBE', subjects: ['probe.>'], retention, storage: StorageType.File });
-    // Interest retention keeps a message until this consumer acknowledged it, which it never does.
-    await jsm.consumers.add('PROBE', { durable_name: 'idle', ack_policy: AckPolicy.Explicit });
-    const acked = new Set<number>();
-    let stopping = false;
-    const publisher = async (n: number) => {
-      for (let i = 0; !stopping; i++) {
-        const acks = await Promise.allSettled(Array.from({ length: 64 }, (_, j) => js.publish(`probe.${n}`, `m${n}-${i}-${j}`)));
-        for (const a of acks) if (a.status === 'fulfilled') acked.add(a.value.seq);
-        if (acks.every((a) => a.status === 'rejected')) await sleep(50);
-      }
-    };
-    // The shutdown window is short (0.4 ms to 30 ms in our runs): three restarts.
-    for (let round = 0; round < 3; round++) {
-      stopping = false;
-      const publishing = Array.from({ length: SENDERS }, (_, n) => publisher(n));
-      await sleep(1000);
-      await server.nodes[0]!.stop();
-      await sleep(300);
-      stopping = true;
-      await Promise.all(publishing);
-      await server.nodes[0]!.start();
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(200)) {
-        if (await jsm.streams.info('PROBE').then(() => true, () => false)) break;
-      }
-    }
-    // Every sequence the stream holds, read through an ephemeral consumer without acks.
-    const reader = await jsm.consumers.add('PROBE', { ack_policy: AckPolicy.None, mem_storage: true });
-    const consumer = await js.consumers.get('PROBE', reader.name);
-    const held = new Set<number>();
-    for (let pending = reader.num_pending; pending > 0; ) {
-      const batch = await consumer.fetch({ max_messages: Math.min(1000, pending), expires: 2000 });
-      let got = 0;
-      for await (const m of batch) {
-        got++;
-        held.add(m.seq);
-        pending = m.info.pending;
-      }
-      if (got === 0) break;
-    }
-    return { acked: acked.size, notHeld: [...acked].filter((seq) => !held.has(seq)).length };
-  } finally {
-    await nc.close();
-  }
-}
-
-it('nats-server 2.9 itself: acknowledged publishes the stream does not hold after a SIGTERM, interest retention against limits', { timeout: 120_000, skip: missing }, async (t) => {
-  const interest = await unstoredAcrossSigterm(RetentionPolicy.Interest);
-  const limits = await unstoredAcrossSigterm(RetentionPolicy.Limits);
-  figures.push(
-    { label: 'nats-server alone, interest retention: acknowledged messages not held after a SIGTERM restart', value: interest.notHeld, unit: 'messages', note: `of ${interest.acked} acknowledged` },
-    { label: 'nats-server alone, limits retention: acknowledged messages not held after a SIGTERM restart', value: limits.notHeld, unit: 'messages', note: `of ${limits.acked} acknowledged` },
-  );
-  details['server-alone'] = { interest, limits };
-  t.diagnostic(JSON.stringify(details['server-alone']));
-  // What the bus relies on: a limits stream holds every message it acknowledged.
-  assert.equal(limits.notHeld, 0, 'a limits stream holds every acknowledged message');
-});
