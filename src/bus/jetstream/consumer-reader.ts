@@ -5,14 +5,14 @@
  * Ordering is what makes the store's checkpoint mean something. JetStream delivers first copies
  * in stream order, but a delivery can go missing (the reader died with it, or the consumer's
  * leader died with it on the wire), and the server sends it again only once its ack wait has
- * passed, behind newer ones, or never: nats-server 2.9 restarted after a SIGKILL restores a
- * durable consumer whose delivered sequence is past messages it no longer lists as awaiting an
- * acknowledgement. So when a reader starts and the consumer delivered messages past its
- * acknowledgement floor, or it sees a hole in the delivery sequence, it reads the missing stream
- * sequences from the stream itself (a short-lived ephemeral consumer from that sequence, on the
- * same filter: the stream keeps every message some declared consumer has not acknowledged, see
- * `trimConsumed`) and holds newer deliveries back until those were handed out first
- * ("recovery"). Within one reader a
+ * passed, behind newer ones, or never (nats-server 2.9.10 restarted after a SIGKILL restored
+ * durable consumers of an interest stream with their delivered sequence past messages no longer
+ * listed as awaiting an acknowledgement). So when a reader starts and the consumer delivered
+ * messages past its acknowledgement floor, or it sees a hole in the delivery sequence, it reads
+ * the missing stream sequences from the stream itself (a short-lived ephemeral consumer from
+ * that sequence, on the same filter: the stream keeps every message some declared consumer has
+ * not committed, see `trimConsumed`) and holds newer deliveries back until those were handed out
+ * first ("recovery"). Within one reader a
  * message is handed out once: a copy of a message it holds replaces the old copy (its ack must
  * answer the newest delivery); a copy of one it committed recently is acknowledged again; a copy
  * it cannot place is handed out (at worst a duplicate, never a loss).

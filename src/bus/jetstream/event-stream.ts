@@ -171,7 +171,7 @@ export async function ensureEventStream(jsm: JetStreamManager, settings: EventSt
   if (have.retention === RetentionPolicy.Interest && have.storage === StorageType.File && have.subjects.includes(wanted.subjects![0]!)) {
     // Retention cannot change in place. An interest stream loses acknowledged events on a
     // restart of nats-server 2.9 (see the top of this file), so it is not used as it is.
-    throw new VigilError('config-invalid', `the stream was created by an earlier Vigil with interest retention, which nats-server 2.9 can lose acknowledged events with when it restarts; Vigil now needs limits retention (it trims what every consumer acknowledged itself). Stop ingest, let the store and detect roles read the stream empty (vigil_queue_depth 0), delete it (nats stream rm ${settings.name}) and start again: it is created anew`, { where });
+    throw new VigilError('config-invalid', `the stream was created by an earlier Vigil with interest retention, which nats-server 2.9 can lose acknowledged events with when it restarts; Vigil now needs limits retention (it deletes what every consumer committed itself). Stop ingest, let the store and detect roles read the stream empty (vigil_queue_depth 0), delete it (nats stream rm ${settings.name}) and start again: it is created anew`, { where });
   }
   if (have.retention !== RetentionPolicy.Limits || have.storage !== StorageType.File || !have.subjects.includes(wanted.subjects![0]!)) {
     throw new VigilError('config-invalid', `the stream exists with other subjects, retention or storage (${have.subjects.join(' ')}, ${have.retention}, ${have.storage}); Vigil needs ${wanted.subjects![0]}, limits, file: use another stream name or delete this one`, { where });
