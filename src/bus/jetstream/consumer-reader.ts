@@ -167,8 +167,12 @@ export class ConsumerReader {
     // Delivered to an earlier reader and not acknowledged as a whole: read from the stream now
     // rather than wait for the server to send them again (after the ack wait, or, when it forgot
     // them in a crash, never). What the store's checkpoint covers is stored already.
+    // Read before the start resolves, so `depth()` counts them from the first call.
     const floor = Math.max(info.ack_floor.stream_seq, this.options.from ?? 0);
-    if (info.delivered.stream_seq > floor) this.fill(floor + 1, info.delivered.stream_seq);
+    if (info.delivered.stream_seq > floor) {
+      this.fill(floor + 1, info.delivered.stream_seq);
+      await this.fills;
+    }
     // Keep what this reader holds from being sent again while the pipeline works on it.
     const every = Math.max(500, Math.floor(this.options.ackWaitMs / 3));
     this.keepAlive = setInterval(() => this.markWorking(), every);
