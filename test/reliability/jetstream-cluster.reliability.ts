@@ -8,7 +8,8 @@
  *
  * Asserted: every acknowledged event reaches the reader (0 lost), the reader sees every event
  * once (retried publishes are recognised by `Nats-Msg-Id` within the duplicate window), and the
- * stream is empty once the reader committed everything (interest retention).
+ * stream is empty once the reader committed everything (the bus trims what every declared
+ * consumer committed).
  * Figures (bench/results/reliability-jetstream-cluster.json): events/s published with acks,
  * consumed/s, lost, duplicates, de-duplicated retries, time until publishing works again after
  * the kill, time for the restarted node to be ready and current.

@@ -5,9 +5,14 @@
  * Ordering is what makes the store's checkpoint mean something. JetStream delivers first copies
  * in stream order, but a delivery can go missing (the reader died with it, or the consumer's
  * leader died with it on the wire), and the server sends it again only once its ack wait has
- * passed, behind newer ones. So when a reader starts and finds messages still pending from an
- * earlier reader, or sees a hole in the delivery sequence, it holds newer deliveries back until
- * the missing ones came back and were handed out first ("recovery"). Within one reader a
+ * passed, behind newer ones, or never (nats-server 2.9.10 restarted after a SIGKILL restored
+ * durable consumers of an interest stream with their delivered sequence past messages no longer
+ * listed as awaiting an acknowledgement). So when a reader starts and the consumer delivered
+ * messages past its acknowledgement floor, or it sees a hole in the delivery sequence, it reads
+ * the missing stream sequences from the stream itself (a short-lived ephemeral consumer from
+ * that sequence, on the same filter: the stream keeps every message some declared consumer has
+ * not committed, see `trimConsumed`) and holds newer deliveries back until those were handed out
+ * first ("recovery"). Within one reader a
  * message is handed out once: a copy of a message it holds replaces the old copy (its ack must
  * answer the newest delivery); a copy of one it committed recently is acknowledged again; a copy
  * it cannot place is handed out (at worst a duplicate, never a loss).
@@ -17,7 +22,7 @@
  * Messages are acknowledged one by one when their batch is committed (explicit acks: an AckAll
  * would also acknowledge an earlier reader's messages still waiting to come back).
  */
-import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { Event } from '../../core/event.js';
 
 export interface ConsumerReaderOptions {
@@ -60,8 +65,10 @@ export interface ReaderStats {
   skippedStored: number;
   /** Messages committed but delivered again (an acknowledgement lost): acknowledged again. */
   reacknowledged: number;
-  /** Deliveries that never arrived (a hole in the delivery sequence); they come back later. */
+  /** Deliveries that never arrived (a hole in the delivery sequence). */
   lostDeliveries: number;
+  /** Messages missing from the deliveries that were read from the stream itself (then handed out). */
+  readFromStream: number;
   /** Messages that are not events (published by something else): acknowledged and dropped. */
   notEvents: number;
   /** Events whose id this reader handed out shortly before (stored twice by the stream): dropped. */
@@ -79,9 +86,11 @@ interface HandedOut {
 }
 
 interface Recovery {
-  /** Of the messages delivered to an earlier reader, how many were still unacknowledged when this reader started. */
+  /** Missing deliveries not yet back (redelivered, or read from the stream). */
   remaining: number;
-  readonly deadline: number;
+  /** Reads of missing stream sequences still running. */
+  fills: number;
+  deadline: number;
 }
 
 /** Positions: `<seq>@<epoch>` for the all-events consumer, `p<partition>:<seq>@<epoch>` for one partition. */
@@ -98,8 +107,10 @@ export function parsePosition(position: string): { partition: number | undefined
 }
 
 export class ConsumerReader {
-  readonly stats: ReaderStats = { delivered: 0, redeliveredHeld: 0, skippedStored: 0, reacknowledged: 0, lostDeliveries: 0, notEvents: 0, duplicateIds: 0 };
+  readonly stats: ReaderStats = { delivered: 0, redeliveredHeld: 0, skippedStored: 0, reacknowledged: 0, lostDeliveries: 0, readFromStream: 0, notEvents: 0, duplicateIds: 0 };
   readonly partition: number | undefined;
+  /** The durable consumer's name. */
+  readonly consumer: string;
   private readonly options: ConsumerReaderOptions;
   /** Ready to hand out, in stream order. */
   private ready: JsMsg[] = [];
@@ -122,6 +133,10 @@ export class ConsumerReader {
   /** The consumer's delivery sequence of the last delivery received. */
   private lastDelivery = 0;
   private recovery: Recovery | undefined;
+  /** Messages read from the stream (an ephemeral consumer without acks): nothing to acknowledge. */
+  private readonly fromStream = new WeakSet<JsMsg>();
+  /** Reads of missing ranges, one after the other. */
+  private fills: Promise<void> = Promise.resolve();
   private messages: ConsumerMessages | undefined;
   private closed = false;
   private running: Promise<void> | undefined;
@@ -134,10 +149,12 @@ export class ConsumerReader {
   private storedSinceSnapshot = 0;
   private storedTotal = 0;
   private highestStored = 0;
+  private consumed: number | undefined;
 
   constructor(options: ConsumerReaderOptions) {
     this.options = options;
     this.partition = options.partition;
+    this.consumer = options.consumer;
   }
 
   /** Reads the consumer's state (to know what an earlier reader left) and starts reading. */
@@ -147,8 +164,14 @@ export class ConsumerReader {
     this.highestSeen = info.delivered.stream_seq;
     this.lastDelivery = info.delivered.consumer_seq;
     this.takeSnapshot(info.num_pending, info.delivered.stream_seq, this.storedTotal);
-    if (info.num_ack_pending > 0) {
-      this.recovery = { remaining: info.num_ack_pending, deadline: Date.now() + 2 * this.options.ackWaitMs + 10_000 };
+    // Delivered to an earlier reader and not acknowledged as a whole: read from the stream now
+    // rather than wait for the server to send them again (after the ack wait, or, when it forgot
+    // them in a crash, never). What the store's checkpoint covers is stored already.
+    // Read before the start resolves, so `depth()` counts them from the first call.
+    const floor = Math.max(info.ack_floor.stream_seq, this.options.from ?? 0);
+    if (info.delivered.stream_seq > floor) {
+      this.fill(floor + 1, info.delivered.stream_seq);
+      await this.fills;
     }
     // Keep what this reader holds from being sent again while the pipeline works on it.
     const every = Math.max(500, Math.floor(this.options.ackWaitMs / 3));
@@ -175,7 +198,7 @@ export class ConsumerReader {
 
   private receive(m: JsMsg): void {
     const seq = m.seq;
-    this.noteDelivery(m.info.deliverySequence);
+    this.noteDelivery(m.info.deliverySequence, seq);
     const first = seq > this.highestSeen;
     if (first) {
       this.highestSeen = seq;
@@ -210,21 +233,77 @@ export class ConsumerReader {
       insertInOrder(this.ready, m);
       this.options.onReady();
     }
-    if (this.recovery && this.recovery.remaining <= 0) this.endRecovery();
+    if (this.recovery && this.recovery.remaining <= 0 && this.recovery.fills <= 0) this.endRecovery();
   }
 
   /**
    * Every delivery, first or repeated, takes the next delivery sequence: a jump means
-   * deliveries that never arrived. They come back after the ack wait, so newer ones wait.
-   * (After the consumer's leader moved, the sequence may also step back; that is no hole.)
+   * deliveries that never arrived, so newer ones wait. Lost first deliveries lie between the
+   * highest stream sequence seen and this one: they are read from the stream. Lost repeated
+   * deliveries are still pending on the server, which sends them again after the ack wait.
+   * (After the consumer's leader moved, or the server restarted, the sequence may also step
+   * back; that is no hole.)
    */
-  private noteDelivery(sequence: number): void {
+  private noteDelivery(sequence: number, streamSeq: number): void {
     if (this.lastDelivery > 0 && sequence > this.lastDelivery + 1) {
       const lost = sequence - this.lastDelivery - 1;
       this.stats.lostDeliveries += lost;
-      this.recovery = { remaining: (this.recovery?.remaining ?? 0) + lost, deadline: Date.now() + 2 * this.options.ackWaitMs + 10_000 };
+      const recovery = this.recover();
+      recovery.remaining += lost;
+      if (streamSeq > this.highestSeen + 1) this.fill(this.highestSeen + 1, streamSeq - 1);
     }
     this.lastDelivery = sequence;
+  }
+
+  private recover(): Recovery {
+    const deadline = Date.now() + 2 * this.options.ackWaitMs + 10_000;
+    if (this.recovery) this.recovery.deadline = deadline;
+    else this.recovery = { remaining: 0, fills: 0, deadline };
+    return this.recovery;
+  }
+
+  /**
+   * Reads stream sequences `from`..`to` on this reader's filter from the stream and hands out
+   * those this reader does not hold, committed lately, or find covered by the store's checkpoint,
+   * before anything newer. Reads run one after the other and are retried until they succeed.
+   */
+  private fill(from: number, to: number): void {
+    if (to < from) return;
+    this.recover().fills++;
+    this.fills = this.fills.then(async () => {
+      for (let attempt = 0; !this.closed; attempt++) {
+        try {
+          const messages = await readStreamRange(this.options, from, to);
+          for (const m of messages) this.supply(m);
+          return;
+        } catch (error) {
+          if (attempt === 0) this.options.onWarning(`NATS consumer ${this.options.consumer}: reading stream sequences ${from}-${to} failed (${(error as Error).message}); retrying`);
+          await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+        }
+      }
+    }).finally(() => {
+      if (!this.recovery) return;
+      this.recovery.fills--;
+      if (this.recovery.fills <= 0 && this.recovery.remaining <= 0) this.endRecovery();
+      else this.options.onReady();
+    });
+  }
+
+  /** A message read from the stream, standing for a delivery that did not come. */
+  private supply(m: JsMsg): void {
+    const seq = m.seq;
+    if (this.inFlight.has(seq) || this.buffered.has(seq) || this.committed.has(seq)) return;
+    if (this.options.from !== undefined && seq <= this.options.from) return;
+    this.fromStream.add(m);
+    this.stats.readFromStream++;
+    if (this.recovery) this.recovery.remaining--;
+    this.buffered.set(seq, m);
+    insertInOrder(this.ready, m);
+  }
+
+  /** Acknowledges a delivery (a message read from the stream has no one to acknowledge to). */
+  private ack(m: JsMsg): void {
+    if (!this.fromStream.has(m)) m.ack();
   }
 
   private endRecovery(): void {
@@ -279,14 +358,14 @@ export class ConsumerReader {
         const event = decodeEvent(m);
         if (!event) {
           // Not ours to interpret; acknowledged so it does not block the stream's retention.
-          m.ack();
+          this.ack(m);
           this.stats.notEvents++;
           this.options.onWarning(`NATS stream ${this.options.stream}: message ${m.seq} on ${m.subject} is not a Vigil event; dropped`);
           continue;
         }
         if (this.recent.has(event.id)) {
           // The first copy was handed out: it stands for this one (committed or in flight).
-          m.ack();
+          this.ack(m);
           this.stats.duplicateIds++;
           continue;
         }
@@ -330,7 +409,7 @@ export class ConsumerReader {
         const m = this.inFlight.get(seq);
         this.inFlight.delete(seq);
         if (!m) continue;
-        m.ack();
+        this.ack(m);
         this.rememberCommitted(seq);
       }
     }
@@ -353,19 +432,23 @@ export class ConsumerReader {
   /** Tells the server this reader is still working on what it holds, so it is not sent again. */
   private markWorking(): void {
     try {
-      for (const m of this.inFlight.values()) m.working();
-      for (const m of this.buffered.values()) m.working();
+      for (const m of this.inFlight.values()) if (!this.fromStream.has(m)) m.working();
+      for (const m of this.buffered.values()) if (!this.fromStream.has(m)) m.working();
     } catch {
       // Disconnected: the next tick tries again; the worst case is a redelivery, dropped above.
     }
   }
 
-  /** Refreshes the server's view for `depth()`; also ends a recovery whose messages are gone. */
-  async refresh(): Promise<void> {
+  /**
+   * Refreshes the server's view for `depth()` and `consumedThrough()`; also ends a recovery whose
+   * messages are gone. `streamLast` is the stream's last sequence, read before this call.
+   */
+  async refresh(streamLast = 0): Promise<void> {
     const storedBefore = this.storedTotal;
     const info = await this.options.jsm.consumers.info(this.options.stream, this.options.consumer);
     this.takeSnapshot(info.num_pending, info.delivered.stream_seq, storedBefore);
-    if (this.recovery) {
+    this.noteConsumed(info.num_pending, info.delivered.stream_seq, streamLast);
+    if (this.recovery && this.recovery.fills <= 0) {
       const mine = this.inFlight.size + this.buffered.size;
       if (info.num_ack_pending <= mine) {
         // Nothing is pending elsewhere: what was missing came back, was acknowledged by
@@ -376,6 +459,32 @@ export class ConsumerReader {
         this.endRecovery();
       }
     }
+  }
+
+  /**
+   * Stream sequence up to which every message on this reader's filter is committed (by this
+   * reader, or skipped as stored), or undefined until known: what the stream may delete for it.
+   */
+  consumedThrough(): number | undefined {
+    return this.consumed;
+  }
+
+  /**
+   * Everything below the lowest message this reader holds is committed: messages are handed out
+   * in stream order and committed in that order, and a missing one puts the reader in recovery
+   * (no answer then). Holding nothing, everything up to the highest it received is committed;
+   * and when the server has nothing more for it either, everything up to the stream's end.
+   */
+  private noteConsumed(undelivered: number, delivered: number, streamLast: number): void {
+    if (this.recovery) return;
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const seq of this.inFlight.keys()) lowest = Math.min(lowest, seq);
+    for (const seq of this.buffered.keys()) lowest = Math.min(lowest, seq);
+    let through: number;
+    if (Number.isFinite(lowest)) through = lowest - 1;
+    else if (undelivered === 0 && delivered <= this.highestSeen) through = Math.max(this.highestSeen, streamLast);
+    else through = this.highestSeen;
+    if (this.consumed === undefined || through > this.consumed) this.consumed = through;
   }
 
   private takeSnapshot(pending: number, delivered: number, storedBefore: number): void {
@@ -406,7 +515,7 @@ export class ConsumerReader {
    * the consumer's delivered sequence back over it but still lists it as awaiting an ack.
    */
   depth(): number {
-    const held = this.inFlight.size + this.buffered.size + (this.recovery?.remaining ?? 0);
+    const held = this.inFlight.size + this.buffered.size + Math.max(0, this.recovery?.remaining ?? 0);
     let undelivered: number;
     if (this.partition === undefined) {
       const last = Math.max(this.snapshot.delivered + this.snapshot.pending, this.highestStored);
@@ -431,8 +540,8 @@ export class ConsumerReader {
    */
   async handBack(): Promise<void> {
     try {
-      for (const m of this.inFlight.values()) m.nak();
-      for (const m of this.buffered.values()) m.nak();
+      for (const m of this.inFlight.values()) if (!this.fromStream.has(m)) m.nak();
+      for (const m of this.buffered.values()) if (!this.fromStream.has(m)) m.nak();
     } catch {
       // Disconnected: the server sends them again after the ack wait instead.
     }
@@ -441,7 +550,49 @@ export class ConsumerReader {
     this.ready = [];
     this.held = [];
     await this.running;
+    await this.fills;
   }
+}
+
+/**
+ * The messages of stream sequences `from`..`to` on the reader's filter, read through an
+ * ephemeral consumer without acknowledgements (in memory, deleted afterwards, and by the server
+ * after a minute unused should this process die first). It does not touch the durable consumer.
+ */
+async function readStreamRange(options: ConsumerReaderOptions, from: number, to: number): Promise<JsMsg[]> {
+  const { js, jsm, stream } = options;
+  const durable = await jsm.consumers.info(stream, options.consumer);
+  const filter = durable.config.filter_subject;
+  const info = await jsm.consumers.add(stream, {
+    ack_policy: AckPolicy.None,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: from,
+    ...(filter ? { filter_subject: filter } : {}),
+    mem_storage: true,
+    inactive_threshold: 60_000 * 1_000_000,
+  });
+  const found: JsMsg[] = [];
+  try {
+    const consumer = await js.consumers.get(stream, info.name);
+    let pending = info.num_pending;
+    let last = from - 1;
+    while (last < to && pending > 0) {
+      // No more than are there: the fetch then ends without waiting for its expiry.
+      const batch = await consumer.fetch({ max_messages: Math.min(1000, pending), expires: 2000 });
+      let got = 0;
+      for await (const m of batch) {
+        got++;
+        last = m.seq;
+        pending = m.info.pending;
+        if (m.seq <= to) found.push(m);
+        if (m.seq >= to || pending === 0) break;
+      }
+      if (got === 0) break;
+    }
+  } finally {
+    await jsm.consumers.delete(stream, info.name).catch(() => undefined);
+  }
+  return found;
 }
 
 function insertInOrder(list: JsMsg[], m: JsMsg): void {

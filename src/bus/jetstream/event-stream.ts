@@ -7,15 +7,20 @@
  * - file storage, `replicas` 1 on one server and 3 in a cluster: a publish is acknowledged once
  *   the stream leader (R1) or a quorum of replicas (R3) has written it; nats-server 2.9 cannot
  *   be told to fsync before that acknowledgement.
- * - interest retention: a message goes once every declared consumer has acknowledged it, like
- *   the embedded log deleting segments the store committed. Consumers must exist before the
- *   first publish, or events published before them are not kept for them: hence declared here.
+ * - limits retention, trimmed by the bus (`trimConsumed`) up to the lowest floor the declared
+ *   consumers' readers recorded: a message goes once every declared consumer committed it and
+ *   everything before it. Not interest retention, because nats-server 2.9 acknowledges a publish
+ *   to an interest stream that has no consumers at that moment without storing it, and while it
+ *   shuts down (SIGTERM) it stops the consumers before the stream: every publish acknowledged in
+ *   that window (tens of milliseconds, hundreds of events) was lost (docs/scaling.md, "What an
+ *   acknowledgement means on nats-server 2.9").
  * - discard new with `maxBytes`: when the consumers fall that far behind, publishing is refused
  *   (ingest answers 503) instead of silently dropping the oldest events.
  * - the duplicate window: a sender that retries a batch after a timeout within the window is
  *   de-duplicated by event id (`Nats-Msg-Id`).
  */
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
 import { VigilError } from '../../core/errors.js';
 import { checkPartitionCount, checkSubjectPrefix, DEFAULT_PARTITIONS, DEFAULT_SUBJECT_PREFIX, isSubjectToken, partitionFilter, streamSubjects } from './event-subjects.js';
 
@@ -39,7 +44,10 @@ export interface EventStreamSettings {
   readonly maxMessageBytes: number;
   /** Retried publishes of the same event id within this window are stored once. */
   readonly duplicateWindowMs: number;
-  /** Every consumer that must see every event; created with the stream. */
+  /**
+   * Every consumer that must see every event; created with the stream. The stream keeps a
+   * message until all of them committed it (see `trimConsumed`).
+   */
   readonly consumers: readonly EventConsumerSpec[];
   /** An unacknowledged delivery is sent again after this long (the bus keeps its own alive). */
   readonly ackWaitMs: number;
@@ -99,7 +107,7 @@ function streamConfig(settings: EventStreamSettings): Partial<StreamConfig> & { 
     name: settings.name,
     description: describe(settings),
     subjects: [streamSubjects(settings.subjectPrefix)],
-    retention: RetentionPolicy.Interest,
+    retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     num_replicas: settings.replicas,
     discard: DiscardPolicy.New,
@@ -160,8 +168,13 @@ export async function ensureEventStream(jsm: JetStreamManager, settings: EventSt
   if (existingPartitions !== settings.partitions) {
     throw new VigilError('config-invalid', `the stream holds ${Number.isNaN(existingPartitions) ? 'an unknown number of' : existingPartitions} partitions, the configuration asks for ${settings.partitions}: the partition count cannot change on a live stream (configure ${existingPartitions}, or drain and delete the stream)`, { where });
   }
-  if (have.retention !== RetentionPolicy.Interest || have.storage !== StorageType.File || !have.subjects.includes(wanted.subjects![0]!)) {
-    throw new VigilError('config-invalid', `the stream exists with other subjects, retention or storage (${have.subjects.join(' ')}, ${have.retention}, ${have.storage}); Vigil needs ${wanted.subjects![0]}, interest, file: use another stream name or delete this one`, { where });
+  if (have.retention === RetentionPolicy.Interest && have.storage === StorageType.File && have.subjects.includes(wanted.subjects![0]!)) {
+    // Retention cannot change in place. An interest stream loses acknowledged events on a
+    // restart of nats-server 2.9 (see the top of this file), so it is not used as it is.
+    throw new VigilError('config-invalid', `the stream was created by an earlier Vigil with interest retention, which nats-server 2.9 can lose acknowledged events with when it restarts; Vigil now needs limits retention (it deletes what every consumer committed itself). Stop ingest, let the store and detect roles read the stream empty (vigil_queue_depth 0), delete it (nats stream rm ${settings.name}) and start again: it is created anew`, { where });
+  }
+  if (have.retention !== RetentionPolicy.Limits || have.storage !== StorageType.File || !have.subjects.includes(wanted.subjects![0]!)) {
+    throw new VigilError('config-invalid', `the stream exists with other subjects, retention or storage (${have.subjects.join(' ')}, ${have.retention}, ${have.storage}); Vigil needs ${wanted.subjects![0]}, limits, file: use another stream name or delete this one`, { where });
   }
   if (
     have.num_replicas !== settings.replicas ||
@@ -201,4 +214,51 @@ async function ensureConsumer(jsm: JetStreamManager, settings: EventStreamSettin
     if (!isNotFound(error, CONSUMER_NOT_FOUND)) throw error;
     await jsm.consumers.add(settings.name, wanted);
   }
+}
+
+/** The KV bucket where each declared consumer's reader records how far it has committed. */
+export function consumedBucketName(settings: EventStreamSettings): string {
+  return `${settings.name}_CONSUMED`;
+}
+
+/** What a reader records: every message on its filter up to `seq` is committed; `epoch` names the stream incarnation. */
+export interface ConsumedFloor {
+  readonly seq: number;
+  readonly epoch: string;
+}
+
+/** The bucket of consumed floors, created with the stream's replicas if it does not exist. */
+export async function openConsumedFloors(js: JetStreamClient, settings: EventStreamSettings): Promise<KV> {
+  return new Kvm(js).create(consumedBucketName(settings), { history: 1, replicas: settings.replicas, storage: StorageType.File });
+}
+
+/**
+ * Deletes what every declared consumer has committed: the messages up to the lowest floor its
+ * reader recorded in the consumed bucket. This is the stream's retention; limits retention keeps
+ * everything else, so a consumer whose reader is away, or whose server forgot what it had sent
+ * (see consumer-reader.ts), still finds its messages in the stream. Not the consumers' own
+ * acknowledgement floors: after a restart, nats-server 2.9.10 kept a consumer's floor where it
+ * was (and messages listed as awaiting an acknowledgement that had been acknowledged) for as
+ * long as new deliveries kept coming, so the stream would have filled up.
+ *
+ * Any process may run it at any time: a purge below a floor is idempotent and floors only grow.
+ * A declared consumer without a floor for this stream incarnation (its reader never ran, or not
+ * since the stream was created) stops the trimming: the stream then fills, and publishing is
+ * refused with 503, as with a consumer that does not read. Returns the messages deleted.
+ */
+export async function trimConsumed(jsm: JetStreamManager, floors: KV, settings: EventStreamSettings, epoch: string): Promise<number> {
+  let floor = Number.POSITIVE_INFINITY;
+  for (const spec of settings.consumers) {
+    for (const name of consumerNames(spec, settings.partitions)) {
+      const entry = await floors.get(name);
+      if (!entry || entry.operation !== 'PUT') return 0;
+      const recorded = entry.json<ConsumedFloor>();
+      if (recorded.epoch !== epoch || !Number.isSafeInteger(recorded.seq)) return 0;
+      floor = Math.min(floor, recorded.seq);
+    }
+  }
+  if (!Number.isFinite(floor) || floor <= 0) return 0;
+  // Purge with `seq` deletes the messages below it.
+  const result = await jsm.streams.purge(settings.name, { seq: floor + 1 });
+  return result.purged;
 }

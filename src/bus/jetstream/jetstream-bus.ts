@@ -11,19 +11,23 @@
  *   of the batches up to it.
  * - `depth` is computed from cached consumer (or stream) state refreshed every second, never a
  *   request per call.
+ * - Every reader records how far it has committed in a KV bucket (`<stream>_CONSUMED`), and every
+ *   bus trims the stream every few seconds (`trimEveryMs`) up to what all declared consumers
+ *   committed (`trimConsumed`): that is the stream's retention.
  *
  *   const bus = await JetStreamBus.open({ servers: ['nats://10.0.0.1:4222'], stream: { replicas: 3 }, consumer: { name: 'store' } });
  *   const worker = await JetStreamBus.open({ servers, stream, consumer: { name: 'detect', partitions: [3, 7] } });
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
 import type { Bus, BusBatch } from '../../core/bus.js';
 import type { Event } from '../../core/event.js';
 import { VigilError } from '../../core/errors.js';
 import type { Metrics } from '../../core/metrics.js';
 import { ConsumerReader, parsePosition, type ReaderStats } from './consumer-reader.js';
 import { EventPublisher, type PublishStats } from './event-publisher.js';
-import { DEFAULT_STREAM_SETTINGS, ensureEventStream, partitionConsumerName, type EventConsumerSpec, type EventStreamSettings } from './event-stream.js';
+import { DEFAULT_STREAM_SETTINGS, ensureEventStream, openConsumedFloors, partitionConsumerName, trimConsumed, type ConsumedFloor, type EventConsumerSpec, type EventStreamSettings } from './event-stream.js';
 import { hostRoutingKey, type RoutingKey } from './event-subjects.js';
 
 export interface JetStreamConsumerOptions {
@@ -77,12 +81,20 @@ export interface JetStreamBusOptions {
   readonly lingerMs?: number;
   /** How often the cached depth is refreshed from the server (default 1 s). */
   readonly depthRefreshMs?: number;
+  /**
+   * How often this bus deletes from the stream what every declared consumer committed
+   * (default 5 s; 0: never, another process does it). Until then such messages count towards
+   * the stream's `maxBytes`.
+   */
+  readonly trimEveryMs?: number;
   readonly metrics?: Metrics;
   readonly onWarning?: (message: string) => void;
 }
 
 export interface JetStreamBusStats {
   readonly publish: PublishStats;
+  /** Messages this bus deleted from the stream once every declared consumer had committed them. */
+  readonly trimmed: number;
   readonly readers: Readonly<Record<string, ReaderStats>>;
 }
 
@@ -96,6 +108,13 @@ export class JetStreamBus implements Bus {
   private readonly byPartition = new Map<number | undefined, ConsumerReader>();
   private readonly options: JetStreamBusOptions;
   private readonly refresher: NodeJS.Timeout;
+  private readonly trimmer: NodeJS.Timeout | undefined;
+  private readonly floors: KV;
+  private readonly epoch: string;
+  /** Per reader, the floor last written to the consumed bucket. */
+  private readonly written = new Map<ConsumerReader, number>();
+  private trimming = false;
+  private trimmed = 0;
   private nextReader = 0;
   private wake: (() => void) | undefined;
   private closed = false;
@@ -109,6 +128,8 @@ export class JetStreamBus implements Bus {
     ownsConnection: boolean;
     jsm: JetStreamManager;
     readers: ConsumerReader[];
+    floors: KV;
+    epoch: string;
   }) {
     this.options = parts.options;
     this.settings = parts.settings;
@@ -116,6 +137,8 @@ export class JetStreamBus implements Bus {
     this.ownsConnection = parts.ownsConnection;
     this.jsm = parts.jsm;
     this.readers = parts.readers;
+    this.floors = parts.floors;
+    this.epoch = parts.epoch;
     for (const r of this.readers) this.byPartition.set(r.partition, r);
     const prefix = this.settings.subjectPrefix;
     this.publisher = new EventPublisher(parts.nc, {
@@ -135,6 +158,11 @@ export class JetStreamBus implements Bus {
     });
     this.refresher = setInterval(() => void this.refresh(), parts.options.depthRefreshMs ?? 1000);
     this.refresher.unref();
+    const trimEvery = parts.options.trimEveryMs ?? 5000;
+    if (trimEvery > 0) {
+      this.trimmer = setInterval(() => void this.trim(), trimEvery);
+      this.trimmer.unref();
+    }
   }
 
   /** Connects, creates or checks the stream and its consumers, and starts the readers. */
@@ -158,9 +186,10 @@ export class JetStreamBus implements Bus {
       const js = jetstream(nc, { timeout: 5000 });
       const info = await ensureEventStream(jsm, settings);
       const epoch = Date.parse(info.created).toString(36);
+      const floors = await openConsumedFloors(js, settings);
       const from = fromPositions(options.from, epoch, warn);
       const readers: ConsumerReader[] = [];
-      const bus = new JetStreamBus({ options, settings, nc, ownsConnection, jsm, readers });
+      const bus = new JetStreamBus({ options, settings, nc, ownsConnection, jsm, readers, floors, epoch });
       if (options.consumer) {
         const partitions = options.consumer.partitions;
         const plan: { name: string; partition: number | undefined }[] = partitions === undefined
@@ -258,7 +287,7 @@ export class JetStreamBus implements Bus {
   stats(): JetStreamBusStats {
     const readers: Record<string, ReaderStats> = {};
     for (const r of this.readers) readers[r.partition === undefined ? 'all' : `p${r.partition}`] = { ...r.stats };
-    return { publish: { ...this.publisher.stats, failedCalls: { ...this.publisher.stats.failedCalls } }, readers };
+    return { publish: { ...this.publisher.stats, failedCalls: { ...this.publisher.stats.failedCalls } }, trimmed: this.trimmed, readers };
   }
 
   /** The connection, for a caller that shares it (KV state, health checks). */
@@ -273,7 +302,10 @@ export class JetStreamBus implements Bus {
     this.refreshing = true;
     try {
       if (this.readers.length > 0) {
-        await Promise.all(this.readers.map((r) => r.refresh()));
+        // The stream's end first: a reader that has everything up to it may say so.
+        const streamLast = (await this.jsm.streams.info(this.settings.name)).state.last_seq;
+        await Promise.all(this.readers.map((r) => r.refresh(streamLast)));
+        await this.recordConsumed();
       } else {
         const storedBefore = this.streamSnapshot.storedSince;
         const info = await this.jsm.streams.info(this.settings.name);
@@ -289,10 +321,38 @@ export class JetStreamBus implements Bus {
     if (this.readers.some((r) => r.hasReady())) this.wake?.();
   }
 
+  /** Writes each reader's consumed floor to the bucket when it moved. */
+  private async recordConsumed(): Promise<void> {
+    for (const reader of this.readers) {
+      const seq = reader.consumedThrough();
+      if (seq === undefined || seq <= (this.written.get(reader) ?? -1)) continue;
+      const floor: ConsumedFloor = { seq, epoch: this.epoch };
+      await this.floors.put(reader.consumer, JSON.stringify(floor));
+      this.written.set(reader, seq);
+    }
+  }
+
+  /** Deletes what every declared consumer committed; resolves with how many messages went. */
+  async trim(): Promise<number> {
+    if (this.trimming || this.closed) return 0;
+    this.trimming = true;
+    try {
+      const purged = await trimConsumed(this.jsm, this.floors, this.settings, this.epoch);
+      this.trimmed += purged;
+      return purged;
+    } catch {
+      // A server or leader is away, or a declared consumer is missing: nothing is deleted.
+      return 0;
+    } finally {
+      this.trimming = false;
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.refresher);
+    clearInterval(this.trimmer);
     this.wake?.();
     await this.publisher.close();
     for (const r of this.readers) r.stopReading();

@@ -71,8 +71,9 @@ function streamSettings(scaleOut: ScaleOutConfig) {
     partitions: nats.partitions,
     replicas: nats.replicas,
     maxBytes: nats.maxBytes,
-    // Declared by whichever role starts first, so no event is published before both consumers
-    // exist. Partitioned detection reads one consumer per event partition (detect-p<n>).
+    // Declared by whichever role starts first, so no event is published before every consumer
+    // exists; the stream keeps an event until all of them committed it. Partitioned detection
+    // reads one consumer per event partition (detect-p<n>).
     consumers: [{ name: STORE_CONSUMER }, { name: DETECT_CONSUMER, ...(scaleOut.detect ? { partitioned: true } : {}) }],
   };
 }
