@@ -44,6 +44,7 @@ import { REPO_ROOT } from './vigil-server.js';
 import { createToken } from '../src/api/auth/tokens.js';
 import { PostgresStateStore } from '../src/store/postgres/postgres-state-store.js';
 import { TEST_POSTGRES_URL, postgresUnavailable } from '../src/store/postgres/postgres-test-server.js';
+import { ChdbEngine } from '../src/store/clickhouse/chdb-engine.js';
 import { CORPUS_ROOT, corpusHas } from '../test/support/corpus.js';
 import { natsServerMissing, startNatsServer, type NatsCluster } from '../test/support/nats-server.js';
 
@@ -448,7 +449,24 @@ interface StoreRun {
   readonly ingestSec: number;
   readonly cpuSec: Record<string, number>;
   readonly clickhouseBytes: number;
+  /** The events table after OPTIMIZE … FINAL (parts merged, as after a day of background merges). */
+  readonly clickhouseMerged: { readonly rows: number; readonly bytesOnDisk: number; readonly compressed: number; readonly uncompressed: number };
   readonly streamBytesPerEvent: number;
+}
+
+/** Merges the events table's parts (what ClickHouse does in the background) and reads its size. */
+async function mergedEventsTable(path: string): Promise<StoreRun['clickhouseMerged']> {
+  const engine = await ChdbEngine.open(path);
+  try {
+    await engine.command('OPTIMIZE TABLE events FINAL');
+    const [row] = await engine.rows(
+      "SELECT sum(rows), sum(bytes_on_disk), sum(data_compressed_bytes), sum(data_uncompressed_bytes) FROM system.parts WHERE active AND database = currentDatabase() AND table = 'events'",
+    );
+    const [rows, bytesOnDisk, compressed, uncompressed] = (row ?? []).map(Number);
+    return { rows: rows ?? 0, bytesOnDisk: bytesOnDisk ?? 0, compressed: compressed ?? 0, uncompressed: uncompressed ?? 0 };
+  } finally {
+    await engine.close();
+  }
 }
 
 /** Ingest and the store role (ClickHouse embedded) alone, on the same workload. */
@@ -491,8 +509,9 @@ async function runStore(load: Workload, log: (line: string) => void): Promise<St
       // The detect-p consumers never ran here, so the stream still holds every event.
       streamBytesPerEvent: state.streamBytes / Math.max(1, state.streamMessages),
       clickhouseBytes: folderBytes(join(p.dir, 'clickhouse')),
+      clickhouseMerged: await mergedEventsTable(join(p.dir, 'clickhouse')),
     };
-    log(`scale-out-roles: store: ${run.events} events stored in ${endToEndSec.toFixed(1)} s = ${Math.round(run.events / endToEndSec)} events/s; CPU ${JSON.stringify(Object.fromEntries(Object.entries(cpuSec).map(([k, v]) => [k, Number(v.toFixed(1))])))} s; ClickHouse ${(run.clickhouseBytes / run.events).toFixed(0)} B/event`);
+    log(`scale-out-roles: store: ${run.events} events stored in ${endToEndSec.toFixed(1)} s = ${Math.round(run.events / endToEndSec)} events/s; CPU ${JSON.stringify(Object.fromEntries(Object.entries(cpuSec).map(([k, v]) => [k, Number(v.toFixed(1))])))} s; ClickHouse ${(run.clickhouseBytes / run.events).toFixed(0)} B/event (folder), ${(run.clickhouseMerged.bytesOnDisk / Math.max(1, run.clickhouseMerged.rows)).toFixed(0)} B/event (events table merged)`);
     return run;
   } finally {
     for (const r of roles.reverse()) await stopChild(r.child, 10_000);
@@ -536,7 +555,12 @@ export async function benchScaleOutRoles(options: ScaleOutRolesOptions): Promise
   figures.push({ label: 'bytes per event as sent (request bodies)', value: Math.round(load.bytes / load.lines), unit: 'B' });
   figures.push({ label: 'JetStream events stream, bytes per event', value: Math.round(store.streamBytesPerEvent), unit: 'B' });
   figures.push({ label: 'JetStream detect partition log, bytes per record', value: last.detectRecordBytes === null ? null : Math.round(last.detectRecordBytes), unit: 'B', note: `${(last.detectRecords / last.events).toFixed(2)} records per event (W=${last.workers})` });
-  figures.push({ label: 'ClickHouse (chdb) folder, bytes per event', value: Math.round(store.clickhouseBytes / store.events), unit: 'B', note: 'whole folder: parts before merges, indexes, chain tables, metadata' });
+  figures.push({ label: 'ClickHouse (chdb) folder, bytes per event', value: Math.round(store.clickhouseBytes / store.events), unit: 'B', note: 'whole folder as the store role left it: parts before merges, indexes, chain tables, metadata' });
+  const merged = store.clickhouseMerged;
+  figures.push({
+    label: 'ClickHouse events table after OPTIMIZE FINAL, bytes per event', value: merged.rows ? Math.round(merged.bytesOnDisk / merged.rows) : null, unit: 'B',
+    note: `${merged.rows} rows; data ${(merged.uncompressed / Math.max(1, merged.rows)).toFixed(0)} B/event uncompressed, ${(merged.compressed / Math.max(1, merged.rows)).toFixed(0)} compressed`,
+  });
   figures.push({ label: 'PostgreSQL alerts table, bytes per alert', value: last.alerts ? Math.round(alertsBytes / last.alerts) : null, unit: 'B', note: `${last.alerts} alerts (${(last.alerts / last.events * 1000).toFixed(2)} per 1,000 events), table with indexes` });
   figures.push({ label: 'PostgreSQL all state tables, bytes per event', value: Math.round((stateBytes / last.events) * 10) / 10, unit: 'B', note: 'alerts, deliveries, checkpoints, rule days… (fixed-size tables included)' });
 
