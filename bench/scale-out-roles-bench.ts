@@ -54,6 +54,7 @@ const EVENT_PARTITIONS = 8;
 const LINES_PER_REQUEST = 500;
 const CONCURRENT_REQUESTS = 4;
 const CLK_TCK = 100;
+const BATCH = 5000;
 const CLI = join(REPO_ROOT, 'src/cli/main.ts');
 const FIXTURE_RULES = fileURLToPath(new URL('../test/fixtures/sigma/partition', import.meta.url));
 /** Nothing may take longer than this to drain; a stuck run fails rather than hangs. */
@@ -317,7 +318,8 @@ async function phase(name: string, workers: number, rules: readonly string[]): P
       `  clickhouse: { path: "${join(dir, 'clickhouse')}" }`,
       `  postgres: { url: "${url.href}", schema: ${schema}, poolSize: 4 }`,
       `  detect: { partitions: ${PARTITIONS}, workers: ${workers}, worker: ${worker}, checkpointSeconds: 1 }`,
-      'pipeline: { batchSize: 500 }',
+      // The default batch size (5,000), which docs/deploy.md advises for the store role.
+      `pipeline: { batchSize: ${BATCH} }`,
       `detection: { builtin: true, rules: [${rules.map((r) => JSON.stringify(r)).join(', ')}], reloadSeconds: 0 }`,
       'log: { level: warn }',
       '',
@@ -572,6 +574,7 @@ export async function benchScaleOutRoles(options: ScaleOutRolesOptions): Promise
     details: {
       workload: { kind: load.kind, events: load.lines, requests: load.requests.length, bodyBytes: load.bytes, rules: ['built-in', ...load.rules] },
       partitions: PARTITIONS,
+      batchSize: BATCH,
       eventPartitions: EVENT_PARTITIONS,
       cores: availableParallelism(),
       runs,
