@@ -250,6 +250,27 @@ async function backendPids(client: pg.Client, application: string): Promise<numb
   return rows.rows.map((r) => r.pid);
 }
 
+/** Peak resident memory (VmHWM) of a process in MiB, or undefined when it is gone. */
+function peakRssMiB(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Per role name, the largest peak RSS of its processes (MiB). */
+function peakRss(roles: readonly RoleProcess[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of roles) {
+    const name = r.name.startsWith('detect') ? 'detect' : r.name;
+    const rss = peakRssMiB(r.pid);
+    if (rss !== undefined) out[name] = Math.max(out[name] ?? 0, rss);
+  }
+  return out;
+}
+
 /** CPU seconds of a set of processes, by name; PostgreSQL backends summed as `postgres`. */
 class CpuMeter {
   readonly #start = new Map<number, number>();
@@ -352,6 +373,8 @@ interface WorkerRun {
   readonly ingestSec: number;
   readonly refused: number;
   readonly cpuSec: Record<string, number>;
+  /** Peak RSS per role (MiB; detect: the largest worker). */
+  readonly peakRssMiB: Record<string, number>;
   readonly streamBytesPerEvent: number;
   readonly detectRecords: number;
   readonly detectRecordBytes: number | null;
@@ -427,6 +450,7 @@ async function runWorkers(workers: number, load: Workload, log: (line: string) =
       ingestSec: sent.seconds,
       refused: sent.refused,
       cpuSec,
+      peakRssMiB: peakRss(roles),
       streamBytesPerEvent: state.streamBytes / Math.max(1, state.streamMessages),
       detectRecords: lastRecord,
       detectRecordBytes,
@@ -450,6 +474,7 @@ interface StoreRun {
   readonly endToEndSec: number;
   readonly ingestSec: number;
   readonly cpuSec: Record<string, number>;
+  readonly peakRssMiB: Record<string, number>;
   readonly clickhouseBytes: number;
   /** The events table after OPTIMIZE … FINAL (parts merged, as after a day of background merges). */
   readonly clickhouseMerged: { readonly rows: number; readonly bytesOnDisk: number; readonly compressed: number; readonly uncompressed: number };
@@ -501,6 +526,7 @@ async function runStore(load: Workload, log: (line: string) => void): Promise<St
     }
     const endToEndSec = (performance.now() - started) / 1000;
     const cpuSec = { ...(await meter.end()), sender: sent.cpuSec };
+    const rss = peakRss(roles);
     for (const r of roles.reverse()) await stopChild(r.child, 30_000);
     roles.length = 0;
     const run: StoreRun = {
@@ -508,6 +534,7 @@ async function runStore(load: Workload, log: (line: string) => void): Promise<St
       endToEndSec,
       ingestSec: sent.seconds,
       cpuSec,
+      peakRssMiB: rss,
       // The detect-p consumers never ran here, so the stream still holds every event.
       streamBytesPerEvent: state.streamBytes / Math.max(1, state.streamMessages),
       clickhouseBytes: folderBytes(join(p.dir, 'clickhouse')),
@@ -551,6 +578,10 @@ export async function benchScaleOutRoles(options: ScaleOutRolesOptions): Promise
   }
   figures.push({ label: 'store: ingest → store role (ClickHouse chdb) end to end', value: Math.round(store.events / store.endToEndSec), unit: 'events/s', note: `${store.events} events in ${store.endToEndSec.toFixed(1)} s` });
   for (const name of ['ingest', 'store', 'nats']) figures.push({ label: `store phase: CPU per event, ${name}`, value: perEventUs(store.cpuSec[name], store.events), unit: 'µs' });
+  const rss: Record<string, number | undefined> = { ...runs.at(-1)!.peakRssMiB, store: store.peakRssMiB['store'] };
+  for (const name of ['ingest', 'detect', 'store']) {
+    figures.push({ label: `peak RSS (VmHWM), ${name}${name === 'detect' ? ` (largest of ${runs.at(-1)!.workers} workers)` : ''}`, value: rss[name] ?? null, unit: 'MiB' });
+  }
   const last = runs.at(-1)!;
   const alertsBytes = last.postgres['alerts'] ?? 0;
   const stateBytes = Object.values(last.postgres).reduce((a, b) => a + b, 0);
