@@ -379,6 +379,9 @@ interface WorkerRun {
   readonly detectRecords: number;
   readonly detectRecordBytes: number | null;
   readonly alerts: number;
+  /** Detections the alerts hold (sum of their counts), and distinct (rule, group key) pairs among them. */
+  readonly alertDetections: number;
+  readonly alertGroups: number;
   /** The rules that raised the most alerts, with their counts. */
   readonly topRules: readonly { rule: string; alerts: number }[];
   readonly postgres: Record<string, number>;
@@ -441,7 +444,9 @@ async function runWorkers(workers: number, load: Workload, log: (line: string) =
     const endToEndSec = (performance.now() - started) / 1000;
     const cpuSec = { ...(await meter.end()), sender: sent.cpuSec };
     const events = state.lastSeq;
-    const [alertRow] = (await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${p.schema}".alerts`)).rows;
+    const [alertRow] = (await client.query<{ n: string; detections: string; groups: string }>(
+      `SELECT count(*) AS n, coalesce(sum("count"), 0) AS detections, count(DISTINCT (rule_id, group_key)) AS groups FROM "${p.schema}".alerts`,
+    )).rows;
     const top = await client.query<{ rule: string; n: string }>(`SELECT rule_id AS rule, count(*) AS n FROM "${p.schema}".alerts GROUP BY rule_id ORDER BY count(*) DESC LIMIT 8`);
     const run: WorkerRun = {
       workers,
@@ -455,6 +460,8 @@ async function runWorkers(workers: number, load: Workload, log: (line: string) =
       detectRecords: lastRecord,
       detectRecordBytes,
       alerts: Number(alertRow!.n),
+      alertDetections: Number(alertRow!.detections),
+      alertGroups: Number(alertRow!.groups),
       topRules: top.rows.map((r) => ({ rule: r.rule, alerts: Number(r.n) })),
       postgres: await tableBytes(client, p.schema),
       control,
