@@ -81,7 +81,7 @@ interface Workload {
 
 /** The corpus-derived workload, or generated NDJSON without the corpus. */
 function workload(events: number): Workload {
-  const sigmaRules = ['linux', 'web'].map((d) => join(CORPUS_ROOT, 'sigma', 'rules', d)).filter((p) => corpusHas('sigma', 'rules'));
+  const sigmaRules = ['linux', 'web'].filter((d) => corpusHas('sigma', 'rules', d)).map((d) => join(CORPUS_ROOT, 'sigma', 'rules', d));
   if (corpusHas('loghub', 'OpenSSH_2k.log')) {
     const groups = loadCorpusTemplates(CORPUS_ROOT, CORPUS_GROUPS.filter((g) => g.group !== 'zeek'));
     const end = Date.now();
