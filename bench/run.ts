@@ -5,10 +5,11 @@
  *   npm run bench -- --only search --events 100000
  *   VIGIL_BENCH_HISTORY_EVENTS=1000000 npm run bench -- --only history
  *   npm run bench -- --only jetstream-bus --events 100000
+ *   npm run bench -- --only scale-out-roles --events 100000
  *
- * Options: --only NAME[,NAME] (parsers, enrich, sigma, detection-partitions, syslog-tcp, ndjson-ingest, search, history, jetstream-bus), --duration SECONDS (every
+ * Options: --only NAME[,NAME] (parsers, enrich, sigma, detection-partitions, syslog-tcp, ndjson-ingest, search, history, jetstream-bus, scale-out-roles), --duration SECONDS (every
  * run; default 60 for syslog-tcp, 20 per batch size for ndjson-ingest), --events N (search and sigma,
- * default 1,000,000; jetstream-bus, default 100,000), --server src|dist|PATH (the CLI to start: TypeScript sources through tsx,
+ * default 1,000,000; jetstream-bus, default 100,000; scale-out-roles, default 100,000), --server src|dist|PATH (the CLI to start: TypeScript sources through tsx,
  * the build, or any CLI entry file; default src), --connections N (syslog, default 4),
  * --framing newline|octet-counted|mixed (default newline), --concurrency N (ingest, default 8),
  * --keep (leave the temporary folders: server data and log, rsyslog output).
@@ -28,9 +29,10 @@ import { benchSigma } from './sigma-bench.js';
 import { benchDetectionPartitions } from './detection-partitions-bench.js';
 import { benchHistory, historyEventCount } from './history-bench.js';
 import { benchJetStreamBus } from './jetstream-bus-bench.js';
+import { benchScaleOutRoles } from './scale-out-roles-bench.js';
 import { REPO_ROOT, type ServerBuild } from './vigil-server.js';
 
-const BENCHMARKS = ['parsers', 'enrich', 'sigma', 'detection-partitions', 'syslog-tcp', 'ndjson-ingest', 'search', 'history', 'jetstream-bus'] as const;
+const BENCHMARKS = ['parsers', 'enrich', 'sigma', 'detection-partitions', 'syslog-tcp', 'ndjson-ingest', 'search', 'history', 'jetstream-bus', 'scale-out-roles'] as const;
 type BenchName = (typeof BENCHMARKS)[number];
 
 const FRAMINGS: readonly SyslogFraming[] = ['newline', 'octet-counted', 'mixed'];
@@ -90,6 +92,8 @@ const runners: Record<BenchName, () => Promise<BenchResult>> = {
   history: async () => benchHistory({ events: historyEventCount(), log }),
   // Against the machine's nats-server on 4222 (VIGIL_BENCH_NATS_URL); skipped when none answers.
   'jetstream-bus': () => benchJetStreamBus({ events: Math.round(positive(values.events, 'events', 100_000)), log }),
+  // Its own nats-server and PostgreSQL schema per phase; --events default 100,000 per phase (about 4 minutes here).
+  'scale-out-roles': () => benchScaleOutRoles({ events: Math.round(positive(values.events, 'events', 100_000)), log }),
 };
 
 const results: BenchResult[] = [];

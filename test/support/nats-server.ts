@@ -41,6 +41,8 @@ export interface NatsNode {
   kill(): Promise<void>;
   stop(): Promise<void>;
   running(): boolean;
+  /** The running process's id (benchmarks read its CPU time from /proc), undefined when stopped. */
+  pid(): number | undefined;
   log(): string;
 }
 
@@ -84,6 +86,7 @@ function nodeOf(spec: NodeSpec): NatsNode {
     monitorPort: spec.monitorPort,
     storeDir: join(spec.dir, 'store'),
     running: alive,
+    pid: () => (alive() ? child!.pid : undefined),
     log: () => output,
     async start() {
       if (alive()) return;
