@@ -26,8 +26,7 @@
  * correlation or behaviour rule of every kind over the SSH rules) and, when the corpus is
  * there, SigmaHQ's Linux and web rules.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +39,7 @@ import type { BenchResult, Figure } from './bench-result.js';
 import { removeTempDir, stopChild, trackChild, trackTempDir } from './child-processes.js';
 import { CORPUS_GROUPS, historyBatches, loadCorpusTemplates } from './history-generator.js';
 import { ndjsonBody } from './ndjson-events.js';
-import { REPO_ROOT } from './vigil-server.js';
+import { startRole as startRoleProcess, type RoleProcess } from '../test/support/role-process.js';
 import { createToken } from '../src/api/auth/tokens.js';
 import { PostgresStateStore } from '../src/store/postgres/postgres-state-store.js';
 import { TEST_POSTGRES_URL, postgresUnavailable } from '../src/store/postgres/postgres-test-server.js';
@@ -55,7 +54,6 @@ const LINES_PER_REQUEST = 500;
 const CONCURRENT_REQUESTS = 4;
 const CLK_TCK = 100;
 const BATCH = 5000;
-const CLI = join(REPO_ROOT, 'src/cli/main.ts');
 const FIXTURE_RULES = fileURLToPath(new URL('../test/fixtures/sigma/partition', import.meta.url));
 /** Nothing may take longer than this to drain; a stuck run fails rather than hangs. */
 const DRAIN_TIMEOUT_MS = 240_000;
@@ -150,43 +148,8 @@ function folderBytes(path: string): number {
   return total;
 }
 
-interface RoleProcess {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly http: string;
-  output(): string;
-}
-
-async function startRole(name: string, config: string, data: string, role: string): Promise<RoleProcess> {
-  mkdirSync(data, { recursive: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', config, '--data', data, '--role', role, '--listen-http', '127.0.0.1:0'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  trackChild(child, { group: false });
-  let output = '';
-  const keep = (d: Buffer) => {
-    output += d.toString();
-    if (output.length > 100_000) output = output.slice(-50_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} (vigil serve --role ${role}) exited before it was ready:\n${output.slice(-3000)}`);
-    if (Date.now() > deadline) {
-      await stopChild(child, 1000);
-      throw new Error(`${name} (vigil serve --role ${role}) was not ready within 90 s:\n${output.slice(-3000)}`);
-    }
-    try {
-      const info = JSON.parse(readFileSync(join(data, 'server.json'), 'utf8')) as { pid: number; http: string };
-      if (info.pid === child.pid) return { name, child, pid: info.pid, http: info.http, output: () => output };
-    } catch {
-      /* not written yet */
-    }
-    await sleep(100);
-  }
+function startRole(name: string, config: string, data: string, roles: string): Promise<RoleProcess> {
+  return startRoleProcess({ name, config, data, roles, readyWithinMs: 90_000, track: (child) => trackChild(child, { group: false }) });
 }
 
 /** Posts every request, CONCURRENT_REQUESTS at a time; resolves with the time of the last answer. */

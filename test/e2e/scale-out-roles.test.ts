@@ -10,7 +10,7 @@
  * the detect role, suppressions, risk and the rule catalog (src/server/scale-out/detection-link.ts).
  */
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
@@ -23,7 +23,7 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { freePort } from '../../bench/free-port.js';
 import { TEST_POSTGRES_URL, dropSchema, uniqueSchema, withPostgres } from '../../src/store/postgres/postgres-test-server.js';
-import { CLI, REPO } from '../support/vigil-process.js';
+import { startRole as startRoleProcess, type RoleProcess } from '../support/role-process.js';
 import { SseClient } from '../../src/api/sse-client.test-support.js';
 import { NATS_SERVER, natsServerMissing } from '../support/nats-server.js';
 
@@ -31,55 +31,8 @@ const CLOUDTRAIL_RULE = { id: 'a1b35411-a59d-4a20-943e-d259f11400e9', title: 'AW
 const BATCHES = Number(process.env['VIGIL_ROLES_BATCHES'] ?? 60);
 const PER_BATCH = 50;
 
-interface RoleProcess {
-  readonly child: ChildProcess;
-  readonly http: string;
-  output(): string;
-  /** Resolves with the exit code or signal once the process is gone. */
-  stop(signal?: NodeJS.Signals): Promise<string>;
-}
-
-async function startRole(config: string, data: string, role: string): Promise<RoleProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CLI, 'serve', '--config', config, '--data', data, '--role', role, '--listen-http', '127.0.0.1:0', '--listen-syslog', '127.0.0.1:0'],
-    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const keep = (d: Buffer) => {
-    output += d.toString();
-    if (output.length > 400_000) output = output.slice(-200_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
-  let gone: string | undefined;
-  void exited.then((c) => (gone = c));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (gone !== undefined) throw new Error(`vigil serve --role ${role} exited (${gone}) before it was ready:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`vigil serve --role ${role} was not ready within 60 s:\n${output}`);
-    }
-    try {
-      const info = JSON.parse(readFileSync(join(data, 'server.json'), 'utf8')) as { pid: number; http: string };
-      if (info.pid === child.pid) {
-        return {
-          child,
-          http: info.http,
-          output: () => output,
-          stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
-            if (gone === undefined) child.kill(signal);
-            return exited;
-          },
-        };
-      }
-    } catch {
-      /* not written yet */
-    }
-    await sleep(100);
-  }
+function startRole(config: string, data: string, roles: string): Promise<RoleProcess> {
+  return startRoleProcess({ config, data, roles, syslog: true });
 }
 
 interface NatsProcess {
