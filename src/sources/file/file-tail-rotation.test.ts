@@ -116,6 +116,31 @@ describe('FileTailSource under rotation races', () => {
     await tail.stop();
   });
 
+  it('a file found after a rename and copied and truncated before the tail first read it: its lines are read from the copy', async () => {
+    const { file, make, metrics } = await setup();
+    await writeFile(file, lines(0, 1));
+    const sink = new SlowSink();
+    const tail = make();
+    await tail.start(sink);
+    const writer = await open(file, 'a');
+    await rename(file, `${file}.1`);
+    await writeFile(file, lines(10, 12)); // the new generation, found by the next poll
+    await writer.appendFile(lines(1, 2)); // a late line in the renamed file: read before the new one
+    await writer.close();
+    // While the late line is made durable, the new file is rotated by copytruncate, before the
+    // tail read any of it (a loaded machine, a fast writer).
+    sink.duringNextSubmit = async () => {
+      await copyFile(file, `${file}.2`);
+      await truncate(file, 0);
+      await appendFile(file, lines(12, 13));
+    };
+    await tail.poll();
+    await tail.poll();
+    assert.deepEqual(sorted(sink.messages()), [...all(0, 2), ...all(10, 13)]);
+    assert.equal(await lostBytes(metrics, 'no-copy'), 0);
+    await tail.stop();
+  });
+
   it('copytruncate with a write between the copy and the truncation: the line is in neither file, and is counted when the tail had seen it', async () => {
     const { file, make, metrics } = await setup();
     await writeFile(file, lines(0, 2));

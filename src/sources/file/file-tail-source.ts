@@ -78,6 +78,12 @@ interface Tracked {
    * file may have been truncated, and bytes of the new generation here would hide the copy.
    */
   tail: Buffer;
+  /**
+   * The first bytes of this generation, as read (once lines are committed, at most up to
+   * `committed`): with nothing committed yet there is no `tail`, and a file truncated between
+   * being found and being read is told by these, and its copy found by them.
+   */
+  head: Buffer;
   /** The largest size seen of this generation: bytes known to have been in the file. */
   seenSize: number;
   /** The path now names another file (or none): read to the end, then let go once quiet. */
@@ -93,6 +99,8 @@ interface StoredOffset {
   readonly offset: number;
   /** Base64 of the last bytes before `offset` (see Tracked.tail). */
   readonly tail?: string;
+  /** Base64 of the first bytes of the file (see Tracked.head). */
+  readonly head?: string;
 }
 
 /** Bytes of the committed end remembered per file: enough to tell two log lines apart. */
@@ -172,14 +180,14 @@ export class FileTailSource implements Source {
   private async findRotatedWhileDown(current: Map<string, unknown>): Promise<void> {
     for (const [key, known] of this.stored) {
       if (current.has(key) || this.tracked.has(key)) continue;
-      // Same inode and the same bytes before the offset: not a new file that reused the inode.
+      // Same inode and the same bytes at the start and before the offset: not a new file that
+      // reused the inode.
       const found = await findInDirectory(dirname(known.path), async (s, candidate) => {
         if (`${s.dev}:${s.ino}` !== key) return false;
-        if (!known.tail) return true;
         const handle = await open(candidate, 'r').catch(() => undefined);
         if (!handle) return false;
         try {
-          return (await readTail(handle, known.offset)).equals(Buffer.from(known.tail, 'base64'));
+          return await holds(handle, decode(known.head), known.offset, decode(known.tail));
         } finally {
           await handle.close();
         }
@@ -220,7 +228,8 @@ export class FileTailSource implements Source {
     // copytruncate, which also finds the copy holding the lines not yet read.
     const offset = known ? known.offset : this.firstPoll && spec.startAt === 'end' && !followedBefore ? s.size : 0;
     // Offsets saved before the tail was kept have none: trust them as before.
-    const tail = known?.tail ? Buffer.from(known.tail, 'base64') : await readTail(handle, offset);
+    const tail = known?.tail ? decode(known.tail) : await readTail(handle, offset);
+    const head = known?.head ? decode(known.head) : await readTail(handle, Math.min(s.size, TAIL_BYTES));
     const mapper = new FileRecordMapper(
       { tenant: this.options.tenant, input: INPUT, path, maxLineBytes: this.options.maxLineBytes, mapping: this.options.mapping, limits: this.options.limits, zone: this.options.zone },
       spec.format,
@@ -235,7 +244,8 @@ export class FileTailSource implements Source {
       readTail: tail,
       committed: offset,
       tail,
-      seenSize: offset,
+      head,
+      seenSize: Math.max(offset, s.size),
       rotatedAway: false,
       lastActive: performance.now(),
       idlePolls: 0,
@@ -257,11 +267,15 @@ export class FileTailSource implements Source {
     // from the bytes read (see Tracked.tail).
     let readTail = t.readTail;
     let tail = t.tail;
+    let head = t.head;
     while (t.readOffset < size && budget > 0) {
       const { bytesRead } = await t.handle.read(this.buffer, 0, Math.min(READ_CHUNK, size - t.readOffset), t.readOffset);
       if (bytesRead === 0) break;
       const chunk = this.buffer.subarray(0, bytesRead);
       const chunkStart = t.readOffset;
+      if (head.length < TAIL_BYTES && chunkStart <= head.length) {
+        head = Buffer.concat([head, chunk.subarray(head.length - chunkStart, TAIL_BYTES - chunkStart)]);
+      }
       t.readOffset += bytesRead;
       budget -= bytesRead;
       for (const line of t.splitter.push(chunk)) {
@@ -301,16 +315,23 @@ export class FileTailSource implements Source {
       events.push(...t.mapper.flush());
       tail = readTail;
     }
-    if (!(await this.submit(events))) {
+    const durable = await this.submit(events);
+    if (durable) {
+      t.readTail = readTail;
+      if (consumed > 0) {
+        t.committed += consumed;
+        t.tail = tail;
+        this.dirty = true;
+      }
+    }
+    // Once lines are committed, the head covers only them: a copy ends at least there, while
+    // bytes after it may be in neither file (copytruncate's window) and must not make the
+    // copy unrecognisable.
+    t.head = t.committed > 0 ? head.subarray(0, Math.min(TAIL_BYTES, t.committed)) : head;
+    if (!durable) {
       // Not durable: read the same lines again next round.
       this.rewind(t);
       return;
-    }
-    t.readTail = readTail;
-    if (consumed > 0) {
-      t.committed += consumed;
-      t.tail = tail;
-      this.dirty = true;
     }
     if (finished) {
       await t.handle.close().catch(() => {});
@@ -333,7 +354,7 @@ export class FileTailSource implements Source {
    * of the file past the copy's end (or at all, with no copy) is lost, and counted.
    */
   private async followTruncation(t: Tracked): Promise<void> {
-    const copy = t.committed > 0 ? await this.findCopy(t) : undefined;
+    const copy = t.committed > 0 || t.head.length > 0 ? await this.findCopy(t) : undefined;
     const lost = Math.max(0, t.seenSize - Math.max(copy?.size ?? 0, t.committed));
     if (lost > 0) this.options.metrics.fileLostBytes.inc({ input: INPUT, reason: copy ? 'not-in-copy' : 'no-copy' }, lost);
     this.options.log?.warn(
@@ -344,15 +365,16 @@ export class FileTailSource implements Source {
     t.readTail = Buffer.alloc(0);
     t.committed = 0;
     t.tail = Buffer.alloc(0);
+    t.head = Buffer.alloc(0);
     t.seenSize = 0;
     t.splitter.flush();
     this.dirty = true;
   }
 
   /**
-   * The copy a copytruncate left next to the file: another file in the same directory whose
-   * bytes before our committed offset are the ones we committed. Followed from that offset to
-   * its end, as a file rotated away.
+   * The copy a copytruncate left next to the file: another file in the same directory that
+   * starts with the bytes the file started with and has the bytes we committed before our
+   * committed offset. Followed from that offset to its end, as a file rotated away.
    */
   private async findCopy(t: Tracked): Promise<{ path: string; size: number } | undefined> {
     const path = await findInDirectory(dirname(t.path), async (s, candidate) => {
@@ -361,7 +383,7 @@ export class FileTailSource implements Source {
       const handle = await open(candidate, 'r').catch(() => undefined);
       if (!handle) return false;
       try {
-        return (await readTail(handle, t.committed)).equals(t.tail);
+        return await holds(handle, t.head, t.committed, t.tail);
       } finally {
         await handle.close();
       }
@@ -369,7 +391,7 @@ export class FileTailSource implements Source {
     if (!path) return undefined;
     const s = await stat(path);
     const key = `${s.dev}:${s.ino}`;
-    this.stored.set(key, { path, offset: t.committed, tail: t.tail.toString('base64') });
+    this.stored.set(key, { path, offset: t.committed, tail: t.tail.toString('base64'), head: t.head.toString('base64') });
     const spec = this.options.paths.find((p) => dirname(p.path) === dirname(t.path)) ?? { path: t.path, format: 'auto', startAt: 'beginning' };
     await this.track(key, path, spec);
     const copy = this.tracked.get(key);
@@ -395,7 +417,9 @@ export class FileTailSource implements Source {
   }
 
   private async saveOffsets(): Promise<void> {
-    for (const t of this.tracked.values()) this.stored.set(t.key, { path: t.path, offset: t.committed, tail: t.tail.toString('base64') });
+    for (const t of this.tracked.values()) {
+      this.stored.set(t.key, { path: t.path, offset: t.committed, tail: t.tail.toString('base64'), head: t.head.toString('base64') });
+    }
     const tmp = `${this.options.offsetsFile}.tmp`;
     await writeFile(tmp, JSON.stringify(Object.fromEntries(this.stored), null, 1), { mode: 0o600 });
     await rename(tmp, this.options.offsetsFile);
@@ -422,10 +446,23 @@ function markRotated(t: Tracked): void {
 
 /**
  * Whether the file is no longer the one we read: shorter than `end` (bytes known to have been
- * there), or other bytes before the committed offset than the ones we read there.
+ * there), or other bytes at its start or before the committed offset than the ones we read.
  */
 async function rewritten(t: Tracked, size: number, end: number): Promise<boolean> {
-  return size < end || !(await readTail(t.handle, t.committed)).equals(t.tail);
+  return size < end || !(await holds(t.handle, t.head, t.committed, t.tail));
+}
+
+/**
+ * Whether a file starts with `head` and has `tail` just before `offset`. Empty ones are not
+ * checked (nothing read yet; offsets saved before they were kept).
+ */
+async function holds(handle: FileHandle, head: Buffer, offset: number, tail: Buffer): Promise<boolean> {
+  if (head.length > 0 && !(await readTail(handle, head.length)).equals(head)) return false;
+  return tail.length === 0 || (await readTail(handle, offset)).equals(tail);
+}
+
+function decode(base64: string | undefined): Buffer {
+  return Buffer.from(base64 ?? '', 'base64');
 }
 
 /** A copy of the last TAIL_BYTES of `before` followed by `more` (the read buffer is reused). */
