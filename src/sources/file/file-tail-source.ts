@@ -9,11 +9,11 @@
  *   until it has been quiet for `rotatedQuietMs`; the new file at the path is read from its
  *   start. A file rotated away while the server was down is found again by its inode in the
  *   directory of its old path and read to its end.
- * - Rotation by copytruncate shows as the bytes before the committed offset changing (the file
- *   shrank, or was emptied and refilled): the tail remembers the last bytes it committed, as it
- *   read them, finds the copy in the same directory by those bytes, reads the copy from the
- *   committed offset to its end, and reads the truncated file from 0. Nothing that reached the
- *   copy is lost. What the writer wrote between the copy and the truncation is in neither file;
+ * - Rotation by copytruncate shows as the file's first bytes or the bytes before the committed
+ *   offset changing, or the file being shorter than seen (emptied, maybe refilled): the tail
+ *   remembers those bytes as it read them, finds the copy in the same directory by them, reads
+ *   the copy from the committed offset to its end, and reads the truncated file from 0. Nothing
+ *   that reached the copy is lost (but for a file of which the tail never saw a byte). What the writer wrote between the copy and the truncation is in neither file;
  *   no reader can get it back (logrotate documents this window; use rotation by rename where
  *   it matters); the part of it the tail had seen is counted in `vigil_file_lost_bytes_total`.
  *   The copy must stay uncompressed until it was read (logrotate's `delaycompress`).
