@@ -39,7 +39,7 @@ class SlowSink implements EventSink {
   }
 }
 
-const ROTATED_QUIET_MS = 1_000;
+const ROTATED_QUIET_MS = 2_000;
 
 async function setup(startAt: TailedPath['startAt'] = 'beginning') {
   const dir = await mkdtemp(join(tmpdir(), 'vigil-rotation-'));
