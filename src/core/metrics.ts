@@ -37,6 +37,7 @@ export class Metrics {
   readonly rulesLoaded: Gauge<'state'>;
   readonly detectSeconds: Histogram;
   readonly udpReceiveBufferDrops: Counter<'input'>;
+  readonly fileLostBytes: Counter<'input' | 'reason'>;
   /** Per UDP input, how to read the kernel's drop count for its socket (read at scrape time). */
   readonly #udpKernelDrops = new Map<string, () => number | undefined>();
 
@@ -152,6 +153,12 @@ export class Metrics {
           if (drops !== undefined) this.inc({ input }, drops);
         }
       },
+    });
+    this.fileLostBytes = new Counter({
+      name: 'vigil_file_lost_bytes_total',
+      help: 'Bytes of a followed file that the tail knew were there but could not read because the file was truncated (copytruncate): no-copy (no copy holding them was found), not-in-copy (written after the copy was made).',
+      labelNames: ['input', 'reason'],
+      registers,
     });
     if (options.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });
   }
