@@ -162,7 +162,8 @@ export class AlertIntake {
       this.#raisedToday.clear();
       this.#noticed.clear();
     }
-    if (this.options.sharedBudget) await this.#readSharedBudget(today);
+    const budgeted = this.options.budget.perRuleDaily > 0 || Object.values(this.options.budget.rules ?? {}).some((n) => n > 0);
+    if (this.options.sharedBudget && budgeted) await this.#readSharedBudget(today);
     const inserts: Alert[] = [];
     const merges = new Map<string, { tenant: string; id: string; add: number; lastSeen: number; eventIds: string[] }>();
     const days = new Map<string, { tenant: string; ruleId: string; day: number; raised: number; grouped: number; suppressed: number; throttled: number }>();
