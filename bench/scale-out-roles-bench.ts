@@ -305,6 +305,8 @@ async function phase(name: string, workers: number, rules: readonly string[]): P
       // The default batch size (5,000), which docs/deploy.md advises for the store role.
       `pipeline: { batchSize: ${BATCH} }`,
       `detection: { builtin: true, rules: [${rules.map((r) => JSON.stringify(r)).join(', ')}], reloadSeconds: 0 }`,
+      // The workload comes over HTTP: no syslog listeners, which would clash with any other Vigil on this machine.
+      'syslog: { udp: false, tcp: false }',
       'log: { level: warn }',
       '',
     ].join('\n'));
@@ -347,6 +349,16 @@ interface WorkerRun {
   readonly alertGroups: number;
   /** The rules that raised the most alerts, with their counts. */
   readonly topRules: readonly { rule: string; alerts: number }[];
+  /**
+   * What the alert intakes did with every detection delivered to them (PostgreSQL rule_days,
+   * summed over the detect processes): raised as a new alert, grouped into an open one,
+   * suppressed, or throttled by the rule's daily budget. Their sum is the detections made; the
+   * alerts' counts hold only the raised and grouped ones. Each detect process keeps its own
+   * budget (docs/scaling.md), so with W workers up to W × the budget is raised.
+   */
+  readonly intake: { raised: number; grouped: number; suppressed: number; throttled: number };
+  /** Detections made per rule (raised + grouped + suppressed + throttled), most first. */
+  readonly detectionsByRule: readonly { rule: string; detections: number; raised: number; throttled: number }[];
   readonly postgres: Record<string, number>;
   readonly control: number;
   readonly loadavg: readonly number[];
@@ -411,6 +423,18 @@ async function runWorkers(workers: number, load: Workload, log: (line: string) =
       `SELECT count(*) AS n, coalesce(sum("count"), 0) AS detections, count(DISTINCT (rule_id, group_key)) AS groups FROM "${p.schema}".alerts`,
     )).rows;
     const top = await client.query<{ rule: string; n: string }>(`SELECT rule_id AS rule, count(*) AS n FROM "${p.schema}".alerts GROUP BY rule_id ORDER BY count(*) DESC LIMIT 8`);
+    const days = await client.query<{ rule: string; raised: string; grouped: string; suppressed: string; throttled: string }>(
+      `SELECT rule_id AS rule, sum(raised) AS raised, sum(grouped) AS grouped, sum(suppressed) AS suppressed, sum(throttled) AS throttled FROM "${p.schema}".rule_days GROUP BY rule_id`,
+    );
+    const intake = { raised: 0, grouped: 0, suppressed: 0, throttled: 0 };
+    const detectionsByRule = days.rows.map((r) => {
+      const [raised, grouped, suppressed, throttled] = [r.raised, r.grouped, r.suppressed, r.throttled].map(Number) as [number, number, number, number];
+      intake.raised += raised;
+      intake.grouped += grouped;
+      intake.suppressed += suppressed;
+      intake.throttled += throttled;
+      return { rule: r.rule, detections: raised + grouped + suppressed + throttled, raised, throttled };
+    }).sort((a, b) => b.detections - a.detections || a.rule.localeCompare(b.rule));
     const run: WorkerRun = {
       workers,
       events,
@@ -426,10 +450,13 @@ async function runWorkers(workers: number, load: Workload, log: (line: string) =
       alertDetections: Number(alertRow!.detections),
       alertGroups: Number(alertRow!.groups),
       topRules: top.rows.map((r) => ({ rule: r.rule, alerts: Number(r.n) })),
+      intake,
+      detectionsByRule,
       postgres: await tableBytes(client, p.schema),
       control,
       loadavg: [load0, loadavg()[0]!],
     };
+    log(`scale-out-roles: W=${workers}: detections made ${intake.raised + intake.grouped + intake.suppressed + intake.throttled} (raised ${intake.raised}, grouped ${intake.grouped}, suppressed ${intake.suppressed}, throttled ${intake.throttled}); ${run.alerts} alerts holding ${run.alertDetections}`);
     log(`scale-out-roles: W=${workers}: ${events} events in ${endToEndSec.toFixed(1)} s = ${Math.round(events / endToEndSec)} events/s end to end; ingest acknowledged ${Math.round(events / sent.seconds)} events/s; CPU ${JSON.stringify(Object.fromEntries(Object.entries(cpuSec).map(([k, v]) => [k, Number(v.toFixed(1))])))} s; control ${control}x`);
     return run;
   } finally {
@@ -542,6 +569,11 @@ export async function benchScaleOutRoles(options: ScaleOutRolesOptions): Promise
     const note = `${r.events} events in ${r.endToEndSec.toFixed(1)} s; 2-thread control ${r.control}x, load ${r.loadavg.map((l) => l.toFixed(1)).join('→')}`;
     figures.push({ label: `W=${r.workers}: end to end (first request → all detect workers committed)`, value: Math.round(r.events / r.endToEndSec), unit: 'events/s', note });
     figures.push({ label: `W=${r.workers}: ingest acknowledged`, value: Math.round(r.events / r.ingestSec), unit: 'events/s', ...(r.refused ? { note: `${r.refused} requests refused (429/503) and retried` } : {}) });
+    const made = r.intake.raised + r.intake.grouped + r.intake.suppressed + r.intake.throttled;
+    figures.push({
+      label: `W=${r.workers}: detections made (alert intakes: raised + grouped + suppressed + throttled)`, value: made, unit: 'detections',
+      note: `raised ${r.intake.raised}, grouped ${r.intake.grouped}, throttled ${r.intake.throttled} (daily budget per rule, kept per detect process); ${r.alerts} alerts holding ${r.alertDetections}`,
+    });
     for (const name of ['ingest', 'detect', 'nats', 'postgres']) {
       figures.push({ label: `W=${r.workers}: CPU per event, ${name}${name === 'detect' ? ` (sum of ${r.workers})` : ''}`, value: perEventUs(r.cpuSec[name], r.events), unit: 'µs' });
     }

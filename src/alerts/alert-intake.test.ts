@@ -160,6 +160,20 @@ describe('alert intake: what a detection becomes', () => {
     assert.equal((await store.listAlerts('default', 100, { ruleId: 'ssh-brute-force' })).length, 4);
   });
 
+  it('keeps one budget per rule across the processes that share the store when told they do (scale-out detect workers)', async () => {
+    const raisedBy = async (sharedBudget: boolean): Promise<number> => {
+      // Two detect workers, each with its intake, alerts in one store; each raises three new alerts of the rule.
+      const [one, two] = [await open({ budget: { perRuleDaily: 3 }, sharedBudget }), await open({ budget: { perRuleDaily: 3 }, sharedBudget })];
+      await one.raise(Array.from({ length: 3 }, (_, i) => detection({ rule: `r-${sharedBudget}`, entities: { 'source.ip': `203.0.113.${i}` } })));
+      await two.raise(Array.from({ length: 3 }, (_, i) => detection({ rule: `r-${sharedBudget}`, entities: { 'source.ip': `198.51.100.${i}` } })));
+      const day = (await store.ruleDays('default', 0)).find((d) => d.ruleId === `r-${sharedBudget}`);
+      assert.equal(day!.raised + day!.throttled, 6);
+      return day!.raised;
+    };
+    assert.equal(await raisedBy(false), 6, 'each process alone: its own budget of 3');
+    assert.equal(await raisedBy(true), 3, 'shared: 3 for both');
+  });
+
   it('adds risk to entities and raises a risk alert when several rules point at one host', async () => {
     const intake = await open({ risk: { points: DEFAULT_RISK_POINTS, threshold: 100, windowMs: 24 * 60 * MINUTE, level: 'high', fields: ['host.name', 'user.name'] } });
     const host = { 'host.name': 'web1' };

@@ -32,6 +32,13 @@ export interface AlertIntakeOptions {
   readonly groupWindowMs: number;
   /** New alerts a rule may raise per UTC day; rule id → its own budget. */
   readonly budget: { readonly perRuleDaily: number; readonly rules?: Readonly<Record<string, number>> };
+  /**
+   * Other processes raise alerts into the same store (scale-out detect workers): before each
+   * batch, today's raised counts are re-read from the store, so the budget is one per rule and
+   * tenant for them all rather than one per process. Not atomic across processes: each may go
+   * over by the new alerts of the batches the others are writing at that moment.
+   */
+  readonly sharedBudget?: boolean;
   readonly risk?: RiskOptions | undefined;
   /** Told of every new alert once it is stored (notifications, automated response); errors are logged. */
   readonly onRaised?: ((alerts: readonly Alert[]) => Promise<void> | void) | undefined;
@@ -81,6 +88,26 @@ export class AlertIntake {
     }
     await intake.refreshSuppressions();
     return intake;
+  }
+
+  /**
+   * Today's raised counts as the store holds them, every process's raises included. A count
+   * below this intake's own is one of its batches not yet written: the higher is kept. When the
+   * store cannot be read, the counts held are used (throttling is noise control; detection goes on).
+   */
+  async #readSharedBudget(today: number): Promise<void> {
+    let days: readonly RuleDay[];
+    try {
+      days = await this.options.store.ruleDays(undefined, today);
+    } catch (error) {
+      this.options.log?.warn({ err: error }, "cannot re-read today's alert counts shared with the other detect workers; throttling on this process's counts for this batch");
+      return;
+    }
+    for (const d of days) {
+      if (d.day !== today) continue;
+      const key = `${d.tenant}\u0000${d.ruleId}`;
+      if (d.raised > (this.#raisedToday.get(key) ?? 0)) this.#raisedToday.set(key, d.raised);
+    }
   }
 
   /** Re-reads the active suppressions (call after adding or deleting one). */
@@ -135,6 +162,8 @@ export class AlertIntake {
       this.#raisedToday.clear();
       this.#noticed.clear();
     }
+    const budgeted = this.options.budget.perRuleDaily > 0 || Object.values(this.options.budget.rules ?? {}).some((n) => n > 0);
+    if (this.options.sharedBudget && budgeted) await this.#readSharedBudget(today);
     const inserts: Alert[] = [];
     const merges = new Map<string, { tenant: string; id: string; add: number; lastSeen: number; eventIds: string[] }>();
     const days = new Map<string, { tenant: string; ruleId: string; day: number; raised: number; grouped: number; suppressed: number; throttled: number }>();

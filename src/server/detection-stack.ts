@@ -43,6 +43,11 @@ export interface DetectionStackOptions {
    * (the embedded ClickHouse engine is held by another process); alerts then carry no event context.
    */
   readonly readsEvents: boolean;
+  /**
+   * Other detect processes raise alerts into the same store (scale-out with several detect
+   * workers): the daily alert budget of each rule is then counted over all of them.
+   */
+  readonly sharedBudget?: boolean;
   /** Used by the alert context to place addresses (the events were enriched before). */
   readonly geoip: GeoIpEnricher | undefined;
   readonly metrics: Metrics;
@@ -156,6 +161,7 @@ export async function openDetectionStack(options: DetectionStackOptions): Promis
     },
     groupWindowMs: config.alerts.groupWindowMinutes * 60_000,
     budget: { perRuleDaily: config.alerts.budget.perRuleDaily, rules: config.alerts.budget.rules },
+    sharedBudget: options.sharedBudget ?? false,
     risk: config.alerts.risk.enabled
       ? { points: config.alerts.risk.points, threshold: config.alerts.risk.threshold, windowMs: config.alerts.risk.windowHours * 3_600_000, level: config.alerts.risk.level, fields: config.alerts.risk.fields }
       : undefined,

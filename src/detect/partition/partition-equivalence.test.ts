@@ -15,7 +15,7 @@ import { generate } from '../../../test/support/generated-detection-stream.js';
 import { LogsourceMap } from '../sigma/logsource-map.js';
 import { loadRules } from '../sigma/rule-loader.js';
 import { InputRoutes } from './input-routes.js';
-import { difference, partitionedRun, singleProcess } from './partitioned-run.test-support.js';
+import { difference, partitionedRun, sharedTenantRun, singleProcess } from './partitioned-run.test-support.js';
 
 const RULES = fileURLToPath(new URL('../../../test/fixtures/sigma/partition-synthetic', import.meta.url));
 const routing = LogsourceMap.load();
@@ -48,6 +48,24 @@ describe('partitioned detection on generated streams', () => {
         assert.deepEqual({ onlySingle: onlyFirst.slice(0, 5), onlyPartitioned: onlySecond.slice(0, 5) }, { onlySingle: [], onlyPartitioned: [] }, `${partitions} partitions`);
         assert.equal(run.detections.length, single.length);
         assert.ok(run.records.every((list) => list.some((rec) => rec.kind === 'input')), 'every partition holds some groups');
+      }
+    });
+  }
+
+  // Scaled out, several stateless stages share one tenant's events (each reads the hosts of its
+  // events partitions) and a partition sees their outputs interleaved. Its result is then that of
+  // one process reading the events in that interleaved order: not the stream's order (a host
+  // read later is late for groups that span hosts), and not more than one process would raise.
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: two stateless stages splitting the hosts equal one process reading in the order they read`, () => {
+      const events = generate(seed, 2500);
+      const hosts = new Map([['ws1', 0], ['ws2', 1], ['srv1', 0], ['dc1', 1]]);
+      for (const batch of [1, 25, 200]) {
+        const run = sharedTenantRun(ruleSet, routing, events, 5, 2, (e) => hosts.get(String(e.fields['Computer'])) ?? 0, batch);
+        assert.ok(run.readOrder.length === events.length && run.readOrder.some((e, i) => e !== events[i]), 'the stages read in another order than the stream');
+        const single = singleProcess(ruleSet, routing, run.readOrder);
+        const { onlyFirst, onlySecond } = difference(single, run.detections);
+        assert.deepEqual({ onlySingle: onlyFirst.slice(0, 5), onlyPartitioned: onlySecond.slice(0, 5) }, { onlySingle: [], onlyPartitioned: [] }, `batches of ${batch}`);
       }
     });
   }

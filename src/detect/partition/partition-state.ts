@@ -39,6 +39,8 @@ export interface PartitionCheckpoint {
   readonly correlations: readonly (readonly [string, string, string, CorrelationSnapshot])[];
   /** [tenant, target, baselines] (each rule's fingerprint is inside). */
   readonly behaviours: readonly (readonly [string, string, BehaviourSnapshot])[];
+  /** [tenant, watermark]: the highest each tenant's marks and inputs reported (absent in checkpoints of older versions). */
+  readonly watermarks?: readonly (readonly [string, number])[];
 }
 
 export class PartitionState {
@@ -46,6 +48,12 @@ export class PartitionState {
   /** tenant → target → engine. */
   readonly #correlations = new Map<string, Map<string, CorrelationEngine>>();
   readonly #behaviours = new Map<string, Map<string, BehaviourEngine>>();
+  /**
+   * Per tenant, the highest watermark any mark or input reported. A correlation engine created
+   * later starts from it: with several stateless stages, another stage's marks may have come
+   * before this target's first input, and that input carries only its own stage's watermark.
+   */
+  readonly #watermarks = new Map<string, number>();
 
   constructor(
     readonly routes: InputRoutes,
@@ -69,6 +77,7 @@ export class PartitionState {
     this.#position = position;
     const out: StatefulDetection[] = [];
     const tenant = record.tenant;
+    if (record.kind !== 'flush' && record.watermark > (this.#watermarks.get(tenant) ?? -Infinity)) this.#watermarks.set(tenant, record.watermark);
     switch (record.kind) {
       case 'input':
         if (record.target.startsWith('c:')) this.#correlate(record, out);
@@ -92,6 +101,9 @@ export class PartitionState {
       engine = this.#newEngine(input.target);
       engines.set(input.target, engine);
     }
+    // A new engine has seen none of the tenant's marks: it starts where they had got to (never
+    // above what this input carries or an earlier record reported, so it closes nothing early).
+    pushHits(out, engine.advance(this.#watermarks.get(input.tenant) ?? -Infinity), input.tenant);
     // What one engine would have closed after the previous match, before this one is seen.
     pushHits(out, engine.advance(input.watermark), input.tenant);
     pushHits(out, engine.observe(matchOf(input)), input.tenant);
@@ -131,7 +143,7 @@ export class PartitionState {
     }
     const behaviours: [string, string, BehaviourSnapshot][] = [];
     for (const [tenant, engines] of this.#behaviours) for (const [target, engine] of engines) behaviours.push([tenant, target, engine.snapshot()]);
-    return { version: 1, partition: this.partition, partitions: this.partitions, position: this.#position, correlations, behaviours };
+    return { version: 1, partition: this.partition, partitions: this.partitions, position: this.#position, correlations, behaviours, watermarks: [...this.#watermarks] };
   }
 
   /** The checkpoint as text, for a checkpoint store. */
@@ -149,6 +161,7 @@ export class PartitionState {
     if (saved.version !== 1) throw new Error(`detection checkpoint version ${String(saved.version)} is not one this Vigil reads (1)`);
     const state = new PartitionState(routes, saved.partition, saved.partitions, options);
     state.#position = saved.position;
+    for (const [tenant, watermark] of saved.watermarks ?? []) state.#watermarks.set(tenant, watermark);
     for (const [tenant, target, fingerprint, snapshot] of saved.correlations) {
       const family = routes.families.get(target);
       if (!family || family.fingerprint !== fingerprint) continue;

@@ -79,6 +79,63 @@ export function partitionedRun(
   return { detections, records };
 }
 
+export interface SharedTenantRun extends PartitionedRun {
+  /** The events in the order the stages read them: batch by batch, stages taking turns. */
+  readonly readOrder: Event[];
+}
+
+/**
+ * Several stateless stages sharing one tenant's events, as scaled-out detect workers share the
+ * events partitions: event i goes to stage `stageOf(event)`, each stage reads its share in order
+ * in batches of `batch`, the stages take turns (batch k of every stage before batch k + 1 of
+ * any), and after each batch the stage's inputs then, if its watermark moved, its watermark
+ * marks reach the partitions, as `statelessLoop` sends them. A flush at the end.
+ */
+export function sharedTenantRun(
+  ruleSet: RuleSet,
+  routing: LogsourceRouting,
+  events: readonly Event[],
+  partitions: number,
+  stages: number,
+  stageOf: (event: Event) => number,
+  batch: number,
+): SharedTenantRun {
+  const stateless = Array.from({ length: stages }, () => new StatelessStage(ruleSet, routing, partitions));
+  const states = Array.from({ length: partitions }, (_, p) => new PartitionState(stateless[0]!.routes, p, partitions));
+  const records: PartitionRecord[][] = Array.from({ length: partitions }, () => []);
+  const detections: string[] = [];
+  const deliver = (list: readonly PartitionRecord[]): void => {
+    for (const r of list) {
+      const log = records[r.partition]!;
+      log.push(r);
+      for (const d of states[r.partition]!.apply(log.length, r)) detections.push(canonical(d));
+    }
+  };
+  const shares: Event[][] = Array.from({ length: stages }, () => []);
+  for (const e of events) shares[stageOf(e)]!.push(e);
+  const readOrder: Event[] = [];
+  const marked = new Array<string>(stages).fill('');
+  for (let at = 0; shares.some((s) => s.length > at); at += batch) {
+    for (let w = 0; w < stages; w++) {
+      const slice = shares[w]!.slice(at, at + batch);
+      if (slice.length === 0) continue;
+      readOrder.push(...slice);
+      const out: StatelessOutput = { detections: [], inputs: [] };
+      for (const e of slice) stateless[w]!.process(e, out);
+      for (const d of out.detections) detections.push(canonical(d));
+      deliver(out.inputs);
+      const marks = stateless[w]!.watermarkMarks();
+      const now = marks.filter((m) => m.partition === 0).map((m) => `${m.tenant}=${m.watermark}`).join(',');
+      if (now !== marked[w]) {
+        deliver(marks);
+        marked[w] = now;
+      }
+    }
+  }
+  for (const stage of stateless) deliver(stage.flushMarks());
+  return { detections, records, readOrder };
+}
+
 /** Multiset difference, for a readable failure: what only `a` has and what only `b` has. */
 export function difference(a: readonly string[], b: readonly string[]): { onlyFirst: string[]; onlySecond: string[] } {
   const count = new Map<string, number>();

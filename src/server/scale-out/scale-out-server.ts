@@ -177,7 +177,9 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
     }
     let detection: DetectionStack | undefined;
     if (roles.has('detect')) {
-      const stack = await openDetectionStack({ config, folder, store, readsEvents: events !== undefined, geoip, metrics, log });
+      // Several detect workers raise alerts into one PostgreSQL: one daily budget per rule for them all.
+      const sharedBudget = (scaleOut.detect?.workers ?? 1) > 1;
+      const stack = await openDetectionStack({ config, folder, store, readsEvents: events !== undefined, sharedBudget, geoip, metrics, log });
       detection = stack;
       cleanups.push(() => stack.close());
       if (events === undefined) log.info('detect role without an event reader (embedded ClickHouse in another process): alerts carry no surrounding events or prevalence; hunts and intel retro-hunts are off');
