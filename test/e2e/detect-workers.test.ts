@@ -11,8 +11,7 @@
  * by detection id).
  */
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +29,7 @@ import { loadRules } from '../../src/detect/sigma/rule-loader.js';
 import type { Alert } from '../../src/core/alert.js';
 import { PostgresStateStore } from '../../src/store/postgres/postgres-state-store.js';
 import { TEST_POSTGRES_URL, adminQuery, dropSchema, uniqueSchema, withPostgres } from '../../src/store/postgres/postgres-test-server.js';
-import { CLI, REPO } from '../support/vigil-process.js';
+import { startRole, type RoleProcess } from '../support/role-process.js';
 import { natsServerMissing, startNatsServer, type NatsCluster } from '../support/nats-server.js';
 
 const RULES = fileURLToPath(new URL('../fixtures/sigma/partition-synthetic', import.meta.url));
@@ -39,49 +38,8 @@ const DETECT_PARTITIONS = 4;
 const TENANTS = ['acme', 'globex'];
 const STREAM = { name: 'VIGIL_EVENTS', partitions: EVENT_PARTITIONS, maxBytes: 256 * 1024 ** 2, consumers: [{ name: 'store' }, { name: 'detect', partitioned: true }] };
 
-interface RoleProcess {
-  output(): string;
-  stop(signal?: NodeJS.Signals): Promise<string>;
-}
-
-async function startDetect(config: string, data: string): Promise<RoleProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', config, '--data', data, '--role', 'detect', '--listen-http', '127.0.0.1:0'], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (d: Buffer) => {
-    output += d.toString();
-    if (output.length > 400_000) output = output.slice(-200_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
-  let gone: string | undefined;
-  void exited.then((c) => (gone = c));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (gone !== undefined) throw new Error(`vigil serve --role detect exited (${gone}) before it was ready:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`vigil serve --role detect was not ready within 60 s:\n${output}`);
-    }
-    try {
-      const info = JSON.parse(readFileSync(join(data, 'server.json'), 'utf8')) as { pid: number };
-      if (info.pid === child.pid) {
-        return {
-          output: () => output,
-          stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
-            if (gone === undefined) child.kill(signal);
-            return exited;
-          },
-        };
-      }
-    } catch {
-      /* not written yet */
-    }
-    await sleep(100);
-  }
+function startDetect(config: string, data: string): Promise<RoleProcess> {
+  return startRole({ config, data, roles: 'detect' });
 }
 
 /** What an alert shows of a correlation or behaviour detection, comparable with a DetectionRun's. */
