@@ -31,6 +31,7 @@ import { loadRules } from '../src/detect/sigma/rule-loader.js';
 import { corpusHas } from '../test/support/corpus.js';
 import { corpusEvents, interleaved } from '../test/support/corpus-events.js';
 import type { WorkerData, WorkerDone, WorkerSetup } from './detection-partitions-worker.js';
+import { twoThreadControl } from './cpu-control.js';
 
 const PARTITIONS = 8;
 const CHUNK = 500;
@@ -95,27 +96,6 @@ async function runWorkers(job: WorkerSetup['job'], workers: number, replays: num
   } finally {
     await Promise.all(threads.map((w) => w.terminate()));
   }
-}
-
-const SPIN = `const { parentPort } = require('node:worker_threads'); let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i * 7) % 1000003; parentPort.postMessage(x);`;
-
-/**
- * Control: how long two threads of a plain loop take against one, right now. 1.0 means two
- * free cores; 2.0 means the two threads shared one (other jobs had the rest).
- */
-async function sharing(): Promise<number> {
-  const wall = async (threads: number): Promise<number> => {
-    const started = performance.now();
-    await Promise.all(Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
-      const w = new Worker(SPIN, { eval: true });
-      w.once('message', () => void w.terminate().then(() => resolve()));
-      w.once('error', reject);
-    })));
-    return performance.now() - started;
-  };
-  const one = await wall(1);
-  const two = await wall(2);
-  return Number((two / one).toFixed(2));
 }
 
 function best(values: readonly number[]): number {
@@ -191,7 +171,7 @@ export async function benchDetectionPartitions(log: (line: string) => void, opti
   const controls: number[] = [];
   for (const job of ['stateless', 'stateful', 'both'] as const) {
     for (const workers of WORKERS) {
-      controls.push(await sharing());
+      controls.push(await twoThreadControl());
       log(`detection-partitions: ${job}, ${workers} worker${workers > 1 ? 's' : ''} (two-thread control ${controls.at(-1)}x)...`);
       const rates: number[] = [];
       const recordRates: number[] = [];

@@ -31,7 +31,6 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -46,6 +45,7 @@ import { TEST_POSTGRES_URL, postgresUnavailable } from '../src/store/postgres/po
 import { ChdbEngine } from '../src/store/clickhouse/chdb-engine.js';
 import { CORPUS_ROOT, corpusHas } from '../test/support/corpus.js';
 import { natsServerMissing, startNatsServer, type NatsCluster } from '../test/support/nats-server.js';
+import { twoThreadControl } from './cpu-control.js';
 
 const WORKERS = [1, 2, 4] as const;
 const PARTITIONS = 8;
@@ -253,24 +253,6 @@ class CpuMeter {
     }
     return out;
   }
-}
-
-const SPIN = `const { parentPort } = require('node:worker_threads'); let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i * 7) % 1000003; parentPort.postMessage(x);`;
-
-/** How long two threads of a plain loop take against one, right now: 1.0 = two free cores, 2.0 = one. */
-async function twoThreadControl(): Promise<number> {
-  const wall = async (threads: number): Promise<number> => {
-    const started = performance.now();
-    await Promise.all(Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
-      const w = new Worker(SPIN, { eval: true });
-      w.once('message', () => void w.terminate().then(() => resolve()));
-      w.once('error', reject);
-    })));
-    return performance.now() - started;
-  };
-  const one = await wall(1);
-  const two = await wall(2);
-  return Number((two / one).toFixed(2));
 }
 
 interface Phase {
