@@ -35,8 +35,9 @@ export function lingerAfterAnswer(request: IncomingMessage): void {
     request.removeAllListeners('data');
     request.pause();
     socket.pause();
+    // Not unref'd: a paused socket is no active handle, and a server closing meanwhile waits for
+    // this connection; an unref'd timer would let the process exit with that close pending.
     const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
     socket.once('close', () => clearTimeout(timer));
   };
 }
