@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createGunzip, createInflate, deflateSync, gzipSync } from 'node:zlib';
-import { inflateCapped } from './request-body.js';
+import { inflateCapped, MAX_INFLATE_RATIO, RATIO_CHECKED_FROM } from './request-body.js';
 
 describe('inflateCapped', () => {
   it('inflates gzip (several members, as gunzip reads them) and deflate bodies whole', async () => {
@@ -30,5 +30,25 @@ describe('inflateCapped', () => {
 
   it('passes zlib errors on for a body that is not what it claims', async () => {
     await assert.rejects(inflateCapped(Buffer.from('not gzip at all'), createGunzip(), 1024), /incorrect header check/);
+  });
+
+  it(`refuses a body inflating more than ${MAX_INFLATE_RATIO} times once past ${RATIO_CHECKED_FROM / 1024 / 1024} MiB, long before the cap`, async () => {
+    const member = gzipSync(Buffer.alloc(1024 * 1024), { level: 9 });
+    const bomb = Buffer.concat(Array.from({ length: 1024 }, () => member));
+    const inflater = createGunzip({ chunkSize: 1024 * 1024 });
+    let inflated = 0;
+    inflater.on('data', (piece: Buffer) => (inflated += piece.length));
+    await assert.rejects(inflateCapped(bomb, inflater, 128 * 1024 * 1024), (error: Error & { reason?: string }) => error.reason === 'ratio');
+    assert.ok(inflated <= RATIO_CHECKED_FROM + 2 * 1024 * 1024, `inflated ${inflated} bytes before stopping`);
+  });
+
+  it('inflates ordinary logs past the ratio check: 40 MiB of varied JSON lines', async () => {
+    const lines: string[] = [];
+    for (let i = 0; lines.length * 120 < 40 * 1024 * 1024; i++) {
+      lines.push(JSON.stringify({ time: 1_700_000_000_000 + i * 137, host: `web-${i % 17}`, user: `u${(i * 7919) % 1000}`, msg: `request ${i} took ${(i * 31) % 997} ms` }));
+    }
+    const body = Buffer.from(lines.join('\n'));
+    const inflated = await inflateCapped(gzipSync(body), createGunzip({ chunkSize: 1024 * 1024 }), 128 * 1024 * 1024);
+    assert.equal(inflated.length, body.length);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Reads an ingest body: the raw bytes fastify buffered (after the auth hook, capped at
  * `maxBodyBytes`), inflated when the client compressed them. Inflation stops as soon as the
- * output passes `maxInflatedBytes`, so a gzip bomb costs at most that much memory and time
- * before it is refused with 413.
+ * output passes `maxInflatedBytes`, or inflates like a bomb (MAX_INFLATE_RATIO), so a gzip bomb
+ * costs at most that much memory and time before it is refused with 413.
  *
  * Why a stream and not `zlib.gunzip(raw, { maxOutputLength })`: the one-shot call gathers its
  * output in 16 KiB pieces and copies them into one buffer, which took 340–620 ms to refuse a
@@ -24,9 +24,27 @@ function inflateChunkBytes(compressedBytes: number): number {
   return Math.min(1024 * 1024, Math.max(16 * 1024, 2 ** Math.ceil(Math.log2(Math.max(1, compressedBytes * 4)))));
 }
 
-class InflatedTooLarge extends Error {}
+/**
+ * A decompression bomb is told by its ratio long before it reaches the cap. Logs compress 5 to
+ * 30 times (repetitive JSON a little more); deflate cannot do better than about 1,030 times (the
+ * 1 MiB → 1 GiB bomb). Past RATIO_CHECKED_FROM bytes of output, a body that has inflated more
+ * than MAX_INFLATE_RATIO times what the inflater consumed of it is refused (as Apache POI's
+ * zip-bomb guard does with its minimum inflate ratio): the bomb costs 16 MiB of inflation
+ * instead of 128 MiB, and a batch of ordinary logs never comes near either figure.
+ */
+export const MAX_INFLATE_RATIO = 200;
+export const RATIO_CHECKED_FROM = 16 * 1024 * 1024;
 
-/** Inflates `raw`, refusing with InflatedTooLarge the moment the output passes `cap` bytes. */
+class InflatedTooLarge extends Error {
+  constructor(readonly reason: 'size' | 'ratio') {
+    super(reason === 'size' ? 'inflated past the cap' : `inflated more than ${MAX_INFLATE_RATIO} times its compressed size`);
+  }
+}
+
+/**
+ * Inflates `raw`, refusing with InflatedTooLarge the moment the output passes `cap` bytes, or
+ * passes RATIO_CHECKED_FROM bytes at more than MAX_INFLATE_RATIO times the input consumed.
+ */
 export function inflateCapped(raw: Buffer, inflater: Gunzip | Inflate, cap: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const pieces: Buffer[] = [];
@@ -42,7 +60,9 @@ export function inflateCapped(raw: Buffer, inflater: Gunzip | Inflate, cap: numb
     };
     inflater.on('data', (piece: Buffer) => {
       size += piece.length;
-      if (size > cap) return settle(new InflatedTooLarge());
+      if (size > cap) return settle(new InflatedTooLarge('size'));
+      // bytesWritten: compressed bytes the inflater has consumed so far.
+      if (size > RATIO_CHECKED_FROM && size > MAX_INFLATE_RATIO * inflater.bytesWritten) return settle(new InflatedTooLarge('ratio'));
       pieces.push(piece);
     });
     inflater.once('error', (error: Error) => settle(error));
@@ -81,7 +101,9 @@ export async function readBody(ctx: IngestContext, request: FastifyRequest, inpu
       ctx.metrics.drop(input, 'oversized');
       throw new VigilError(
         'payload-too-large',
-        `the body inflates to more than ${ctx.limits.maxInflatedBytes} bytes (http.maxInflatedBytes); send smaller batches`,
+        error.reason === 'size'
+          ? `the body inflates to more than ${ctx.limits.maxInflatedBytes} bytes (http.maxInflatedBytes); send smaller batches`
+          : `the body inflates to more than ${MAX_INFLATE_RATIO} times its compressed size past ${RATIO_CHECKED_FROM} bytes, as a decompression bomb does; send smaller batches`,
         { where: 'body' },
       );
     }
