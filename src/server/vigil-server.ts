@@ -15,7 +15,7 @@ import { startEventInputs, syslogZone } from './event-inputs.js';
 import type { SigmaDetector } from '../detect/sigma-detector.js';
 import type { RuleCatalog } from '../detect/rule-catalog.js';
 import { GeoIpEnricher } from '../enrich/geoip/geoip-enricher.js';
-import { startHttpServer } from '../api/http-server.js';
+import { startHttpServer, type AccountsOptions } from '../api/http-server.js';
 import type { AlertIntake } from '../alerts/alert-intake.js';
 import { ScheduledHunts } from '../alerts/scheduled-hunts.js';
 import { RetentionSchedule } from '../store/retention/retention-schedule.js';
@@ -99,18 +99,7 @@ export async function startVigilServer(config: VigilConfig, log: Logger): Promis
       response: core.response,
       retention,
       rules: core.catalog,
-      accounts: {
-        sessionIdleMs: config.accounts.sessionIdleMinutes * 60_000,
-        sessionLifetimeMs: config.accounts.sessionLifetimeHours * 3_600_000,
-        login: {
-          perUser: config.accounts.loginFailuresPerUser,
-          perAddress: config.accounts.loginFailuresPerAddress,
-          windowMs: config.accounts.loginWindowMinutes * 60_000,
-        },
-        allowedOrigins: config.accounts.allowedOrigins,
-        ...(config.accounts.secureCookie === undefined ? {} : { secureCookie: config.accounts.secureCookie }),
-        initialPasswordFile: folder.initialAdminPassword,
-      },
+      accounts: accountOptions(config, folder),
       coverage: (tenant) => {
         const detector = core.detector;
         const routing = detector?.logsources ?? LogsourceMap.load(config.detection.logsources);
@@ -264,6 +253,22 @@ export function scheduledHunts(config: VigilConfig, store: Store, intake: AlertI
 }
 
 /** First run: an admin token, written to `<data>/admin-token` with mode 0600. */
+/** Sessions, login limits and origins from the `accounts:` section: the same for every server that serves the console. */
+export function accountOptions(config: VigilConfig, folder: DataFolder): AccountsOptions {
+  return {
+    sessionIdleMs: config.accounts.sessionIdleMinutes * 60_000,
+    sessionLifetimeMs: config.accounts.sessionLifetimeHours * 3_600_000,
+    login: {
+      perUser: config.accounts.loginFailuresPerUser,
+      perAddress: config.accounts.loginFailuresPerAddress,
+      windowMs: config.accounts.loginWindowMinutes * 60_000,
+    },
+    allowedOrigins: config.accounts.allowedOrigins,
+    ...(config.accounts.secureCookie === undefined ? {} : { secureCookie: config.accounts.secureCookie }),
+    initialPasswordFile: folder.initialAdminPassword,
+  };
+}
+
 export async function ensureAdminToken(store: Store, folder: DataFolder, tenant: string): Promise<boolean> {
   const tokens = await store.listTokens();
   if (tokens.some((t) => t.role === 'admin' && !t.revoked)) return false;

@@ -42,7 +42,7 @@ import {
 } from '../data-folder.js';
 import { openDetectionStack, type DetectionStack } from '../detection-stack.js';
 import { startEventInputs, syslogZone } from '../event-inputs.js';
-import { ensureAdminToken, scheduledHunts } from '../vigil-server.js';
+import { accountOptions, ensureAdminToken, scheduledHunts } from '../vigil-server.js';
 import { IngestPublisher } from './ingest-publisher.js';
 import { linkDetection, type DetectionLink } from './detection-link.js';
 import { connectNats, type NatsLink } from './nats-connection.js';
@@ -200,23 +200,22 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
         cleanups.push(() => partitioned.stop());
         cleanups.push(() => stack.stopWatching());
         consumers[DETECT_CONSUMER] = partitioned.bus;
-      }
-      const bus = scaleOut.detect ? undefined : await openBus(DETECT_CONSUMER);
-      const pipeline = bus && new Pipeline({
-        bus,
-        store,
-        metrics,
-        batchSize: config.pipeline.batchSize,
-        // Events were enriched by the ingest role; the store role stores them.
-        storeEvents: false,
-        detectors: stack.detectors,
-        ruleSwitches: stack.switches,
-        alerts: stack.intake,
-        alertAttempts: Number.POSITIVE_INFINITY,
-        onError,
-        onBusError: () => busErrors.inc({ consumer: DETECT_CONSUMER }),
-      });
-      if (bus && pipeline) {
+      } else {
+        const bus = await openBus(DETECT_CONSUMER);
+        const pipeline = new Pipeline({
+          bus,
+          store,
+          metrics,
+          batchSize: config.pipeline.batchSize,
+          // Events were enriched by the ingest role; the store role stores them.
+          storeEvents: false,
+          detectors: stack.detectors,
+          ruleSwitches: stack.switches,
+          alerts: stack.intake,
+          alertAttempts: Number.POSITIVE_INFINITY,
+          onError,
+          onBusError: () => busErrors.inc({ consumer: DETECT_CONSUMER }),
+        });
         pipeline.start();
         // Stop order (cleanups run reversed): rule watching, then the drain, then the stack's close.
         cleanups.push(() => pipeline.stop(0));
@@ -277,18 +276,7 @@ export async function startScaleOutServer(config: VigilConfig, roles: ReadonlySe
       ...link?.http,
       inputs: () => inputs,
       ...(retention ? { retention } : {}),
-      accounts: {
-        sessionIdleMs: config.accounts.sessionIdleMinutes * 60_000,
-        sessionLifetimeMs: config.accounts.sessionLifetimeHours * 3_600_000,
-        login: {
-          perUser: config.accounts.loginFailuresPerUser,
-          perAddress: config.accounts.loginFailuresPerAddress,
-          windowMs: config.accounts.loginWindowMinutes * 60_000,
-        },
-        allowedOrigins: config.accounts.allowedOrigins,
-        ...(config.accounts.secureCookie === undefined ? {} : { secureCookie: config.accounts.secureCookie }),
-        initialPasswordFile: folder.initialAdminPassword,
-      },
+      accounts: accountOptions(config, folder),
     });
     cleanups.push(() => http.close());
     let syslog: ServerInfo['syslog'] = {};
