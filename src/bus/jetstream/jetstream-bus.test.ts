@@ -307,8 +307,12 @@ if (missing) {
         }
         assert.ok(isVigilError(refusal) && refusal.code === 'overloaded' && refusal.status === 503, `refused as overloaded, got ${String(refusal)}`);
         await pullAll(bus, accepted, { timeoutMs: 20_000 });
-        // Committed messages go when the stream is trimmed (every 5 s by default).
-        assert.equal(await trimmed(bus, accepted), accepted);
+        // Committed messages go when the stream is trimmed (every 5 s by default). The refused
+        // batch may have left a prefix in the stream before it filled (JetStream stores each
+        // message on its own; the sender was told 503 and retries, the store drops repeats by
+        // id): read and committed with the rest, it goes too.
+        const gone = await trimmed(bus, accepted);
+        assert.ok(gone >= accepted && gone < accepted + 10, `trimmed ${gone} of ${accepted} acknowledged (+ up to 9 of the refused batch)`);
         await bus.publish(suiteEvents(10, 'after'));
       } finally {
         await bus.close();
